@@ -1,0 +1,3 @@
+using Infra.Cli;
+
+return InfraCommand.Run(args, Console.Out, Console.Error);

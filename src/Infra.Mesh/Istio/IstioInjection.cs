@@ -1,0 +1,38 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Infra.Mesh.Settings;
+using Infra.Mesh.Workloads;
+
+namespace Infra.Mesh.Istio;
+
+/// <summary>
+/// Istio injects when the namespace selects a revision (<c>istio.io/rev</c>, here through a revision tag) and
+/// the pod template does not opt out with the <c>sidecar.istio.io/inject</c> label.
+/// </summary>
+public sealed class IstioInjection(IstioSettings istio) : IInjection
+{
+    public const string RevisionLabel = "istio.io/rev";
+    public const string InjectLabel = "sidecar.istio.io/inject";
+
+    public MeshMetadata Namespace(string name) => new(
+        ImmutableDictionary<string, string>.Empty.Add(RevisionLabel, istio.Tag),
+        ImmutableDictionary<string, string>.Empty);
+
+    public MeshMetadata PodTemplate(ServiceSettings service)
+    {
+        var labels = ImmutableDictionary<string, string>.Empty;
+        var annotations = ImmutableDictionary<string, string>.Empty;
+        if (!service.Injected)
+        {
+            return new MeshMetadata(labels.Add(InjectLabel, "false"), annotations);
+        }
+
+        if (service.Nrepl.Enabled)
+        {
+            // nREPL is a debugging back door: never routed or authorised through the mesh, only port-forwarded.
+            annotations = annotations.Add("traffic.sidecar.istio.io/excludeInboundPorts", service.Nrepl.Port.ToString(CultureInfo.InvariantCulture));
+        }
+
+        return new MeshMetadata(labels.Add(InjectLabel, "true"), annotations);
+    }
+}

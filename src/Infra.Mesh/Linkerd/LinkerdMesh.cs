@@ -1,0 +1,24 @@
+using Infra.Mesh.Observability;
+using Infra.Mesh.Planning;
+using Infra.Mesh.Security;
+using Infra.Mesh.Settings;
+using Infra.Mesh.Traffic;
+using Infra.Mesh.Workloads;
+
+namespace Infra.Mesh.Linkerd;
+
+/// <summary>Linkerd: proxies injected by the proxy injector, splits by Gateway API HTTPRoute, policy by Server and AuthorizationPolicy.</summary>
+public sealed class LinkerdMesh(StackSettings settings) : IMesh
+{
+    public MeshKind Kind => MeshKind.Linkerd;
+
+    public IPlanner ControlPlane { get; } = new LinkerdControlPlanePlanner();
+
+    public IInjection Injection { get; } = new LinkerdInjection(settings);
+
+    public ITrafficPlanner Traffic { get; } = new LinkerdTrafficPlanner();
+
+    public ISecurityPlanner Security { get; } = new LinkerdSecurityPlanner();
+
+    public IObservabilityPlanner Observability { get; } = new LinkerdObservabilityPlanner();
+}

@@ -1,0 +1,30 @@
+using Infra.Mesh.Observability;
+using Infra.Mesh.Security;
+using Infra.Mesh.Settings;
+using Infra.Mesh.Traffic;
+using Infra.Mesh.Workloads;
+
+namespace Infra.Mesh.Planning;
+
+/// <summary>A planner of one concern: adds its items to the plan.</summary>
+public interface IPlanner
+{
+    void Plan(PlanBuilder plan);
+}
+
+/// <summary>Everything where Istio and Linkerd differ, one planner per concern; the rest of planning is mesh-neutral.</summary>
+public interface IMesh
+{
+    MeshKind Kind { get; }
+
+    /// <summary>CRDs, control plane, gateways and addons, from the official Helm charts.</summary>
+    IPlanner ControlPlane { get; }
+
+    IInjection Injection { get; }
+
+    ITrafficPlanner Traffic { get; }
+
+    ISecurityPlanner Security { get; }
+
+    IObservabilityPlanner Observability { get; }
+}

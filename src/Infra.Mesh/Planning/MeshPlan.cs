@@ -1,0 +1,61 @@
+using System.Collections.Immutable;
+using Infra.Mesh.Settings;
+
+namespace Infra.Mesh.Planning;
+
+/// <summary>
+/// The stages of an install, applied in this order; each waits for the one before it
+/// (CRDs before the control plane, the injector before workloads, and so on).
+/// </summary>
+public enum StageKind
+{
+    Crds,
+    ControlPlane,
+    GatewaysAndAddons,
+    Namespaces,
+    Policies,
+    Workloads,
+    Verification,
+}
+
+/// <summary>Everything a stack installs, in order, as typed data. Rendered offline or applied by the Pulumi program.</summary>
+public sealed record MeshPlan(StackSettings Settings, ImmutableArray<PlanStage> Stages, ImmutableArray<SecretSlot> Secrets)
+{
+    public IEnumerable<PlanItem> Items => Stages.SelectMany(s => s.Items);
+
+    public IEnumerable<HelmReleaseItem> Releases => Items.OfType<HelmReleaseItem>();
+
+    public IEnumerable<ManifestItem> Manifests => Items.OfType<ManifestItem>();
+
+    public PlanStage Stage(StageKind kind) => Stages.Single(s => s.Kind == kind);
+}
+
+public sealed record PlanStage(StageKind Kind, ImmutableArray<PlanItem> Items)
+{
+    public string Name => StageNames.Of(Kind);
+
+    public string Description => Kind switch
+    {
+        StageKind.Crds => "Custom resource definitions of the mesh and the APIs it uses",
+        StageKind.ControlPlane => "The mesh control plane and the identity it issues",
+        StageKind.GatewaysAndAddons => "Ingress gateways and observability addons",
+        StageKind.Namespaces => "Application namespaces, labelled for injection and pod security",
+        StageKind.Policies => "Traffic routing and security policies, in place before any pod starts",
+        StageKind.Workloads => "Service accounts, configuration, deployments and services",
+        _ => "Checks that traffic flows through the proxies and policies are enforced",
+    };
+}
+
+public static class StageNames
+{
+    public static string Of(StageKind kind) => kind switch
+    {
+        StageKind.Crds => "crds",
+        StageKind.ControlPlane => "control-plane",
+        StageKind.GatewaysAndAddons => "gateways-addons",
+        StageKind.Namespaces => "namespaces",
+        StageKind.Policies => "policies",
+        StageKind.Workloads => "workloads",
+        _ => "verification",
+    };
+}

@@ -1,0 +1,38 @@
+using Infra.Mesh.Istio;
+using Infra.Mesh.Linkerd;
+using Infra.Mesh.Settings;
+using Infra.Mesh.Verification;
+using Infra.Mesh.Workloads;
+
+namespace Infra.Mesh.Planning;
+
+/// <summary>Plans a whole stack: the mesh's own parts, then the mesh-neutral ones, into one ordered plan.</summary>
+public static class MeshPlanner
+{
+    public static IMesh MeshFor(StackSettings settings) => settings.Mesh switch
+    {
+        MeshKind.Linkerd => new LinkerdMesh(settings),
+        _ => new IstioMesh(settings),
+    };
+
+    public static MeshPlan Plan(StackSettings settings)
+    {
+        var mesh = MeshFor(settings);
+        var plan = new PlanBuilder(settings);
+        IPlanner[] planners =
+        [
+            mesh.ControlPlane,
+            new WorkloadPlanner(mesh.Injection),
+            mesh.Traffic,
+            mesh.Security,
+            mesh.Observability,
+            new VerificationPlanner(),
+        ];
+        foreach (var planner in planners)
+        {
+            planner.Plan(plan);
+        }
+
+        return plan.Build();
+    }
+}

@@ -1,0 +1,70 @@
+using System.Collections.Immutable;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+
+namespace Infra.Mesh.Planning;
+
+/// <summary>One thing the plan installs. <see cref="DependsOn"/> names other items by <see cref="Id"/>.</summary>
+public abstract record PlanItem
+{
+    public abstract string Id { get; }
+
+    public ImmutableArray<string> DependsOn { get; init; } = [];
+
+    /// <summary>Never deleted by Pulumi without first unprotecting it.</summary>
+    public bool Protect { get; init; }
+
+    /// <summary>Left in the cluster when the stack is destroyed (CRDs hold every user's custom resources).</summary>
+    public bool RetainOnDelete { get; init; }
+}
+
+/// <summary>A Helm release of an official chart, at a pinned version, with structured values.</summary>
+/// <param name="SecretValues">Values filled at deploy time from a secret (never present in <paramref name="Values"/>).</param>
+public sealed record HelmReleaseItem(
+    string ReleaseName,
+    string Chart,
+    string Repository,
+    string Version,
+    string Namespace,
+    JsonObject Values,
+    ImmutableArray<SecretValue> SecretValues) : PlanItem
+{
+    public override string Id => $"helm/{Namespace}/{ReleaseName}";
+
+    public bool CreateNamespace { get; init; } = true;
+
+    /// <summary>Seconds Helm waits for the release's workloads to become ready.</summary>
+    public int TimeoutSeconds { get; init; } = 600;
+}
+
+/// <summary>A Kubernetes object: a <c>k8s.Models</c> built-in or a typed mesh resource.</summary>
+public sealed record ManifestItem(IKubernetesObject<V1ObjectMeta> Object) : PlanItem
+{
+    public override string Id => ManifestIds.Of(Object);
+
+    public string Kind => Object.Kind;
+
+    public string Name => Object.Metadata.Name;
+
+    public string? Namespace => Object.Metadata.NamespaceProperty;
+}
+
+/// <summary>A Kubernetes Secret whose entries come from secret sources (generated or secret stack config).</summary>
+public sealed record SecretItem(string Namespace, string Name, string Type, ImmutableArray<SecretEntry> Entries) : PlanItem
+{
+    public override string Id => $"Secret/{Namespace}/{Name}";
+
+    public ImmutableDictionary<string, string> Labels { get; init; } = ImmutableDictionary<string, string>.Empty;
+}
+
+public sealed record SecretEntry(string Key, SecretSource Source);
+
+/// <summary>A value set at a dotted Helm values path from a secret source.</summary>
+public sealed record SecretValue(string Path, SecretSource Source);
+
+public static class ManifestIds
+{
+    public static string Of(IKubernetesObject<V1ObjectMeta> obj) =>
+        obj.Metadata.NamespaceProperty is { } ns ? $"{obj.Kind}/{ns}/{obj.Metadata.Name}" : $"{obj.Kind}/{obj.Metadata.Name}";
+}

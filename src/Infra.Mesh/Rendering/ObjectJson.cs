@@ -1,0 +1,71 @@
+using System.Text.Json.Nodes;
+using Infra.Mesh.Planning;
+using k8s;
+using k8s.Models;
+
+namespace Infra.Mesh.Rendering;
+
+/// <summary>The canonical JSON form of plan items, shared by the offline render and the Pulumi program.</summary>
+public static class ObjectJson
+{
+    /// <summary>An object as the API server takes it (camelCase, nulls omitted), via KubernetesClient's serializer.</summary>
+    public static JsonObject Of(IKubernetesObject<V1ObjectMeta> obj) =>
+        JsonNode.Parse(KubernetesJson.Serialize(obj))!.AsObject();
+
+    /// <summary>A Secret with each entry's value given by <paramref name="value"/> (a placeholder offline).</summary>
+    public static JsonObject Of(SecretItem secret, Func<SecretSource, string> value)
+    {
+        var data = new JsonObject();
+        foreach (var entry in secret.Entries)
+        {
+            data[entry.Key] = value(entry.Source);
+        }
+
+        var metadata = new JsonObject { ["name"] = secret.Name, ["namespace"] = secret.Namespace };
+        if (!secret.Labels.IsEmpty)
+        {
+            metadata["labels"] = new JsonObject(secret.Labels.OrderBy(l => l.Key, StringComparer.Ordinal)
+                .Select(l => KeyValuePair.Create<string, JsonNode?>(l.Key, l.Value)));
+        }
+
+        return new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Secret",
+            ["metadata"] = metadata,
+            ["type"] = secret.Type,
+            ["stringData"] = data,
+        };
+    }
+
+    /// <summary>The release's values with each secret value set at its path by <paramref name="value"/>.</summary>
+    public static JsonObject Values(HelmReleaseItem release, Func<SecretSource, JsonNode> value)
+    {
+        var values = release.Values.DeepClone().AsObject();
+        foreach (var secret in release.SecretValues)
+        {
+            SetPath(values, secret.Path, value(secret.Source));
+        }
+
+        return values;
+    }
+
+    /// <summary>Sets a dotted path, creating the mappings on the way.</summary>
+    public static void SetPath(JsonObject root, string path, JsonNode value)
+    {
+        var parts = path.Split('.');
+        var node = root;
+        foreach (var part in parts[..^1])
+        {
+            if (node[part] is not JsonObject child)
+            {
+                child = [];
+                node[part] = child;
+            }
+
+            node = child;
+        }
+
+        node[parts[^1]] = value;
+    }
+}

@@ -1,0 +1,135 @@
+using System.Globalization;
+using System.Text;
+using Infra.Mesh.Planning;
+
+namespace Infra.Mesh.Rendering;
+
+/// <summary><c>plan.md</c>: what each stage creates, the services, and the call graph inside the mesh.</summary>
+public static class PlanMarkdown
+{
+    public static string Write(MeshPlan plan)
+    {
+        var s = plan.Settings;
+        var md = new StringBuilder();
+        Line(md, $"# Stack `{s.Stack}`: {s.Mesh.ToString().ToLowerInvariant()} mesh, {s.Environment} environment");
+        Line(md);
+        Line(md, $"Generated from `Pulumi.yaml` and `{s.StackFile}`. Secrets are shown as placeholders; `pulumi up` fills them.");
+        Line(md);
+        Line(md, "## Stages");
+        Line(md);
+        Line(md, "Applied in this order; each stage waits until the one before it is ready.");
+        Line(md);
+        Line(md, "| # | Stage | What it does | Helm releases | Objects |");
+        Line(md, "|---|---|---|---|---|");
+        foreach (var stage in plan.Stages.Where(st => !st.Items.IsEmpty))
+        {
+            Line(md, $"| {(int)stage.Kind + 1} | {stage.Name} | {stage.Description} | {stage.Items.OfType<HelmReleaseItem>().Count()} | {stage.Items.Count(i => i is not HelmReleaseItem)} |");
+        }
+
+        foreach (var stage in plan.Stages.Where(st => !st.Items.IsEmpty))
+        {
+            Line(md);
+            Line(md, $"### {PlanRenderer.StageFolder(stage)}");
+            Line(md);
+            foreach (var release in stage.Items.OfType<HelmReleaseItem>())
+            {
+                var flags = (release.Protect ? ", protected" : "") + (release.RetainOnDelete ? ", retained on destroy" : "");
+                Line(md, $"- Helm release `{release.ReleaseName}`: chart `{release.Chart}` {release.Version} in `{release.Namespace}`{flags}");
+            }
+
+            foreach (var group in stage.Items.Where(i => i is not HelmReleaseItem).GroupBy(Kind).OrderBy(g => g.Key, StringComparer.Ordinal))
+            {
+                Line(md, $"- {group.Key}: {string.Join(", ", group.Select(Name))}");
+            }
+        }
+
+        if (!plan.Secrets.IsEmpty)
+        {
+            Line(md);
+            Line(md, "## Generated secrets");
+            Line(md);
+            Line(md, "| Slot | Kind | Details |");
+            Line(md, "|---|---|---|");
+            foreach (var slot in plan.Secrets)
+            {
+                Line(md, slot switch
+                {
+                    RandomSecretSlot r => $"| `{r.Id}` | random | {r.Length} characters |",
+                    CertificateAuthoritySlot ca => $"| `{ca.Id}` | CA certificate (ECDSA P-256) | `{ca.CommonName}`, valid {Days(ca.ValidityHours)}{(ca.Protect ? ", protected" : "")} |",
+                    IntermediateCertificateSlot ic => $"| `{ic.Id}` | certificate signed by `{ic.IssuerSlotId}` (ECDSA P-256) | `{ic.CommonName}`, valid {Days(ic.ValidityHours)}, renewed {Days(ic.EarlyRenewalHours)} before expiry |",
+                    _ => $"| `{slot.Id}` | {slot.GetType().Name} | |",
+                });
+            }
+        }
+
+        Line(md);
+        Line(md, "## Services");
+        Line(md);
+        Line(md, "| Service | Namespace | Image | Replicas | Ports | Canary | Calls | Public |");
+        Line(md, "|---|---|---|---|---|---|---|---|");
+        foreach (var svc in s.Services)
+        {
+            var ports = string.Join(", ", svc.Ports.Select(p => $"{p.Name} {p.Port}/{p.AppProtocol}"));
+            var canary = svc.Canary is { } c ? $"`{c.Tag}` {c.Weight}%" : "-";
+            var calls = svc.Calls.IsEmpty ? "-" : string.Join(", ", svc.Calls.Select(call => call.Service));
+            Line(md, $"| {svc.Name} | {svc.Namespace} | `{svc.Image}` | {svc.Replicas} | {ports} | {canary} | {calls} | {svc.Public?.Host ?? "-"} |");
+        }
+
+        Line(md);
+        Line(md, "## Call graph inside the mesh");
+        Line(md);
+        Line(md, "Only these calls are authorized; everything else is denied.");
+        Line(md);
+        Line(md, "```mermaid");
+        Line(md, "graph LR");
+        foreach (var ns in s.Namespaces)
+        {
+            Line(md, $"  subgraph ns_{Node(ns)} [namespace {ns}]");
+            foreach (var svc in s.Services.Where(x => x.Namespace == ns))
+            {
+                Line(md, $"    {Node(svc.Name)}[{svc.Name}]");
+            }
+
+            Line(md, "  end");
+        }
+
+        foreach (var svc in s.Services.Where(x => x.Public is not null))
+        {
+            Line(md, $"  ingress((ingress)) -->|{svc.Public!.Host}| {Node(svc.Name)}");
+        }
+
+        foreach (var svc in s.Services)
+        {
+            foreach (var call in svc.Calls)
+            {
+                var label = call.Methods.IsEmpty ? "" : $"|{string.Join(" ", call.Methods)}|";
+                Line(md, $"  {Node(svc.Name)} -->{label} {Node(call.Service)}");
+            }
+        }
+
+        Line(md, "```");
+        return md.ToString();
+    }
+
+    private static string Kind(PlanItem item) => item switch
+    {
+        ManifestItem m => m.Kind,
+        SecretItem => "Secret",
+        _ => item.GetType().Name,
+    };
+
+    private static string Name(PlanItem item) => item switch
+    {
+        ManifestItem { Namespace: { } ns } m => $"`{ns}/{m.Name}`",
+        ManifestItem m => $"`{m.Name}`",
+        SecretItem sec => $"`{sec.Namespace}/{sec.Name}`",
+        _ => $"`{item.Id}`",
+    };
+
+    private static string Node(string name) => name.Replace('-', '_');
+
+    private static string Days(int hours) =>
+        hours % 24 == 0 ? $"{(hours / 24).ToString(CultureInfo.InvariantCulture)} days" : $"{hours.ToString(CultureInfo.InvariantCulture)} hours";
+
+    private static void Line(StringBuilder md, string text = "") => md.Append(text).Append('\n');
+}

@@ -1,0 +1,59 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Infra.Mesh.Planning;
+
+namespace Infra.Mesh.Rendering;
+
+/// <summary>A file of an offline render, path relative to the output directory.</summary>
+public sealed record RenderedFile(string Path, string Content);
+
+/// <summary>
+/// Renders a plan to reviewable files: per stage a numbered folder with the stage's manifests and one values
+/// file per Helm release, plus <c>plan.md</c>. Secrets appear only as placeholders. Same plan, same bytes.
+/// </summary>
+public static class PlanRenderer
+{
+    public const string PlanDocument = "plan.md";
+    public const string ManifestsFile = "manifests.yaml";
+
+    public static IReadOnlyList<RenderedFile> Render(MeshPlan plan)
+    {
+        var files = new List<RenderedFile> { new(PlanDocument, PlanMarkdown.Write(plan)) };
+        foreach (var stage in plan.Stages.Where(s => !s.Items.IsEmpty))
+        {
+            var folder = StageFolder(stage);
+            foreach (var release in stage.Items.OfType<HelmReleaseItem>())
+            {
+                files.Add(new RenderedFile($"{folder}/{ValuesFile(release)}", ValuesDocument(release)));
+            }
+
+            var objects = Objects(stage).ToList();
+            if (objects.Count > 0)
+            {
+                files.Add(new RenderedFile($"{folder}/{ManifestsFile}", YamlText.WriteAll(objects)));
+            }
+        }
+
+        return files;
+    }
+
+    public static string StageFolder(PlanStage stage) =>
+        $"{((int)stage.Kind + 1).ToString("00", CultureInfo.InvariantCulture)}-{stage.Name}";
+
+    public static string ValuesFile(HelmReleaseItem release) => $"{release.ReleaseName}.values.yaml";
+
+    /// <summary>The objects of a stage in their canonical JSON form, secrets as placeholders.</summary>
+    public static IEnumerable<JsonObject> Objects(PlanStage stage) =>
+        stage.Items.Select(item => item switch
+        {
+            ManifestItem m => ObjectJson.Of(m.Object),
+            SecretItem s => ObjectJson.Of(s, source => source.Placeholder),
+            _ => null,
+        }).OfType<JsonObject>();
+
+    private static string ValuesDocument(HelmReleaseItem release)
+    {
+        var header = $"# Helm release {release.ReleaseName}: chart {release.Chart} {release.Version} from {release.Repository}, namespace {release.Namespace}\n";
+        return header + YamlText.Write(ObjectJson.Values(release, source => JsonValue.Create(source.Placeholder)));
+    }
+}

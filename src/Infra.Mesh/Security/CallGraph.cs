@@ -1,0 +1,25 @@
+using System.Collections.Immutable;
+using Infra.Mesh.Settings;
+
+namespace Infra.Mesh.Security;
+
+/// <summary>One declared call: <paramref name="Caller"/> may call <paramref name="Callee"/> (optionally only some methods and paths).</summary>
+public sealed record CallEdge(ServiceSettings Caller, ServiceSettings Callee, CallSettings Call);
+
+/// <summary>The declared call graph of the catalog: the only traffic authorization allows.</summary>
+public sealed class CallGraph
+{
+    private CallGraph(ImmutableArray<CallEdge> edges) => Edges = edges;
+
+    public ImmutableArray<CallEdge> Edges { get; }
+
+    public static CallGraph Of(StackSettings settings) =>
+        new([.. settings.Services.SelectMany(caller => caller.Calls.Select(call => new CallEdge(caller, settings.Service(call.Service), call)))]);
+
+    public IEnumerable<CallEdge> Into(ServiceSettings callee) => Edges.Where(e => e.Callee.Name == callee.Name);
+
+    public IEnumerable<CallEdge> OutOf(ServiceSettings caller) => Edges.Where(e => e.Caller.Name == caller.Name);
+
+    /// <summary>The SPIFFE-style identity meshes give a workload: its namespace and service account.</summary>
+    public static string Principal(ServiceSettings service) => $"cluster.local/ns/{service.Namespace}/sa/{service.ServiceAccount}";
+}

@@ -1,0 +1,348 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using YamlDotNet.RepresentationModel;
+
+namespace Infra.Mesh.Settings;
+
+/// <summary>Collects every settings problem so a stack's errors are reported together.</summary>
+public sealed class SettingsErrors
+{
+    private readonly List<SettingsError> _errors = [];
+
+    public IReadOnlyList<SettingsError> All => _errors;
+
+    public void Add(SettingsError error) => _errors.Add(error);
+
+    public void ThrowIfAny()
+    {
+        if (_errors.Count > 0)
+        {
+            throw new SettingsException(_errors.ToList());
+        }
+    }
+}
+
+/// <summary>
+/// A settings value as seen through one or more layers (a stack override above the project's catalog entry).
+/// Reading a key takes the top-most layer that sets it; mappings merge layer by layer, sequences and scalars replace.
+/// Every read reports problems with the file, key path, line and value of the layer that supplied the value.
+/// </summary>
+public sealed partial class ConfigNode
+{
+    private readonly Layer[] _layers;
+    private readonly SettingsErrors _errors;
+    private readonly string _fallbackPath;
+    private readonly string _fallbackFile;
+
+    private ConfigNode(Layer[] layers, SettingsErrors errors, string fallbackPath, string fallbackFile)
+    {
+        _layers = layers;
+        _errors = errors;
+        _fallbackPath = fallbackPath;
+        _fallbackFile = fallbackFile;
+    }
+
+    public static ConfigNode Root(ConfigEntry? entry, string path, string fileWhenMissing, SettingsErrors errors) =>
+        entry is null
+            ? new ConfigNode([], errors, path, fileWhenMissing)
+            : new ConfigNode([new Layer(entry.Value, path, entry.File)], errors, path, entry.File);
+
+    public static ConfigNode Missing(string path, string file, SettingsErrors errors) => new([], errors, path, file);
+
+    private readonly record struct Layer(YamlNode Node, string Path, string File);
+
+    public bool Exists => _layers.Length > 0 && !IsNull(_layers[0].Node);
+
+    public string Path => _layers.Length > 0 ? _layers[0].Path : _fallbackPath;
+
+    public string File => _layers.Length > 0 ? _layers[0].File : _fallbackFile;
+
+    public bool IsScalar => Exists && Top is YamlScalarNode;
+
+    private YamlNode? Top => _layers.Length > 0 ? _layers[0].Node : null;
+
+    /// <summary>A view with <paramref name="over"/> laid on top: its keys win.</summary>
+    public ConfigNode Under(ConfigNode over) =>
+        new([.. over._layers.Where(l => !IsNull(l.Node)), .. _layers], _errors, _fallbackPath, _fallbackFile);
+
+    public ConfigNode this[string key]
+    {
+        get
+        {
+            var layers = new List<Layer>();
+            foreach (var layer in _layers)
+            {
+                if (layer.Node is YamlMappingNode mapping && mapping.Children.TryGetValue(new YamlScalarNode(key), out var child))
+                {
+                    layers.Add(new Layer(child, $"{layer.Path}.{key}", layer.File));
+                    if (child is not YamlMappingNode)
+                    {
+                        break; // scalars and sequences replace whatever lies below
+                    }
+                }
+            }
+
+            return new ConfigNode([.. layers], _errors, $"{Path}.{key}", File);
+        }
+    }
+
+    public void Error(string message) =>
+        _errors.Add(new SettingsError(File, Path, message, Top is { } node ? (int)node.Start.Line : null));
+
+    /// <summary>Rejects keys this mapping does not know, in every layer (catches typos in catalog and overrides).</summary>
+    public bool IsMapping(params string[] allowedKeys)
+    {
+        if (!Exists)
+        {
+            return false;
+        }
+
+        var ok = true;
+        foreach (var layer in _layers)
+        {
+            if (layer.Node is not YamlMappingNode mapping)
+            {
+                _errors.Add(new SettingsError(layer.File, layer.Path, $"expected a mapping, got {Describe(layer.Node)}", (int)layer.Node.Start.Line));
+                ok = false;
+                continue;
+            }
+
+            if (allowedKeys.Length == 0)
+            {
+                continue;
+            }
+
+            foreach (var keyNode in mapping.Children.Keys)
+            {
+                var key = ((YamlScalarNode)keyNode).Value ?? "";
+                if (!allowedKeys.Contains(key))
+                {
+                    _errors.Add(new SettingsError(layer.File, $"{layer.Path}.{key}",
+                        $"unknown key '{key}'; allowed: {string.Join(", ", allowedKeys)}", (int)keyNode.Start.Line));
+                }
+            }
+        }
+
+        return ok;
+    }
+
+    /// <summary>The keys of a mapping, merged over all layers, in first-seen order.</summary>
+    public IReadOnlyList<string> Keys()
+    {
+        if (!IsMapping())
+        {
+            return [];
+        }
+
+        return _layers.Reverse().SelectMany(l => ((YamlMappingNode)l.Node).Children.Keys)
+            .Select(k => ((YamlScalarNode)k).Value ?? "").Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>The items of a sequence (the top-most layer's; sequences replace).</summary>
+    public IReadOnlyList<ConfigNode> Items()
+    {
+        if (!Exists)
+        {
+            return [];
+        }
+
+        var top = _layers[0];
+        if (top.Node is not YamlSequenceNode sequence)
+        {
+            Error($"expected a list, got {Describe(top.Node)}");
+            return [];
+        }
+
+        return sequence.Children
+            .Select((item, i) => new ConfigNode([new Layer(item, $"{top.Path}[{ItemLabel(item, i)}]", top.File)], _errors, $"{top.Path}[{i}]", top.File))
+            .ToList();
+    }
+
+    public string? Text()
+    {
+        if (!Exists)
+        {
+            return null;
+        }
+
+        if (Top is YamlScalarNode scalar)
+        {
+            return scalar.Value;
+        }
+
+        Error($"expected a string, got {Describe(Top!)}");
+        return null;
+    }
+
+    public string? RequiredText()
+    {
+        if (!Exists)
+        {
+            Error("is required but missing");
+            return null;
+        }
+
+        var value = Text();
+        if (value is "")
+        {
+            Error("must not be empty");
+            return null;
+        }
+
+        return value;
+    }
+
+    public string? OneOf(string? defaultValue, params string[] allowed)
+    {
+        var value = Text() ?? defaultValue;
+        if (value is not null && !allowed.Contains(value))
+        {
+            Error($"'{value}' is not allowed; allowed: {string.Join(", ", allowed)}");
+            return null;
+        }
+
+        return value;
+    }
+
+    public int? WholeNumber(int? defaultValue, int min, int max)
+    {
+        var text = Text();
+        if (text is null)
+        {
+            return defaultValue;
+        }
+
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
+        {
+            Error($"'{text}' is not a whole number");
+            return null;
+        }
+
+        if (value < min || value > max)
+        {
+            Error($"{value} is out of range; allowed: {min}..{max}");
+            return null;
+        }
+
+        return value;
+    }
+
+    public double? Number(double? defaultValue, double min, double max)
+    {
+        var text = Text();
+        if (text is null)
+        {
+            return defaultValue;
+        }
+
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+        {
+            Error($"'{text}' is not a number");
+            return null;
+        }
+
+        if (value < min || value > max)
+        {
+            Error($"{text} is out of range; allowed: {min.ToString(CultureInfo.InvariantCulture)}..{max.ToString(CultureInfo.InvariantCulture)}");
+            return null;
+        }
+
+        return value;
+    }
+
+    public bool? Bool(bool? defaultValue)
+    {
+        var text = Text();
+        return text switch
+        {
+            null => defaultValue,
+            "true" => true,
+            "false" => false,
+            _ => Fail<bool?>($"'{text}' is not a boolean; allowed: true, false"),
+        };
+    }
+
+    /// <summary>A string that must match a pattern; <paramref name="allowed"/> describes it to the user.</summary>
+    public string? Matching(Regex pattern, string allowed, string? defaultValue = null)
+    {
+        var value = Text() ?? defaultValue;
+        if (value is not null && !pattern.IsMatch(value))
+        {
+            Error($"'{value}' is not allowed; expected {allowed}");
+            return null;
+        }
+
+        return value;
+    }
+
+    public IReadOnlyList<string> TextList()
+    {
+        var result = new List<string>();
+        foreach (var item in Items())
+        {
+            if (item.Text() is { } value)
+            {
+                result.Add(value);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>A mapping of string to string (environment variables and the like).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> TextMap()
+    {
+        return Keys().Select(k => (Key: k, Value: this[k].Text()))
+            .Where(e => e.Value is not null)
+            .Select(e => KeyValuePair.Create(e.Key, e.Value!))
+            .ToList();
+    }
+
+    /// <summary>The raw YAML of the value with layers merged, for free-form data (EDN config).</summary>
+    public YamlNode? Merged()
+    {
+        if (!Exists)
+        {
+            return null;
+        }
+
+        if (Top is not YamlMappingNode)
+        {
+            return Top;
+        }
+
+        var merged = new YamlMappingNode();
+        foreach (var key in Keys())
+        {
+            if (this[key].Merged() is { } child)
+            {
+                merged.Add(key, child);
+            }
+        }
+
+        return merged;
+    }
+
+    private T? Fail<T>(string message)
+    {
+        Error(message);
+        return default;
+    }
+
+    private static bool IsNull(YamlNode node) =>
+        node is YamlScalarNode { Value: null or "~" or "null", Style: YamlDotNet.Core.ScalarStyle.Plain or YamlDotNet.Core.ScalarStyle.Any }
+        || node is YamlScalarNode { Value: "", Style: YamlDotNet.Core.ScalarStyle.Plain };
+
+    private static string Describe(YamlNode node) => node switch
+    {
+        YamlMappingNode => "a mapping",
+        YamlSequenceNode => "a list",
+        YamlScalarNode s => $"'{s.Value}'",
+        _ => node.NodeType.ToString(),
+    };
+
+    private static string ItemLabel(YamlNode item, int index) =>
+        item is YamlMappingNode m && m.Children.TryGetValue(new YamlScalarNode("name"), out var name) && name is YamlScalarNode { Value: { Length: > 0 } n }
+            ? n
+            : index.ToString(CultureInfo.InvariantCulture);
+}

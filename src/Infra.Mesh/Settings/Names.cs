@@ -1,0 +1,46 @@
+using System.Text.RegularExpressions;
+
+namespace Infra.Mesh.Settings;
+
+/// <summary>Kubernetes naming rules the settings are checked against.</summary>
+public static partial class Names
+{
+    /// <summary>DNS-1123 label: lowercase alphanumerics and '-', at most 63, alphanumeric at both ends.</summary>
+    [GeneratedRegex("^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
+    public static partial Regex Dns1123Label();
+
+    /// <summary>A Service name: a DNS-1123 label that starts with a letter (DNS-1035).</summary>
+    [GeneratedRegex("^(?=.{1,63}$)[a-z]([-a-z0-9]*[a-z0-9])?$")]
+    public static partial Regex ServiceName();
+
+    /// <summary>IANA service name, which named container and Service ports must be.</summary>
+    [GeneratedRegex("^(?=.{1,15}$)(?=.*[a-z])[a-z0-9]+(-[a-z0-9]+)*$")]
+    public static partial Regex PortName();
+
+    /// <summary>A DNS-1123 subdomain such as a host name.</summary>
+    [GeneratedRegex(@"^(?=.{1,253}$)(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")]
+    public static partial Regex Host();
+
+    /// <summary>A Go-style duration as meshes take it: 250ms, 5s, 1m, 1h.</summary>
+    [GeneratedRegex(@"^[0-9]+(ms|s|m|h)$")]
+    public static partial Regex Duration();
+
+    /// <summary>A Kubernetes resource quantity such as 250m, 1, 768Mi, 2Gi.</summary>
+    [GeneratedRegex(@"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$")]
+    public static partial Regex Quantity();
+
+    /// <summary>An environment variable name.</summary>
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    public static partial Regex EnvironmentVariable();
+
+    /// <summary>A Pulumi config key name (without the namespace).</summary>
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9_.-]*$")]
+    public static partial Regex ConfigKey();
+
+    /// <summary>An HTTP path or path prefix; a trailing * matches anything below.</summary>
+    [GeneratedRegex(@"^/[A-Za-z0-9._~!$&'()+,;=:@%/-]*\*?$")]
+    public static partial Regex HttpPath();
+
+    [GeneratedRegex(@"^(?<repo>(?:[a-z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:[._/-][a-z0-9]+)*)(?::(?<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$")]
+    public static partial Regex Image();
+}

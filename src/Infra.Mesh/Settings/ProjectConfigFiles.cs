@@ -1,0 +1,188 @@
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Infra.Mesh.Settings;
+
+/// <summary>
+/// Reads stack settings the way Pulumi does, without Pulumi: project-level defaults from <c>Pulumi.yaml</c>,
+/// then <c>Pulumi.&lt;stack&gt;.yaml</c>, a stack value replacing the project default of the same key.
+/// Secret (<c>secure:</c>) values are recognised and never read.
+/// </summary>
+public sealed class ProjectConfigFiles : IStackConfigSource
+{
+    public const string Namespace = "infra";
+    private const string ProjectFileName = "Pulumi.yaml";
+
+    private readonly Dictionary<string, ConfigEntry> _entries;
+
+    private ProjectConfigFiles(string stackName, string stackFile, Dictionary<string, ConfigEntry> entries)
+    {
+        StackName = stackName;
+        StackFile = stackFile;
+        _entries = entries;
+    }
+
+    public string StackName { get; }
+
+    public string StackFile { get; }
+
+    public IReadOnlyCollection<string>? Keys => _entries.Keys;
+
+    public ConfigEntry? Find(string key) => _entries.GetValueOrDefault(key);
+
+    public bool? HasSecret(string key) => _entries.TryGetValue(key, out var entry) && entry.IsSecret;
+
+    /// <summary>Loads a stack from a project directory; throws <see cref="SettingsException"/> with every file-level problem.</summary>
+    public static ProjectConfigFiles Load(string projectDirectory, string stackName)
+    {
+        var stackFileName = $"Pulumi.{stackName}.yaml";
+        var errors = new List<SettingsError>();
+        var entries = new Dictionary<string, ConfigEntry>(StringComparer.Ordinal);
+
+        var project = ReadYaml(Path.Combine(projectDirectory, ProjectFileName), ProjectFileName, errors);
+        if (project is not null)
+        {
+            foreach (var (key, value) in ConfigSection(project, ProjectFileName, errors))
+            {
+                AddEntry(entries, key, UnwrapProjectValue(value), ProjectFileName, errors);
+            }
+        }
+
+        var stackPath = Path.Combine(projectDirectory, stackFileName);
+        if (!File.Exists(stackPath))
+        {
+            var known = Directory.Exists(projectDirectory)
+                ? Directory.GetFiles(projectDirectory, "Pulumi.*.yaml")
+                    .Select(p => Path.GetFileName(p)[7..^5])
+                    .Order(StringComparer.Ordinal)
+                : Enumerable.Empty<string>();
+            errors.Add(new SettingsError(stackFileName, "stack",
+                $"'{stackName}' has no stack file; known stacks: {string.Join(", ", known)}"));
+        }
+        else if (ReadYaml(stackPath, stackFileName, errors) is { } stack)
+        {
+            foreach (var (key, value) in ConfigSection(stack, stackFileName, errors))
+            {
+                AddEntry(entries, key, value, stackFileName, errors);
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new SettingsException(errors);
+        }
+
+        return new ProjectConfigFiles(stackName, stackFileName, entries);
+    }
+
+    private static YamlMappingNode? ReadYaml(string path, string displayName, List<SettingsError> errors)
+    {
+        if (!File.Exists(path))
+        {
+            errors.Add(new SettingsError(displayName, "(file)", $"not found at {path}"));
+            return null;
+        }
+
+        try
+        {
+            using var reader = new StreamReader(path);
+            var stream = new YamlStream();
+            stream.Load(reader);
+            if (stream.Documents.Count == 0)
+            {
+                return new YamlMappingNode();
+            }
+
+            if (stream.Documents[0].RootNode is YamlMappingNode root)
+            {
+                return root;
+            }
+
+            errors.Add(new SettingsError(displayName, "(file)", "expected a YAML mapping at the top level",
+                (int)stream.Documents[0].RootNode.Start.Line));
+        }
+        catch (YamlException e)
+        {
+            errors.Add(new SettingsError(displayName, "(file)", $"malformed YAML: {e.Message}", (int)e.Start.Line));
+        }
+
+        return null;
+    }
+
+    private static IEnumerable<(string Key, YamlNode Value)> ConfigSection(YamlMappingNode root, string file, List<SettingsError> errors)
+    {
+        if (!root.Children.TryGetValue(new YamlScalarNode("config"), out var config) || config is YamlScalarNode { Value: null or "" })
+        {
+            yield break;
+        }
+
+        if (config is not YamlMappingNode mapping)
+        {
+            errors.Add(new SettingsError(file, "config", "expected a mapping of config keys", (int)config.Start.Line));
+            yield break;
+        }
+
+        foreach (var (keyNode, value) in mapping.Children)
+        {
+            var key = ((YamlScalarNode)keyNode).Value ?? "";
+            var separator = key.IndexOf(':', StringComparison.Ordinal);
+            if (separator < 0)
+            {
+                // Project-level keys without a namespace belong to the project itself (Pulumi's rule).
+                yield return (key, value);
+            }
+            else if (key[..separator] == Namespace)
+            {
+                yield return (key[(separator + 1)..], value);
+            }
+        }
+    }
+
+    /// <summary>Pulumi.yaml allows <c>key: value</c>, <c>key: {value: ...}</c> and <c>key: {type, default, ...}</c>.</summary>
+    private static YamlNode UnwrapProjectValue(YamlNode node)
+    {
+        if (node is YamlMappingNode mapping)
+        {
+            if (mapping.Children.TryGetValue(new YamlScalarNode("value"), out var value))
+            {
+                return value;
+            }
+
+            if (mapping.Children.TryGetValue(new YamlScalarNode("default"), out var defaultValue))
+            {
+                return defaultValue;
+            }
+        }
+
+        return node;
+    }
+
+    private static void AddEntry(Dictionary<string, ConfigEntry> entries, string key, YamlNode value, string file, List<SettingsError> errors)
+    {
+        if (IsSecure(value))
+        {
+            // The ciphertext is never kept: a placeholder stands in for it.
+            entries[key] = new ConfigEntry(key, new YamlScalarNode("[secret]"), file, IsSecret: true);
+        }
+        else if (ContainsSecure(value))
+        {
+            errors.Add(new SettingsError(file, $"{Namespace}:{key}",
+                "secret values are only supported as whole keys (pulumi config set --secret KEY); reference them by key name",
+                (int)value.Start.Line));
+        }
+        else
+        {
+            entries[key] = new ConfigEntry(key, value, file, IsSecret: false);
+        }
+    }
+
+    private static bool IsSecure(YamlNode node) =>
+        node is YamlMappingNode { Children.Count: 1 } m && m.Children.ContainsKey(new YamlScalarNode("secure"));
+
+    private static bool ContainsSecure(YamlNode node) => node switch
+    {
+        YamlMappingNode m => m.Children.Any(c => IsSecure(c.Value) || ContainsSecure(c.Value)),
+        YamlSequenceNode s => s.Children.Any(c => IsSecure(c) || ContainsSecure(c)),
+        _ => false,
+    };
+}

@@ -1,0 +1,166 @@
+using System.Collections.Immutable;
+using Infra.Mesh.Istio;
+using Infra.Mesh.Linkerd;
+using YamlDotNet.RepresentationModel;
+
+namespace Infra.Mesh.Settings;
+
+public enum MeshKind
+{
+    Istio,
+    Linkerd,
+}
+
+/// <summary>Everything one stack (dev, prod, ...) asks for, validated.</summary>
+public sealed record StackSettings(
+    string Stack,
+    string StackFile,
+    string Environment,
+    MeshKind Mesh,
+    KubernetesSettings Kubernetes,
+    ImmutableArray<ServiceSettings> Services,
+    IngressSettings Ingress,
+    SecuritySettings Security,
+    ObservabilitySettings Observability,
+    VerificationSettings Verification,
+    IstioSettings Istio,
+    LinkerdSettings Linkerd)
+{
+    public bool IsProduction => Environment == "prod";
+
+    /// <summary>Application namespaces, in catalog order.</summary>
+    public ImmutableArray<string> Namespaces => [.. Services.Select(s => s.Namespace).Distinct(StringComparer.Ordinal)];
+
+    public ServiceSettings Service(string name) => Services.Single(s => s.Name == name);
+}
+
+/// <summary>The explicit Kubernetes provider: which kubeconfig context to deploy to.</summary>
+public sealed record KubernetesSettings(string? Context);
+
+/// <summary>A service of the catalog after the stack's overrides.</summary>
+public sealed record ServiceSettings(
+    string Name,
+    string Namespace,
+    ImageReference Image,
+    int Replicas,
+    ImmutableArray<ServicePort> Ports,
+    HealthSettings Health,
+    MetricsSettings Metrics,
+    NreplSettings Nrepl,
+    ResourceSettings Resources,
+    JvmSettings Jvm,
+    ServiceConfig Config,
+    ImmutableArray<SecretEnvironmentVariable> Secrets,
+    ImmutableArray<CallSettings> Calls,
+    PublicSettings? Public,
+    CanarySettings? Canary,
+    TrafficSettings Traffic,
+    AutoscalingSettings Autoscaling,
+    ImmutableArray<string> ExternalHosts,
+    bool Injected,
+    bool AutomountServiceAccountToken)
+{
+    public string ServiceAccount => Name;
+
+    public ServicePort PrimaryPort => Ports[0];
+
+    public ServicePort Port(string name) => Ports.Single(p => p.Name == name);
+}
+
+public enum PortProtocol
+{
+    Http,
+    Http2,
+    Grpc,
+    Tcp,
+}
+
+public sealed record ServicePort(string Name, int Port, PortProtocol Protocol)
+{
+    /// <summary>The Kubernetes <c>appProtocol</c> value meshes read (and the port-name prefix Istio reads).</summary>
+    public string AppProtocol => Protocol switch
+    {
+        PortProtocol.Http => "http",
+        PortProtocol.Http2 => "http2",
+        PortProtocol.Grpc => "grpc",
+        _ => "tcp",
+    };
+
+    public bool IsHttp => Protocol is not PortProtocol.Tcp;
+}
+
+/// <summary>An OCI image pinned by tag and/or digest.</summary>
+public sealed record ImageReference(string Repository, string? Tag, string? Digest)
+{
+    public override string ToString() =>
+        Repository + (Tag is null ? "" : $":{Tag}") + (Digest is null ? "" : $"@{Digest}");
+
+    public ImageReference WithTag(string tag) => this with { Tag = tag, Digest = null };
+}
+
+public sealed record HealthSettings(string Port, string ReadinessPath, string LivenessPath, int StartupSeconds);
+
+public sealed record MetricsSettings(string Port, string Path);
+
+/// <summary>The nREPL debugging port: never on the Service, never through the mesh, off in prod by default.</summary>
+public sealed record NreplSettings(int Port, bool Enabled);
+
+/// <summary>Requests; the memory limit always equals the request (the JVM sizes its heap from it).</summary>
+public sealed record ResourceSettings(string Cpu, string Memory, string? CpuLimit);
+
+public sealed record JvmSettings(int MaxRamPercentage, ImmutableArray<string> Options);
+
+public enum ConfigReload
+{
+    /// <summary>Mounted as a directory (no subPath) so kubelet updates the file and the app reloads it.</summary>
+    Live,
+
+    /// <summary>A checksum on the pod template rolls the pods when the config changes.</summary>
+    Restart,
+}
+
+/// <summary>Per-service configuration: an EDN document and environment variables.</summary>
+public sealed record ServiceConfig(ConfigReload Reload, YamlMappingNode? Edn, ImmutableArray<KeyValuePair<string, string>> Environment);
+
+/// <summary>An environment variable filled from a secret stack config key (<c>pulumi config set --secret</c>).</summary>
+public sealed record SecretEnvironmentVariable(string Name, string ConfigKey);
+
+/// <summary>One edge of the call graph: this service calls <paramref name="Service"/>.</summary>
+public sealed record CallSettings(string Service, ImmutableArray<string> Methods, ImmutableArray<string> Paths);
+
+/// <summary>Exposed through the mesh's ingress under <paramref name="Host"/>.</summary>
+public sealed record PublicSettings(string Host, ImmutableArray<string> PathPrefixes);
+
+/// <summary>A canary version beside stable: its own tag and replicas, a share of traffic, and an opt-in header.</summary>
+public sealed record CanarySettings(string Tag, int Weight, int Replicas, string HeaderName, string HeaderValue);
+
+public sealed record RetrySettings(int Attempts, string PerTryTimeout, string RetryOn);
+
+public sealed record ConnectionPoolSettings(int MaxConnections, int MaxPendingRequests, int MaxRequestsPerConnection);
+
+public sealed record OutlierDetectionSettings(int Consecutive5xxErrors, string Interval, string BaseEjectionTime, int MaxEjectionPercent);
+
+public sealed record TrafficSettings(string Timeout, RetrySettings Retries, ConnectionPoolSettings ConnectionPool, OutlierDetectionSettings OutlierDetection);
+
+public sealed record AutoscalingSettings(bool Enabled, int MinReplicas, int MaxReplicas, int TargetCpuUtilization);
+
+/// <summary>The mesh ingress for public services.</summary>
+public sealed record IngressSettings(string Namespace, string TlsSecretName, int Replicas);
+
+public enum MtlsMode
+{
+    Strict,
+    Permissive,
+}
+
+public sealed record SecuritySettings(MtlsMode Mtls, ImmutableDictionary<string, MtlsMode> NamespaceMtls, bool DefaultDeny);
+
+public sealed record ObservabilitySettings(
+    double TraceSampling,
+    bool AccessLogs,
+    bool Prometheus,
+    bool Grafana,
+    bool Kiali,
+    bool Jaeger);
+
+public sealed record VerificationSettings(bool Enabled);

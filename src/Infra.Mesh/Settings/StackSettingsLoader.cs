@@ -1,0 +1,546 @@
+using System.Collections.Immutable;
+using Infra.Mesh.Istio;
+using Infra.Mesh.Linkerd;
+using YamlDotNet.RepresentationModel;
+
+namespace Infra.Mesh.Settings;
+
+/// <summary>
+/// Turns a stack's config (project defaults plus stack values) into validated <see cref="StackSettings"/>.
+/// Every problem is collected and thrown together as a <see cref="SettingsException"/>.
+/// </summary>
+public static class StackSettingsLoader
+{
+    private static readonly string[] TopLevelKeys =
+    [
+        "environment", "mesh", "kubernetes", "services", "serviceOverrides", "ingress",
+        "security", "observability", "verification", "istio", "linkerd",
+    ];
+
+    private static readonly string[] ServiceKeys =
+    [
+        "name", "namespace", "image", "replicas", "ports", "health", "metrics", "nrepl", "resources", "jvm",
+        "config", "secrets", "calls", "public", "canary", "traffic", "autoscaling", "externalHosts", "inject",
+        "automountServiceAccountToken",
+    ];
+
+    private static readonly string[] HttpMethods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+    public static StackSettings Load(IStackConfigSource source)
+    {
+        var errors = new SettingsErrors();
+        var file = source.StackFile;
+        ConfigNode Key(string key) => ConfigNode.Root(source.Find(key), $"infra:{key}", file, errors);
+
+        RejectUnknownTopLevelKeys(source, errors);
+
+        var environment = Key("environment").RequiredText() is { } env
+            ? Key("environment").OneOf(null, "dev", "staging", "prod") ?? env
+            : "dev";
+        var production = environment == "prod";
+        var meshName = Key("mesh").OneOf("istio", "istio", "linkerd");
+
+        var kubernetes = Key("kubernetes");
+        kubernetes.IsMapping("context");
+
+        var services = ReadServices(source, Key("services"), Key("serviceOverrides"), production);
+        var settings = new StackSettings(
+            source.StackName,
+            file,
+            environment,
+            meshName == "linkerd" ? MeshKind.Linkerd : MeshKind.Istio,
+            new KubernetesSettings(kubernetes["context"].Text()),
+            services,
+            ReadIngress(Key("ingress")),
+            ReadSecurity(Key("security"), production),
+            ReadObservability(Key("observability"), production),
+            ReadVerification(Key("verification")),
+            IstioSettings.Read(Key("istio"), production),
+            LinkerdSettings.Read(Key("linkerd")));
+
+        errors.ThrowIfAny();
+        return settings;
+    }
+
+    private static void RejectUnknownTopLevelKeys(IStackConfigSource source, SettingsErrors errors)
+    {
+        foreach (var key in source.Keys ?? [])
+        {
+            var entry = source.Find(key)!;
+            if (!entry.IsSecret && !TopLevelKeys.Contains(key))
+            {
+                errors.Add(new SettingsError(entry.File, $"infra:{key}",
+                    $"unknown key; allowed: {string.Join(", ", TopLevelKeys)} (and secret keys referenced by services)",
+                    (int)entry.Value.Start.Line));
+            }
+            else if (entry.IsSecret && TopLevelKeys.Contains(key))
+            {
+                errors.Add(new SettingsError(entry.File, $"infra:{key}", "must be a plain value, not a secret"));
+            }
+        }
+    }
+
+    private static ImmutableArray<ServiceSettings> ReadServices(
+        IStackConfigSource source, ConfigNode catalog, ConfigNode overrides, bool production)
+    {
+        if (!catalog.Exists)
+        {
+            catalog.Error("is required but missing: declare the service catalog in Pulumi.yaml (config: infra:services: value: [...])");
+            return [];
+        }
+
+        var entries = catalog.Items();
+        if (entries.Count == 0)
+        {
+            catalog.Error("must declare at least one service");
+        }
+
+        var names = entries.Select(e => e["name"].Text()).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        foreach (var name in overrides.Keys().Where(n => !names.Contains(n)))
+        {
+            overrides[name].Error($"overrides service '{name}', which the catalog does not declare; declared: {string.Join(", ", names.Order(StringComparer.Ordinal))}");
+        }
+
+        var services = new List<ServiceSettings>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in entries)
+        {
+            var name = entry["name"].Text();
+            var node = name is not null && overrides[name].Exists ? entry.Under(overrides[name]) : entry;
+            if (name is not null && !seen.Add(name))
+            {
+                entry["name"].Error($"service '{name}' is declared more than once");
+            }
+
+            if (ReadService(source, node, names, production) is { } service)
+            {
+                services.Add(service);
+            }
+        }
+
+        return [.. services];
+    }
+
+    private static ServiceSettings? ReadService(IStackConfigSource source, ConfigNode node, HashSet<string> declared, bool production)
+    {
+        if (!node.IsMapping(ServiceKeys))
+        {
+            node.Error("expected a service mapping");
+            return null;
+        }
+
+        var name = node["name"].RequiredText() is not null
+            ? node["name"].Matching(Names.ServiceName(), "a DNS-1123 label starting with a letter (lowercase letters, digits, '-', at most 63)")
+            : null;
+        var ns = node["namespace"].RequiredText() is not null
+            ? node["namespace"].Matching(Names.Dns1123Label(), "a DNS-1123 label (lowercase letters, digits, '-', at most 63)")
+            : null;
+        var image = ReadImage(node["image"], production);
+        var ports = ReadPorts(node["ports"]);
+        var nrepl = ReadNrepl(node["nrepl"], ports, production);
+        var replicas = node["replicas"].WholeNumber(1, 0, 100) ?? 1;
+        var primaryHttp = ports.FirstOrDefault(p => p.IsHttp)?.Name ?? ports.FirstOrDefault()?.Name ?? "http";
+
+        var health = node["health"];
+        health.IsMapping("port", "readinessPath", "livenessPath", "startupSeconds");
+        var metrics = node["metrics"];
+        metrics.IsMapping("port", "path");
+        var resources = node["resources"];
+        resources.IsMapping("cpu", "memory", "cpuLimit");
+        var jvm = node["jvm"];
+        jvm.IsMapping("maxRamPercentage", "options");
+
+        var service = new ServiceSettings(
+            name ?? "",
+            ns ?? "",
+            image ?? new ImageReference("", null, null),
+            replicas,
+            ports,
+            new HealthSettings(
+                PortReference(health["port"], ports, primaryHttp),
+                health["readinessPath"].Matching(Names.HttpPath(), "an HTTP path such as /health/ready", "/health/ready") ?? "/",
+                health["livenessPath"].Matching(Names.HttpPath(), "an HTTP path such as /health/live", "/health/live") ?? "/",
+                health["startupSeconds"].WholeNumber(180, 10, 1800) ?? 180),
+            new MetricsSettings(
+                PortReference(metrics["port"], ports, primaryHttp),
+                metrics["path"].Matching(Names.HttpPath(), "an HTTP path such as /metrics", "/metrics") ?? "/metrics"),
+            nrepl,
+            new ResourceSettings(
+                resources["cpu"].Matching(Names.Quantity(), "a CPU quantity such as 250m or 1", "250m") ?? "250m",
+                resources["memory"].Matching(Names.Quantity(), "a memory quantity such as 768Mi or 1Gi", "768Mi") ?? "768Mi",
+                resources["cpuLimit"].Matching(Names.Quantity(), "a CPU quantity such as 1 or 2")),
+            new JvmSettings(jvm["maxRamPercentage"].WholeNumber(75, 25, 90) ?? 75, [.. jvm["options"].TextList()]),
+            ReadConfig(node["config"]),
+            ReadSecrets(source, node["secrets"]),
+            ReadCalls(node["calls"], name, declared),
+            ReadPublic(node["public"]),
+            ReadCanary(node["canary"]),
+            ReadTraffic(node["traffic"]),
+            ReadAutoscaling(node["autoscaling"], replicas, production),
+            [.. node["externalHosts"].Items().Select(h => h.Matching(Names.Host(), "a DNS host name such as api.stripe.com")).OfType<string>()],
+            node["inject"].Bool(true) ?? true,
+            node["automountServiceAccountToken"].Bool(false) ?? false);
+        return service;
+    }
+
+    private static ImageReference? ReadImage(ConfigNode node, bool production)
+    {
+        if (node.RequiredText() is not { } text)
+        {
+            return null;
+        }
+
+        var match = Names.Image().Match(text);
+        if (!match.Success)
+        {
+            node.Error($"'{text}' is not an image reference; expected registry/repository:tag or registry/repository@sha256:<digest>");
+            return null;
+        }
+
+        var tag = match.Groups["tag"].Success ? match.Groups["tag"].Value : null;
+        var digest = match.Groups["digest"].Success ? match.Groups["digest"].Value : null;
+        if (tag is null && digest is null)
+        {
+            node.Error($"'{text}' has neither a tag nor a digest; pin the image (repository:1.2.3 or repository@sha256:...)");
+            return null;
+        }
+
+        if (production && tag == "latest" && digest is null)
+        {
+            node.Error($"'{text}' uses the tag 'latest', which prod does not allow; pin a version or a digest");
+            return null;
+        }
+
+        return new ImageReference(match.Groups["repo"].Value, tag, digest);
+    }
+
+    private static ImmutableArray<ServicePort> ReadPorts(ConfigNode node)
+    {
+        if (!node.Exists)
+        {
+            node.Error("is required but missing: declare at least one port (name, port, protocol)");
+            return [];
+        }
+
+        var ports = new List<ServicePort>();
+        foreach (var item in node.Items())
+        {
+            item.IsMapping("name", "port", "protocol");
+            var name = item["name"].RequiredText() is not null
+                ? item["name"].Matching(Names.PortName(), "an IANA service name (lowercase letters, digits, '-', at most 15)")
+                : null;
+            var number = item["port"].Exists ? item["port"].WholeNumber(null, 1, 65535) : Missing<int?>(item["port"]);
+            var protocol = item["protocol"].Exists
+                ? item["protocol"].OneOf(null, "http", "http2", "grpc", "tcp")
+                : Missing<string>(item["protocol"], " (a protocol the mesh can use: http, http2, grpc, tcp)");
+            if (name is null || number is null || protocol is null)
+            {
+                continue;
+            }
+
+            if (ports.Any(p => p.Name == name))
+            {
+                item["name"].Error($"port name '{name}' is declared more than once");
+            }
+
+            if (ports.Any(p => p.Port == number))
+            {
+                item["port"].Error($"port {number} is declared more than once");
+            }
+
+            ports.Add(new ServicePort(name, number.Value, protocol switch
+            {
+                "http" => PortProtocol.Http,
+                "http2" => PortProtocol.Http2,
+                "grpc" => PortProtocol.Grpc,
+                _ => PortProtocol.Tcp,
+            }));
+        }
+
+        return [.. ports];
+    }
+
+    private static T? Missing<T>(ConfigNode node, string hint = "")
+    {
+        node.Error("is required but missing" + hint);
+        return default;
+    }
+
+    private static string PortReference(ConfigNode node, ImmutableArray<ServicePort> ports, string defaultPort)
+    {
+        var name = node.Text() ?? defaultPort;
+        if (node.Exists && ports.Length > 0 && ports.All(p => p.Name != name))
+        {
+            node.Error($"'{name}' is not a declared port; declared: {string.Join(", ", ports.Select(p => p.Name))}");
+        }
+
+        return name;
+    }
+
+    private static NreplSettings ReadNrepl(ConfigNode node, ImmutableArray<ServicePort> ports, bool production)
+    {
+        if (!node.Exists)
+        {
+            return new NreplSettings(0, false);
+        }
+
+        node.IsMapping("port", "enabled");
+        var port = node["port"].WholeNumber(7888, 1, 65535) ?? 7888;
+        if (ports.Any(p => p.Port == port))
+        {
+            node["port"].Error($"port {port} is also a service port; nREPL needs a port of its own");
+        }
+
+        return new NreplSettings(port, node["enabled"].Bool(!production) ?? false);
+    }
+
+    private static ServiceConfig ReadConfig(ConfigNode node)
+    {
+        node.IsMapping("reload", "edn", "env");
+        var edn = node["edn"];
+        var ednNode = edn.Exists && edn.IsMapping() ? edn.Merged() as YamlMappingNode : null;
+        var env = node["env"];
+        env.IsMapping();
+        foreach (var key in env.Keys().Where(k => !Names.EnvironmentVariable().IsMatch(k)))
+        {
+            env[key].Error($"'{key}' is not a valid environment variable name");
+        }
+
+        return new ServiceConfig(
+            node["reload"].OneOf("restart", "live", "restart") == "live" ? ConfigReload.Live : ConfigReload.Restart,
+            ednNode,
+            [.. env.TextMap()]);
+    }
+
+    private static ImmutableArray<SecretEnvironmentVariable> ReadSecrets(IStackConfigSource source, ConfigNode node)
+    {
+        node.IsMapping();
+        var secrets = new List<SecretEnvironmentVariable>();
+        foreach (var variable in node.Keys())
+        {
+            var key = node[variable].Matching(Names.ConfigKey(), "the name of a secret stack config key");
+            if (!Names.EnvironmentVariable().IsMatch(variable))
+            {
+                node[variable].Error($"'{variable}' is not a valid environment variable name");
+            }
+
+            if (key is null)
+            {
+                continue;
+            }
+
+            switch (source.HasSecret(key))
+            {
+                case false when source.Find(key) is { } plain && !plain.IsSecret:
+                    node[variable].Error($"infra:{key} is set as plain text; set it with: pulumi config set --secret infra:{key}");
+                    break;
+                case false:
+                    node[variable].Error($"infra:{key} is not set; set it with: pulumi config set --secret infra:{key} -s {source.StackName}");
+                    break;
+                default:
+                    secrets.Add(new SecretEnvironmentVariable(variable, key));
+                    break;
+            }
+        }
+
+        return [.. secrets];
+    }
+
+    private static ImmutableArray<CallSettings> ReadCalls(ConfigNode node, string? caller, HashSet<string> declared)
+    {
+        var calls = new List<CallSettings>();
+        foreach (var item in node.Items())
+        {
+            // A call is either a service name or {service, methods, paths}.
+            var shortForm = item.IsScalar;
+            if (!shortForm)
+            {
+                item.IsMapping("service", "methods", "paths");
+            }
+
+            var target = shortForm ? item : item["service"];
+
+            var service = target.RequiredText();
+            if (service is null)
+            {
+                continue;
+            }
+
+            if (!declared.Contains(service))
+            {
+                target.Error($"calls '{service}', which the catalog does not declare; declared: {string.Join(", ", declared.Order(StringComparer.Ordinal))}");
+                continue;
+            }
+
+            if (service == caller)
+            {
+                target.Error("a service does not need to declare a call to itself");
+                continue;
+            }
+
+            if (calls.Any(c => c.Service == service))
+            {
+                target.Error($"the call to '{service}' is declared more than once");
+                continue;
+            }
+
+            var methods = shortForm ? [] : item["methods"].TextList();
+            foreach (var method in methods.Where(m => !HttpMethods.Contains(m)))
+            {
+                item["methods"].Error($"'{method}' is not allowed; allowed: {string.Join(", ", HttpMethods)}");
+            }
+
+            var paths = shortForm ? [] : item["paths"].TextList();
+            foreach (var path in paths.Where(p => !Names.HttpPath().IsMatch(p)))
+            {
+                item["paths"].Error($"'{path}' is not an HTTP path; expected /path or /prefix/*");
+            }
+
+            calls.Add(new CallSettings(service, [.. methods], [.. paths]));
+        }
+
+        return [.. calls];
+    }
+
+    private static PublicSettings? ReadPublic(ConfigNode node)
+    {
+        if (!node.Exists)
+        {
+            return null;
+        }
+
+        node.IsMapping("host", "paths");
+        var host = node["host"].RequiredText() is not null ? node["host"].Matching(Names.Host(), "a DNS host name such as api.example.com") : null;
+        var paths = node["paths"].TextList();
+        foreach (var path in paths.Where(p => !Names.HttpPath().IsMatch(p)))
+        {
+            node["paths"].Error($"'{path}' is not an HTTP path prefix");
+        }
+
+        return new PublicSettings(host ?? "", paths.Count > 0 ? [.. paths] : ["/"]);
+    }
+
+    private static CanarySettings? ReadCanary(ConfigNode node)
+    {
+        if (!node.Exists)
+        {
+            return null;
+        }
+
+        node.IsMapping("tag", "weight", "replicas", "header");
+        var header = node["header"];
+        header.IsMapping("name", "value");
+        return new CanarySettings(
+            node["tag"].RequiredText() is not null
+                ? node["tag"].Matching(new System.Text.RegularExpressions.Regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"), "an image tag") ?? ""
+                : "",
+            node["weight"].WholeNumber(0, 0, 100) ?? 0,
+            node["replicas"].WholeNumber(1, 1, 100) ?? 1,
+            header["name"].Matching(new System.Text.RegularExpressions.Regex("^[a-z0-9-]+$"), "a lowercase HTTP header name", "x-canary") ?? "x-canary",
+            header["value"].Text() ?? "always");
+    }
+
+    private static TrafficSettings ReadTraffic(ConfigNode node)
+    {
+        node.IsMapping("timeout", "retries", "connectionPool", "outlierDetection");
+        var retries = node["retries"];
+        retries.IsMapping("attempts", "perTryTimeout", "retryOn");
+        var pool = node["connectionPool"];
+        pool.IsMapping("maxConnections", "maxPendingRequests", "maxRequestsPerConnection");
+        var outlier = node["outlierDetection"];
+        outlier.IsMapping("consecutive5xxErrors", "interval", "baseEjectionTime", "maxEjectionPercent");
+        const string duration = "a duration such as 250ms, 5s or 1m";
+        return new TrafficSettings(
+            node["timeout"].Matching(Names.Duration(), duration, "10s") ?? "10s",
+            new RetrySettings(
+                retries["attempts"].WholeNumber(2, 0, 10) ?? 2,
+                retries["perTryTimeout"].Matching(Names.Duration(), duration, "3s") ?? "3s",
+                // Only failures where the request never reached the app: safe for non-idempotent calls too.
+                retries["retryOn"].Text() ?? "connect-failure,refused-stream,unavailable"),
+            new ConnectionPoolSettings(
+                pool["maxConnections"].WholeNumber(100, 1, 100_000) ?? 100,
+                pool["maxPendingRequests"].WholeNumber(100, 1, 100_000) ?? 100,
+                pool["maxRequestsPerConnection"].WholeNumber(0, 0, 100_000) ?? 0),
+            new OutlierDetectionSettings(
+                outlier["consecutive5xxErrors"].WholeNumber(5, 1, 1000) ?? 5,
+                outlier["interval"].Matching(Names.Duration(), duration, "10s") ?? "10s",
+                outlier["baseEjectionTime"].Matching(Names.Duration(), duration, "30s") ?? "30s",
+                outlier["maxEjectionPercent"].WholeNumber(50, 1, 100) ?? 50));
+    }
+
+    private static AutoscalingSettings ReadAutoscaling(ConfigNode node, int replicas, bool production)
+    {
+        node.IsMapping("enabled", "minReplicas", "maxReplicas", "targetCpuUtilization");
+        var min = node["minReplicas"].WholeNumber(Math.Max(2, replicas), 1, 100) ?? 2;
+        var max = node["maxReplicas"].WholeNumber(Math.Max(min, replicas) * 3, 1, 500) ?? min;
+        if (max < min)
+        {
+            node["maxReplicas"].Error($"{max} is below minReplicas ({min})");
+        }
+
+        return new AutoscalingSettings(node["enabled"].Bool(production) ?? production, min, max, node["targetCpuUtilization"].WholeNumber(70, 10, 100) ?? 70);
+    }
+
+    private static IngressSettings ReadIngress(ConfigNode node)
+    {
+        node.IsMapping("namespace", "tlsSecretName", "replicas");
+        return new IngressSettings(
+            node["namespace"].Matching(Names.Dns1123Label(), "a DNS-1123 label", "mesh-ingress") ?? "mesh-ingress",
+            node["tlsSecretName"].Matching(Names.Dns1123Label(), "the name of a kubernetes.io/tls Secret", "ingress-tls") ?? "ingress-tls",
+            node["replicas"].WholeNumber(1, 1, 20) ?? 1);
+    }
+
+    private static SecuritySettings ReadSecurity(ConfigNode node, bool production)
+    {
+        node.IsMapping("mtls", "namespaceMtls", "defaultDeny");
+        var mode = ReadMtls(node["mtls"], production, "STRICT") ?? MtlsMode.Strict;
+        var perNamespace = node["namespaceMtls"];
+        perNamespace.IsMapping();
+        var overrides = perNamespace.Keys()
+            .Select(ns => (ns, mode: ReadMtls(perNamespace[ns], production, null)))
+            .Where(e => e.mode is not null)
+            .ToImmutableDictionary(e => e.ns, e => e.mode!.Value, StringComparer.Ordinal);
+        var defaultDeny = node["defaultDeny"].Bool(true) ?? true;
+        if (production && !defaultDeny)
+        {
+            node["defaultDeny"].Error("prod requires default deny (true); only least-privilege allow rules open traffic there");
+        }
+
+        return new SecuritySettings(mode, overrides, defaultDeny);
+    }
+
+    private static MtlsMode? ReadMtls(ConfigNode node, bool production, string? defaultMode)
+    {
+        var value = node.OneOf(defaultMode, "STRICT", "PERMISSIVE");
+        if (value == "PERMISSIVE" && production)
+        {
+            node.Error("'PERMISSIVE' is not allowed in prod; allowed: STRICT");
+            return null;
+        }
+
+        return value switch
+        {
+            "STRICT" => MtlsMode.Strict,
+            "PERMISSIVE" => MtlsMode.Permissive,
+            _ => null,
+        };
+    }
+
+    private static ObservabilitySettings ReadObservability(ConfigNode node, bool production)
+    {
+        node.IsMapping("traceSampling", "accessLogs", "prometheus", "grafana", "kiali", "jaeger");
+        return new ObservabilitySettings(
+            node["traceSampling"].Number(production ? 1.0 : 100.0, 0, 100) ?? 1.0,
+            node["accessLogs"].Bool(true) ?? true,
+            node["prometheus"].Bool(true) ?? true,
+            node["grafana"].Bool(!production) ?? false,
+            node["kiali"].Bool(true) ?? true,
+            node["jaeger"].Bool(!production) ?? false);
+    }
+
+    private static VerificationSettings ReadVerification(ConfigNode node)
+    {
+        node.IsMapping("enabled");
+        return new VerificationSettings(node["enabled"].Bool(true) ?? true);
+    }
+}

@@ -1,0 +1,21 @@
+using System.Collections.Immutable;
+using Infra.Mesh.Settings;
+
+namespace Infra.Mesh.Workloads;
+
+/// <summary>Labels and annotations a mesh reads from an object.</summary>
+public sealed record MeshMetadata(ImmutableDictionary<string, string> Labels, ImmutableDictionary<string, string> Annotations)
+{
+    public static MeshMetadata Empty { get; } = new(ImmutableDictionary<string, string>.Empty, ImmutableDictionary<string, string>.Empty);
+}
+
+/// <summary>
+/// How a mesh puts its proxy into pods: through the namespace and the pod template, the places its injector
+/// actually reads (never the Deployment's own metadata).
+/// </summary>
+public interface IInjection
+{
+    MeshMetadata Namespace(string name);
+
+    MeshMetadata PodTemplate(ServiceSettings service);
+}

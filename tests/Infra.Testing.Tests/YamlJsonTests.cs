@@ -1,0 +1,94 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Infra.Testing;
+using Xunit;
+
+namespace Infra.Testing.Tests;
+
+public class YamlJsonTests
+{
+    [Theory]
+    [InlineData("true", "true")]
+    [InlineData("False", "false")]
+    [InlineData("'true'", "\"true\"")]
+    [InlineData("yes", "\"yes\"")]
+    [InlineData("42", "42")]
+    [InlineData("-7", "-7")]
+    [InlineData("012", "12")]
+    [InlineData("0x1F", "31")]
+    [InlineData("0o17", "15")]
+    [InlineData("1.5", "1.5")]
+    [InlineData("1e3", "1000")]
+    [InlineData("\"42\"", "\"42\"")]
+    [InlineData("!!str 42", "\"42\"")]
+    [InlineData("~", "null")]
+    [InlineData("null", "null")]
+    [InlineData("", "null")]
+    [InlineData("v1", "\"v1\"")]
+    [InlineData(".inf", "\".inf\"")]
+    [InlineData("10.0.0.0/8", "\"10.0.0.0/8\"")]
+    public void Plain_scalars_follow_the_yaml_1_2_core_schema_and_quoted_ones_stay_strings(string scalar, string expectedJson)
+    {
+        var value = Yaml.Object($"value: {scalar}")["value"];
+
+        Assert.Equal(expectedJson, value?.ToJsonString() ?? "null");
+    }
+
+    [Fact]
+    public void Integers_become_long_and_floats_become_double()
+    {
+        var node = Yaml.Object("int: 42\nfloat: 1.5");
+
+        Assert.True(node["int"]!.AsValue().TryGetValue<long>(out var integer));
+        Assert.Equal(42L, integer);
+        Assert.True(node["float"]!.AsValue().TryGetValue<double>(out var number));
+        Assert.Equal(1.5, number);
+    }
+
+    [Fact]
+    public void Block_scalars_are_strings_even_when_they_look_like_numbers()
+    {
+        var node = Yaml.Object("literal: |\n  42\nfolded: >-\n  true\n");
+
+        Assert.Equal(JsonValueKind.String, node["literal"]!.GetValueKind());
+        Assert.Equal("42\n", node["literal"]!.GetValue<string>());
+        Assert.Equal("true", node["folded"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void ParseAll_returns_every_document_including_empty_ones()
+    {
+        var documents = YamlJson.ParseAll("a: 1\n---\n---\n- x\n- 2\n");
+
+        Assert.Equal(3, documents.Count);
+        Assert.Equal("""{"a":1}""", documents[0]!.ToJsonString());
+        Assert.Null(documents[1]);
+        Assert.Equal("""["x",2]""", documents[2]!.ToJsonString());
+    }
+
+    [Fact]
+    public void ParseOne_rejects_several_documents_and_returns_null_for_none()
+    {
+        Assert.Throws<FormatException>(() => YamlJson.ParseOne("a: 1\n---\nb: 2\n"));
+        Assert.Null(YamlJson.ParseOne(""));
+    }
+
+    [Fact]
+    public void Aliases_and_merge_keys_are_expanded_into_independent_nodes()
+    {
+        var node = Yaml.Object("base: &b {x: 1}\ncopy: *b\nmerged:\n  <<: *b\n  y: 2\n");
+
+        Assert.Equal("""{"x":1}""", node["copy"]!.ToJsonString());
+        Assert.Equal("""{"x":1,"y":2}""", node["merged"]!.ToJsonString());
+        Assert.NotSame(node["base"], node["copy"]);
+    }
+
+    [Fact]
+    public void Nested_structures_convert_to_objects_and_arrays()
+    {
+        var node = Yaml.Object("spec:\n  ports:\n  - port: 80\n    name: http\n");
+
+        Assert.IsType<JsonArray>(node["spec"]!["ports"]);
+        Assert.Equal(80L, node["spec"]!["ports"]![0]!["port"]!.GetValue<long>());
+    }
+}

@@ -1,0 +1,108 @@
+using System.Text.Json.Nodes;
+
+namespace Infra.Testing;
+
+/// <summary>The defaults (values.yaml) and optional values.schema.json of one Helm chart.</summary>
+public sealed class HelmChartValues
+{
+    // Istio keeps every default under this key; its templates merge the user's top-level values over it.
+    private const string IstioDefaultsKey = "_internal_defaults_do_not_set";
+
+    private static readonly string[] LinkerdCharts = ["linkerd-crds", "linkerd-control-plane", "linkerd-viz"];
+
+    private readonly JsonObject defaults;
+    private readonly JsonObject? schema;
+
+    private HelmChartValues(JsonObject defaults, JsonObject? schema)
+    {
+        this.defaults = defaults;
+        this.schema = schema;
+    }
+
+    /// <summary>Whether the chart ships a values.schema.json (only then does <see cref="SchemaErrors"/> check anything).</summary>
+    public bool HasSchema => schema is not null;
+
+    /// <summary>Reads a values.yaml (unwrapping Istio's <c>_internal_defaults_do_not_set</c>) and the values.schema.json beside it, if any.</summary>
+    public static HelmChartValues Load(string valuesYamlPath) => new(ReadDefaults(valuesYamlPath), ReadSchema(valuesYamlPath));
+
+    /// <summary>An Istio chart of <see cref="ReferenceData.IstioVersion"/>: base, istiod, gateway, ztunnel or cni.</summary>
+    public static HelmChartValues Istio(string chart)
+    {
+        if (!IstioChartConventions.Charts.Contains(chart))
+        {
+            throw new ArgumentException($"Unknown Istio chart '{chart}'; expected one of {string.Join(", ", IstioChartConventions.Charts)}.", nameof(chart));
+        }
+
+        var valuesPath = Path.Combine(ReferenceData.IstioChart(chart), "values.yaml");
+        return new(IstioChartConventions.Apply(chart, ReadDefaults(valuesPath)), ReadSchema(valuesPath));
+    }
+
+    /// <summary>A Linkerd chart of <see cref="ReferenceData.LinkerdChartVersion"/>: linkerd-crds, linkerd-control-plane or linkerd-viz.</summary>
+    public static HelmChartValues Linkerd(string chart) =>
+        LinkerdCharts.Contains(chart)
+            ? Load(Path.Combine(ReferenceData.LinkerdChart(chart), "values.yaml"))
+            : throw new ArgumentException($"Unknown Linkerd chart '{chart}'; expected one of {string.Join(", ", LinkerdCharts)}.", nameof(chart));
+
+    /// <summary>
+    /// Dotted paths of keys we set that the chart does not declare. Below a default that is an empty map or null
+    /// (podAnnotations, nodeSelector, resources...) anything goes; lists and scalars we set are not looked into.
+    /// Setting a map where the default is a scalar or a list is reported as a type mismatch.
+    /// </summary>
+    public IReadOnlyList<string> UnknownKeys(JsonNode values)
+    {
+        var found = new List<string>();
+        CompareMapping(defaults, AsMapping(values), "", found);
+        return found;
+    }
+
+    /// <summary>Errors from the chart's values.schema.json; empty when the chart has no schema.</summary>
+    public IReadOnlyList<string> SchemaErrors(JsonNode values) =>
+        schema is null ? [] : new SchemaValidator(schema, unknownFieldsAreErrors: false).Validate(schema, AsMapping(values));
+
+    private static void CompareMapping(JsonObject chartDefaults, JsonObject ours, string path, List<string> found)
+    {
+        foreach (var (key, value) in ours)
+        {
+            var keyPath = JsonPath.Property(path, key);
+            if (!chartDefaults.TryGetPropertyValue(key, out var chartDefault))
+            {
+                found.Add(keyPath);
+            }
+            else if (value is JsonObject mapping)
+            {
+                CompareNested(chartDefault, mapping, keyPath, found);
+            }
+        }
+    }
+
+    private static void CompareNested(JsonNode? chartDefault, JsonObject ours, string path, List<string> found)
+    {
+        switch (chartDefault)
+        {
+            case JsonObject declared when declared.Count > 0:
+                CompareMapping(declared, ours, path, found);
+                break;
+            case null or JsonObject:
+                break;
+            default:
+                found.Add($"{path} (type mismatch: the chart default is {JsonKinds.Name(chartDefault)}, we set a map)");
+                break;
+        }
+    }
+
+    private static JsonObject AsMapping(JsonNode values) =>
+        values as JsonObject ?? throw new ArgumentException($"Helm values must be a map, got {JsonKinds.Name(values)}.", nameof(values));
+
+    private static JsonObject ReadDefaults(string valuesYamlPath)
+    {
+        // An empty values.yaml parses to null.
+        var values = YamlJson.ParseOne(File.ReadAllText(valuesYamlPath)) as JsonObject ?? new JsonObject();
+        return values[IstioDefaultsKey] as JsonObject ?? values;
+    }
+
+    private static JsonObject? ReadSchema(string valuesYamlPath)
+    {
+        var schemaPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(valuesYamlPath))!, "values.schema.json");
+        return File.Exists(schemaPath) ? JsonNode.Parse(File.ReadAllText(schemaPath))!.AsObject() : null;
+    }
+}
