@@ -1,0 +1,46 @@
+namespace Infra.Mesh.Tests.Support;
+
+/// <summary>
+/// A scratch copy of the project's Pulumi files in a temp directory, so a test can break one key of a real
+/// stack file and see what the tools say.
+/// </summary>
+public sealed class StackFiles : IDisposable
+{
+    public StackFiles()
+    {
+        Directory = Path.Combine(Path.GetTempPath(), "infra-tests-" + Guid.NewGuid().ToString("N"));
+        System.IO.Directory.CreateDirectory(Directory);
+        foreach (var file in System.IO.Directory.GetFiles(Stacks.ProjectDirectory, "Pulumi*.yaml"))
+        {
+            File.Copy(file, Path.Combine(Directory, Path.GetFileName(file)));
+        }
+    }
+
+    public string Directory { get; }
+
+    public string PathOf(string file) => Path.Combine(Directory, file);
+
+    public string Read(string file) => File.ReadAllText(PathOf(file));
+
+    public void Write(string file, string content) => File.WriteAllText(PathOf(file), content);
+
+    /// <summary>Replaces one exact piece of a file; fails the test if the piece is not there (so fixtures cannot rot silently).</summary>
+    public void Replace(string file, string oldText, string newText)
+    {
+        var content = Read(file);
+        if (!content.Contains(oldText, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"{file} does not contain '{oldText}'");
+        }
+
+        Write(file, content.Replace(oldText, newText, StringComparison.Ordinal));
+    }
+
+    public void Dispose()
+    {
+        if (System.IO.Directory.Exists(Directory))
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+    }
+}
