@@ -1,36 +1,98 @@
 using System.Text.Json.Nodes;
 using Infra.Mesh.Planning;
+using Infra.Mesh.Settings;
 
 namespace Infra.Mesh.Istio;
 
-/// <summary>Installs Istio from its official charts: <c>base</c> (CRDs), then one <c>istiod</c> per revision.</summary>
+/// <summary>
+/// Installs Istio from its official charts, in Istio's documented order: <c>base</c> (CRDs), <c>cni</c>, one
+/// <c>istiod</c> per revision, then, when any service is public, the ingress <c>gateway</c>.
+/// Every value set here exists in the chart's values.yaml of the pinned version (tests check it).
+/// </summary>
 public sealed class IstioControlPlanePlanner : IPlanner
 {
+    public const string BaseRelease = "istio-base";
+    public const string CniRelease = "istio-cni";
+
     public void Plan(PlanBuilder plan)
     {
         var settings = plan.Settings;
         var istio = settings.Istio;
-        var crds = plan.Add(StageKind.Crds, new HelmReleaseItem(
-            "istio-base", "base", IstioSettings.ChartRepository, istio.Version, IstioSettings.SystemNamespace,
-            new JsonObject { ["defaultRevision"] = istio.TagRevision }, [])
+        var crds = plan.Add(StageKind.Crds, Release(BaseRelease, "base", istio.Version, new JsonObject
+        {
+            // The default revision validates Istio objects cluster-wide; it follows the tag through an upgrade.
+            ["defaultRevision"] = istio.TagRevision,
+        }) with
         {
             // The CRDs hold every VirtualService and policy of the cluster: never delete them with the stack in prod.
             Protect = settings.IsProduction,
             RetainOnDelete = settings.IsProduction,
         });
 
-        foreach (var revision in istio.Revisions)
+        List<string> controlPlaneNeeds = [crds.Id];
+        if (istio.Cni)
         {
-            plan.Add(StageKind.ControlPlane, new HelmReleaseItem(
-                $"istiod-{revision.Name}", "istiod", IstioSettings.ChartRepository, revision.Version, IstioSettings.SystemNamespace,
-                new JsonObject
-                {
-                    ["revision"] = revision.Name,
-                    ["revisionTags"] = revision.Name == istio.TagRevision ? new JsonArray(istio.Tag) : new JsonArray(),
-                }, [])
+            // The node agent sets up traffic redirection, so pods need no NET_ADMIN/NET_RAW init container
+            // (which Pod Security "restricted" forbids). Defaults suit standard CNI paths.
+            controlPlaneNeeds.Add(plan.Add(StageKind.ControlPlane, Release(CniRelease, "cni", istio.Version, []) with
             {
                 DependsOn = [crds.Id],
+            }).Id);
+        }
+
+        var gatewayPlanned = settings.Services.Any(s => s.Public is not null);
+        var tagged = new List<string>();
+        foreach (var revision in istio.Revisions)
+        {
+            var istiod = plan.Add(StageKind.ControlPlane, Release(
+                IstioNames.IstiodRelease(revision), "istiod", revision.Version, IstiodValues.For(settings, revision, gatewayPlanned)) with
+            {
+                DependsOn = [.. controlPlaneNeeds],
+            });
+            if (revision.Name == istio.TagRevision)
+            {
+                tagged.Add(istiod.Id);
+            }
+        }
+
+        if (gatewayPlanned)
+        {
+            plan.Add(StageKind.GatewaysAndAddons, new HelmReleaseItem(
+                IstioNames.IngressGatewayRelease, "gateway", IstioSettings.ChartRepository, istio.Version, settings.Ingress.Namespace,
+                IngressGatewayValues(settings), [])
+            {
+                // The gateway's proxy is injected by the tagged revision's webhook when its pods are created.
+                DependsOn = [.. tagged],
             });
         }
+    }
+
+    private static HelmReleaseItem Release(string name, string chart, string version, JsonObject values) =>
+        new(name, chart, IstioSettings.ChartRepository, version, IstioSettings.SystemNamespace, values, []);
+
+    private static JsonObject IngressGatewayValues(StackSettings settings)
+    {
+        var replicas = settings.Ingress.Replicas;
+        var values = new JsonObject
+        {
+            // The revision itself, not the tag: moving the tag changes this value, which rolls the gateway
+            // pods onto the new control plane in the same `pulumi up`.
+            ["revision"] = settings.Istio.TagRevision,
+            ["autoscaling"] = settings.IsProduction
+                ? new JsonObject { ["enabled"] = true, ["minReplicas"] = replicas, ["maxReplicas"] = replicas * 3 }
+                : new JsonObject { ["enabled"] = false },
+        };
+        if (!settings.IsProduction)
+        {
+            values["replicaCount"] = replicas;
+        }
+
+        if (replicas > 1)
+        {
+            values["podDisruptionBudget"] = new JsonObject { ["minAvailable"] = 1, ["unhealthyPodEvictionPolicy"] = "AlwaysAllow" };
+            values["topologySpreadConstraints"] = IstiodValues.Spread(IstioNames.IngressGatewaySelector);
+        }
+
+        return values;
     }
 }

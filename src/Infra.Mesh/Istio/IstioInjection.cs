@@ -9,10 +9,15 @@ namespace Infra.Mesh.Istio;
 /// Istio injects when the namespace selects a revision (<c>istio.io/rev</c>, here through a revision tag) and
 /// the pod template does not opt out with the <c>sidecar.istio.io/inject</c> label.
 /// </summary>
+/// <remarks>
+/// A sidecar is injected once, when the pod is created. Each injected pod template therefore names the revision
+/// the tag points at: moving the tag changes the template, and the rolling update gives every pod the new proxy.
+/// </remarks>
 public sealed class IstioInjection(IstioSettings istio) : IInjection
 {
     public const string RevisionLabel = "istio.io/rev";
     public const string InjectLabel = "sidecar.istio.io/inject";
+    public const string ProxyRevisionAnnotation = "infra/istio-revision";
 
     public MeshMetadata Namespace(string name) => new(
         ImmutableDictionary<string, string>.Empty.Add(RevisionLabel, istio.Tag),
@@ -33,6 +38,6 @@ public sealed class IstioInjection(IstioSettings istio) : IInjection
             annotations = annotations.Add("traffic.sidecar.istio.io/excludeInboundPorts", service.Nrepl.Port.ToString(CultureInfo.InvariantCulture));
         }
 
-        return new MeshMetadata(labels.Add(InjectLabel, "true"), annotations);
+        return new MeshMetadata(labels.Add(InjectLabel, "true"), annotations.Add(ProxyRevisionAnnotation, istio.TagRevision));
     }
 }

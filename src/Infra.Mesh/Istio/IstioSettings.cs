@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Infra.Mesh.Settings;
 
@@ -7,34 +8,51 @@ namespace Infra.Mesh.Istio;
 /// <summary>One istiod control plane; several run side by side during a revision-based upgrade.</summary>
 public sealed record IstioRevision(string Name, string Version);
 
+/// <summary>Size of each istiod revision: replicas (autoscaled when the maximum is above the minimum) and resources.</summary>
+public sealed record IstiodSettings(int MinReplicas, int MaxReplicas, string Cpu, string Memory, string CpuLimit, string MemoryLimit)
+{
+    public bool Autoscaled => MaxReplicas > MinReplicas;
+}
+
 /// <summary>Istio specifics of a stack (<c>infra:istio</c>).</summary>
-/// <param name="Version">Chart version of <c>base</c> (CRDs) and the ingress <c>gateway</c>.</param>
+/// <param name="Version">Chart version of <c>base</c> (CRDs), <c>cni</c> and the ingress <c>gateway</c>; never older than a revision.</param>
 /// <param name="Revisions">istiod revisions installed side by side.</param>
 /// <param name="Tag">The revision tag application namespaces select with <c>istio.io/rev</c>.</param>
 /// <param name="TagRevision">The revision the tag points at.</param>
 /// <param name="OutboundTrafficPolicy">REGISTRY_ONLY (only declared hosts) or ALLOW_ANY.</param>
+/// <param name="Cni">Istio CNI sets up traffic redirection, so pods need no privileged istio-init container.</param>
 public sealed partial record IstioSettings(
     string Version,
     ImmutableArray<IstioRevision> Revisions,
     string Tag,
     string TagRevision,
-    string OutboundTrafficPolicy)
+    string OutboundTrafficPolicy,
+    bool Cni,
+    IstiodSettings Istiod)
 {
     public const string PinnedVersion = "1.30.3";
     public const string ChartRepository = "https://istio-release.storage.googleapis.com/charts";
     public const string SystemNamespace = "istio-system";
+    public const string RegistryOnly = "REGISTRY_ONLY";
 
     public static IstioSettings Read(ConfigNode node, bool production)
     {
-        node.IsMapping("version", "revisions", "tag", "tagRevision", "outboundTrafficPolicy");
+        node.IsMapping("version", "revisions", "tag", "tagRevision", "outboundTrafficPolicy", "cni", "istiod");
         var version = node["version"].Matching(SemVer(), "a chart version such as 1.30.3", PinnedVersion) ?? PinnedVersion;
 
         var revisions = node["revisions"].Items().Select(r =>
         {
             r.IsMapping("name", "version");
-            return new IstioRevision(
-                r["name"].Matching(Names.Dns1123Label(), "a DNS-1123 label such as 1-30-3") ?? "",
+            var revision = new IstioRevision(
+                r["name"].RequiredText() is null ? "" : r["name"].Matching(Names.Dns1123Label(), "a DNS-1123 label such as 1-30-3") ?? "",
                 r["version"].Matching(SemVer(), "a chart version such as 1.30.3", version) ?? version);
+            if (IsNewer(revision.Version, version))
+            {
+                // The CRDs (base) must know every field the newest control plane writes.
+                r["version"].Error($"'{revision.Version}' is newer than infra:istio.version ({version}); raise version first so the CRDs are upgraded before the control plane");
+            }
+
+            return revision;
         }).ToImmutableArray();
         if (revisions.IsEmpty)
         {
@@ -47,16 +65,66 @@ public sealed partial record IstioSettings(
         }
 
         var tagRevision = node["tagRevision"].OneOf(revisions[^1].Name, [.. revisions.Select(r => r.Name)]) ?? revisions[^1].Name;
+
+        var outbound = node["outboundTrafficPolicy"].OneOf(production ? RegistryOnly : "ALLOW_ANY", RegistryOnly, "ALLOW_ANY") ?? RegistryOnly;
+        if (production && outbound != RegistryOnly)
+        {
+            node["outboundTrafficPolicy"].Error($"'{outbound}' is not allowed in prod; allowed: {RegistryOnly} (declare external hosts per service in externalHosts)");
+        }
+
+        var cni = node["cni"].Bool(true) ?? true;
+        if (production && !cni)
+        {
+            node["cni"].Error("'false' is not allowed in prod: Pod Security 'restricted' is enforced there and forbids the NET_ADMIN/NET_RAW istio-init container that replaces CNI");
+        }
+
         return new IstioSettings(
             version,
             revisions,
             node["tag"].Matching(Names.Dns1123Label(), "a DNS-1123 label", "stable") ?? "stable",
             tagRevision,
-            node["outboundTrafficPolicy"].OneOf(production ? "REGISTRY_ONLY" : "ALLOW_ANY", "REGISTRY_ONLY", "ALLOW_ANY") ?? "REGISTRY_ONLY");
+            outbound,
+            cni,
+            ReadIstiod(node["istiod"], production));
+    }
+
+    private static IstiodSettings ReadIstiod(ConfigNode node, bool production)
+    {
+        node.IsMapping("minReplicas", "maxReplicas", "cpu", "memory", "cpuLimit", "memoryLimit");
+        var min = node["minReplicas"].WholeNumber(production ? 2 : 1, 1, 20) ?? 2;
+        if (production && min < 2)
+        {
+            node["minReplicas"].Error($"{min} is not allowed in prod; at least 2, so a node drain or a crash never leaves sidecars without a control plane");
+        }
+
+        var max = node["maxReplicas"].WholeNumber(production ? Math.Max(5, min) : min, 1, 50) ?? min;
+        if (max < min)
+        {
+            node["maxReplicas"].Error($"{max} is below minReplicas ({min})");
+        }
+
+        const string cpu = "a CPU quantity such as 500m or 2";
+        const string memory = "a memory quantity such as 2Gi";
+        return new IstiodSettings(
+            min,
+            max,
+            node["cpu"].Matching(Names.Quantity(), cpu, production ? "500m" : "100m") ?? "500m",
+            node["memory"].Matching(Names.Quantity(), memory, production ? "2Gi" : "256Mi") ?? "2Gi",
+            node["cpuLimit"].Matching(Names.Quantity(), cpu, production ? "2" : "1") ?? "2",
+            node["memoryLimit"].Matching(Names.Quantity(), memory, production ? "4Gi" : "1Gi") ?? "4Gi");
     }
 
     /// <summary>Istio's revision naming: the version with dots as dashes (1.30.3 → 1-30-3).</summary>
     public static string RevisionName(string version) => version.Replace('.', '-');
+
+    /// <summary>Whether <paramref name="version"/> is a later release than <paramref name="than"/> (pre-release suffixes ignored).</summary>
+    public static bool IsNewer(string version, string than) => Release(version) > Release(than);
+
+    private static Version Release(string version)
+    {
+        var numbers = version.Split('-')[0].Split('.').Select(n => int.Parse(n, CultureInfo.InvariantCulture)).ToArray();
+        return new Version(numbers[0], numbers[1], numbers[2]);
+    }
 
     [GeneratedRegex(@"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")]
     private static partial Regex SemVer();

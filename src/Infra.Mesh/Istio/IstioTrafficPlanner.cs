@@ -1,11 +1,158 @@
-using Infra.Mesh.Traffic;
+using Infra.Mesh.Istio.Resources;
 using Infra.Mesh.Planning;
+using Infra.Mesh.Settings;
+using Infra.Mesh.Traffic;
+using Infra.Mesh.Workloads;
+using k8s.Models;
 
 namespace Infra.Mesh.Istio;
 
+/// <summary>
+/// Per service: a DestinationRule (version subsets, mesh mTLS, connection limits, outlier detection), a
+/// VirtualService (weighted stable/canary split, header opt-in to the canary, timeout and retries), a Sidecar
+/// that narrows the proxy's view to the declared dependencies, ServiceEntries for external hosts and, for
+/// public services, an ingress Gateway with its own VirtualService.
+/// </summary>
 public sealed class IstioTrafficPlanner : ITrafficPlanner
 {
     public void Plan(PlanBuilder plan)
     {
+        var settings = plan.Settings;
+        foreach (var service in settings.Services)
+        {
+            plan.Add(StageKind.Policies, DestinationRule(service));
+            plan.Add(StageKind.Policies, MeshRoutes(service));
+            if (service.Public is { } exposed)
+            {
+                plan.Add(StageKind.Policies, IngressGateway(service, exposed, settings.Ingress));
+                plan.Add(StageKind.Policies, IngressRoutes(service, exposed, settings.Ingress));
+            }
+
+            if (!service.ExternalHosts.IsEmpty)
+            {
+                plan.Add(StageKind.Policies, ExternalHosts(service));
+            }
+
+            if (service.Injected)
+            {
+                plan.Add(StageKind.Policies, Sidecar(service, settings));
+            }
+        }
     }
+
+    /// <summary>Hosts a service's proxy may reach (<c>namespace/host</c>): the control plane, what it calls, its external hosts.</summary>
+    public static IReadOnlyList<string> EgressHosts(ServiceSettings service, StackSettings settings) =>
+    [
+        IstioNames.ControlPlaneEgressHost,
+        .. service.Calls.Select(c => settings.Service(c.Service)).Select(callee => $"{callee.Namespace}/{IstioNames.Host(callee)}"),
+        // The ServiceEntry is exported to the service's own namespace only.
+        .. service.ExternalHosts.Select(host => $"{service.Namespace}/{host}"),
+    ];
+
+    /// <summary>The weighted destinations of the default route: stable takes what the canary does not.</summary>
+    public static IReadOnlyList<RouteDestination> WeightedDestinations(ServiceSettings service, PortSelector? port)
+    {
+        var canaryWeight = service.Canary?.Weight ?? 0;
+        var destinations = new List<RouteDestination>();
+        if (canaryWeight < 100)
+        {
+            destinations.Add(new RouteDestination(new Destination(IstioNames.Host(service), Labels.Stable, port), 100 - canaryWeight));
+        }
+
+        if (canaryWeight > 0)
+        {
+            destinations.Add(new RouteDestination(new Destination(IstioNames.Host(service), Labels.Canary, port), canaryWeight));
+        }
+
+        return destinations;
+    }
+
+    private static DestinationRule DestinationRule(ServiceSettings service)
+    {
+        var traffic = service.Traffic;
+        var pool = traffic.ConnectionPool;
+        var outlier = traffic.OutlierDetection;
+        return new DestinationRule(Meta(service, service.Name), new DestinationRuleSpec(
+            IstioNames.Host(service),
+            new TrafficPolicy(
+                // A service outside the mesh has no proxy to terminate mesh mTLS.
+                new ClientTls(service.Injected ? "ISTIO_MUTUAL" : "DISABLE"),
+                new ConnectionPool(
+                    new TcpPool(pool.MaxConnections),
+                    new HttpPool(pool.MaxPendingRequests, pool.MaxRequestsPerConnection == 0 ? null : pool.MaxRequestsPerConnection)),
+                new OutlierDetection(outlier.Consecutive5xxErrors, outlier.Interval, outlier.BaseEjectionTime, outlier.MaxEjectionPercent)),
+            [.. WorkloadPlanner.Versions(service).Select(v => new Subset(v.Name, new Dictionary<string, string> { [Labels.Version] = v.Name }))]));
+    }
+
+    private static VirtualService MeshRoutes(ServiceSettings service)
+    {
+        // Without a port the destination keeps the port the caller used, so one route serves every HTTP port.
+        var http = service.Ports.Any(p => p.IsHttp) ? HttpRoutes(service, uris: null, port: null) : null;
+        var tcp = service.Ports.Where(p => !p.IsHttp)
+            .Select(p => new TcpRoute([new L4Match(p.Port)], WeightedDestinations(service, new PortSelector(p.Port))))
+            .ToList();
+        return new VirtualService(Meta(service, service.Name), new VirtualServiceSpec(
+            [IstioNames.Host(service)], null, http, tcp.Count > 0 ? tcp : null));
+    }
+
+    /// <summary>The canary opt-in header route first (first match wins), then the weighted split.</summary>
+    private static List<HttpRoute> HttpRoutes(ServiceSettings service, IReadOnlyList<StringMatch>? uris, PortSelector? port)
+    {
+        var traffic = service.Traffic;
+        var retries = new HttpRetry(traffic.Retries.Attempts, traffic.Retries.PerTryTimeout, traffic.Retries.RetryOn);
+        var routes = new List<HttpRoute>();
+        if (service.Canary is { } canary)
+        {
+            var header = new Dictionary<string, StringMatch> { [canary.HeaderName] = new(canary.HeaderValue, null) };
+            routes.Add(new HttpRoute(
+                "canary-header",
+                uris is null ? [new HttpMatch(header, null)] : [.. uris.Select(uri => new HttpMatch(header, uri))],
+                [new RouteDestination(new Destination(IstioNames.Host(service), Labels.Canary, port), 100)],
+                traffic.Timeout,
+                retries));
+        }
+
+        routes.Add(new HttpRoute(
+            "weighted",
+            uris?.Select(uri => new HttpMatch(null, uri)).ToList(),
+            WeightedDestinations(service, port),
+            traffic.Timeout,
+            retries));
+        return routes;
+    }
+
+    private static Gateway IngressGateway(ServiceSettings service, PublicSettings exposed, IngressSettings ingress) =>
+        new(Meta(service, service.Name, ingress.Namespace), new GatewaySpec(
+            IstioNames.IngressGatewaySelector,
+            [
+                new Server("https", new ServerPort(443, "https", "HTTPS"), [exposed.Host], new ServerTls("SIMPLE", ingress.TlsSecretName, null)),
+                new Server("http", new ServerPort(80, "http", "HTTP"), [exposed.Host], new ServerTls(null, null, HttpsRedirect: true)),
+            ]));
+
+    private static VirtualService IngressRoutes(ServiceSettings service, PublicSettings exposed, IngressSettings ingress)
+    {
+        // The gateway needs the port named: the service may have several.
+        var port = new PortSelector(IstioNames.IngressPort(service).Port);
+        var uris = exposed.PathPrefixes.Select(prefix => new StringMatch(null, prefix)).ToList();
+        return new VirtualService(Meta(service, service.Name, ingress.Namespace), new VirtualServiceSpec(
+            [exposed.Host], [$"{ingress.Namespace}/{service.Name}"], HttpRoutes(service, uris, port), null));
+    }
+
+    private static ServiceEntry ExternalHosts(ServiceSettings service) =>
+        new(Meta(service, $"{service.Name}-external"), new ServiceEntrySpec(
+            [.. service.ExternalHosts],
+            // Only this service's namespace sees the entry; other services stay blocked under REGISTRY_ONLY.
+            ["."],
+            "MESH_EXTERNAL",
+            "DNS",
+            // The app speaks TLS itself (https://...); the proxy passes it through by SNI.
+            [new ServerPort(443, "tls", "TLS")]));
+
+    private static Sidecar Sidecar(ServiceSettings service, StackSettings settings) =>
+        new(Meta(service, service.Name), new SidecarSpec(
+            new WorkloadSelector(Labels.Selector(service)),
+            [new EgressListener(EgressHosts(service, settings))]));
+
+    private static V1ObjectMeta Meta(ServiceSettings service, string name, string? ns = null) =>
+        new() { Name = name, NamespaceProperty = ns ?? service.Namespace, Labels = Labels.For(service) };
 }

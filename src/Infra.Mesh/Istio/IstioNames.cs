@@ -1,0 +1,31 @@
+using Infra.Mesh.Settings;
+
+namespace Infra.Mesh.Istio;
+
+/// <summary>Names Istio objects share across planners, so a reference and its target cannot drift apart.</summary>
+public static class IstioNames
+{
+    /// <summary>Gateway chart release; the chart names the Deployment and ServiceAccount after it.</summary>
+    public const string IngressGatewayRelease = "istio-ingressgateway";
+
+    /// <summary>Root namespace: mesh-wide PeerAuthentication and Telemetry live here, beside istiod and the addons.</summary>
+    public const string RootNamespace = IstioSettings.SystemNamespace;
+
+    /// <summary>A Sidecar egress host for everything in the root namespace: istiod (xDS, certificates) and the telemetry addons.</summary>
+    public const string ControlPlaneEgressHost = RootNamespace + "/*";
+
+    /// <summary>The ingress gateway pods' labels (the chart's selector labels: <c>istio</c> is the release name without <c>istio-</c>).</summary>
+    public static IReadOnlyDictionary<string, string> IngressGatewaySelector { get; } =
+        new Dictionary<string, string> { ["istio"] = "ingressgateway" };
+
+    public static string Host(ServiceSettings service) => $"{service.Name}.{service.Namespace}.svc.cluster.local";
+
+    /// <summary>The ingress gateway's SPIFFE identity (its ServiceAccount is named after the release).</summary>
+    public static string IngressGatewayPrincipal(IngressSettings ingress) =>
+        $"cluster.local/ns/{ingress.Namespace}/sa/{IngressGatewayRelease}";
+
+    /// <summary>The port public traffic reaches a service on: its first HTTP port.</summary>
+    public static ServicePort IngressPort(ServiceSettings service) => service.Ports.FirstOrDefault(p => p.IsHttp) ?? service.PrimaryPort;
+
+    public static string IstiodRelease(IstioRevision revision) => $"istiod-{revision.Name}";
+}

@@ -1,0 +1,43 @@
+using Infra.Mesh.Planning;
+using k8s.Models;
+
+namespace Infra.Mesh.Istio.Resources;
+
+// security.istio.io/v1: only the fields Infra sets.
+
+public sealed class PeerAuthentication(V1ObjectMeta metadata, PeerAuthenticationSpec spec)
+    : CustomResource<PeerAuthenticationSpec>(SecurityApi.ApiVersion, "PeerAuthentication", metadata, spec);
+
+public sealed record PeerAuthenticationSpec(MutualTls Mtls);
+
+/// <param name="Mode">STRICT (mTLS only) or PERMISSIVE (mTLS and plain text).</param>
+public sealed record MutualTls(string Mode);
+
+public sealed class AuthorizationPolicy(V1ObjectMeta metadata, AuthorizationPolicySpec spec)
+    : CustomResource<AuthorizationPolicySpec>(SecurityApi.ApiVersion, "AuthorizationPolicy", metadata, spec);
+
+/// <summary>An empty spec (no selector, no action, no rules) allows nothing: Istio's namespace-wide default deny.</summary>
+public sealed record AuthorizationPolicySpec(PolicySelector? Selector, string? Action, IReadOnlyList<Rule>? Rules)
+{
+    public static AuthorizationPolicySpec AllowNothing { get; } = new(null, null, null);
+}
+
+public sealed record PolicySelector(IReadOnlyDictionary<string, string> MatchLabels);
+
+/// <param name="To">Null: any operation of the selected workload.</param>
+public sealed record Rule(IReadOnlyList<RuleFrom> From, IReadOnlyList<RuleTo>? To);
+
+public sealed record RuleFrom(Source Source);
+
+/// <param name="Principals">SPIFFE identities without the scheme: <c>cluster.local/ns/NS/sa/SA</c>.</param>
+public sealed record Source(IReadOnlyList<string> Principals);
+
+public sealed record RuleTo(Operation Operation);
+
+/// <param name="Ports">Target (container) ports, as strings.</param>
+public sealed record Operation(IReadOnlyList<string>? Ports, IReadOnlyList<string>? Methods, IReadOnlyList<string>? Paths);
+
+internal static class SecurityApi
+{
+    public const string ApiVersion = "security.istio.io/v1";
+}
