@@ -1,0 +1,36 @@
+using System.Text.Json.Nodes;
+using Infra.Mesh.Planning;
+using Infra.Mesh.Settings;
+using Infra.Mesh.Tests.Support;
+
+namespace Infra.Mesh.Tests.Istio;
+
+/// <summary>The real stacks with extra <c>infra:</c> keys appended to a stack file, and shortcuts into parsed Istio objects.</summary>
+internal static class IstioStacks
+{
+    /// <summary>Loads <paramref name="stack"/> with <paramref name="config"/> (YAML, indented as under <c>config:</c>) appended.</summary>
+    public static StackSettings Settings(string stack, string config)
+    {
+        using var files = new StackFiles();
+        var file = $"Pulumi.{stack}.yaml";
+        files.Write(file, files.Read(file).TrimEnd('\n') + "\n" + config);
+        return StackSettingsLoader.Load(ProjectConfigFiles.Load(files.Directory, stack));
+    }
+
+    public static MeshPlan Plan(string stack, string config) => MeshPlanner.Plan(Settings(stack, config));
+
+    public static IReadOnlyList<SettingsError> Errors(string stack, string config) =>
+        Assert.Throws<SettingsException>(() => Settings(stack, config)).Errors;
+
+    public static HelmReleaseItem Release(this MeshPlan plan, string name) => plan.Releases.Single(r => r.ReleaseName == name);
+
+    public static JsonObject Spec(this JsonObject obj) => obj["spec"]!.AsObject();
+
+    public static string Name(this JsonObject obj) => (string)obj["metadata"]!["name"]!;
+
+    public static string? Namespace(this JsonObject obj) => (string?)obj["metadata"]!["namespace"];
+
+    public static IEnumerable<JsonObject> Objects(this JsonNode? array) => array?.AsArray().Select(n => n!.AsObject()) ?? [];
+
+    public static IEnumerable<string> Strings(this JsonNode? array) => array?.AsArray().Select(n => (string)n!) ?? [];
+}
