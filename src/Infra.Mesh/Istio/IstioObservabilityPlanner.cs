@@ -21,7 +21,6 @@ namespace Infra.Mesh.Istio;
 public sealed class IstioObservabilityPlanner : IObservabilityPlanner
 {
     public const string TracingProvider = "jaeger";
-    public const string JaegerCollectorHost = "jaeger." + IstioSettings.SystemNamespace + ".svc.cluster.local";
     public const int JaegerOtlpGrpcPort = 4317;
     public const string KialiSigningKeySlot = "kiali-signing-key";
     public const string GrafanaAdminPasswordSlot = "grafana-admin-password";
@@ -30,6 +29,9 @@ public sealed class IstioObservabilityPlanner : IObservabilityPlanner
     public static readonly Addon Grafana = new("grafana", "grafana", "https://grafana.github.io/helm-charts", "9.2.2");
     public static readonly Addon Kiali = new("kiali", "kiali-server", "https://kiali.org/helm-charts", "2.26.0");
     public static readonly Addon Jaeger = new("jaeger", "jaeger", "https://jaegertracing.github.io/helm-charts", "4.11.1");
+
+    /// <summary>The chart names its Service after the release.</summary>
+    public static readonly string JaegerCollectorHost = $"{Jaeger.Release}.{IstioSettings.SystemNamespace}.svc.cluster.local";
 
     /// <summary>An addon chart: release name (also its Service name), chart, repository, pinned version.</summary>
     public sealed record Addon(string Release, string Chart, string Repository, string Version);

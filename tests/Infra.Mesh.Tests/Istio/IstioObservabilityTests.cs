@@ -1,0 +1,71 @@
+using Infra.Mesh.Istio;
+using Infra.Mesh.Planning;
+using Infra.Mesh.Rendering;
+using Infra.Mesh.Tests.Support;
+
+namespace Infra.Mesh.Tests.Istio;
+
+public class IstioObservabilityTests
+{
+    [Theory]
+    [InlineData("dev")]
+    [InlineData("prod")]
+    public void Mesh_telemetry_follows_the_stacks_observability_settings(string stack)
+    {
+        var plan = Stacks.Plan(stack);
+        var observability = plan.Settings.Observability;
+        var telemetry = Stacks.Objects(plan).OfKind("Telemetry").Single();
+        Assert.Equal(IstioNames.RootNamespace, telemetry.Namespace());
+
+        var spec = telemetry.Spec();
+        Assert.Equal(["prometheus"], spec["metrics"].Objects().Single()["providers"].Objects().Select(p => (string)p["name"]!));
+        var tracing = spec["tracing"].Objects().Single();
+        Assert.Equal(observability.TraceSampling, (double)tracing["randomSamplingPercentage"]!);
+        Assert.Equal(observability.Jaeger, tracing["providers"] is not null);
+        Assert.Equal(!observability.AccessLogs, (bool)spec["accessLogging"].Objects().Single()["disabled"]!);
+    }
+
+    [Fact]
+    public void Tracing_samples_everything_in_dev_and_little_in_prod()
+    {
+        double Sampling(string stack) =>
+            (double)Stacks.Objects(Stacks.Plan(stack)).OfKind("Telemetry").Single().Spec()["tracing"].Objects().Single()["randomSamplingPercentage"]!;
+        Assert.Equal(100, Sampling("dev"));
+        Assert.True(Sampling("prod") <= 1);
+    }
+
+    [Theory]
+    [InlineData("dev", new[] { "prometheus", "grafana", "kiali", "jaeger" })]
+    [InlineData("prod", new[] { "prometheus", "grafana", "kiali" })]
+    public void Addons_are_installed_as_the_stack_asks(string stack, string[] addons)
+    {
+        var plan = Stacks.Plan(stack);
+        var installed = plan.Stage(StageKind.GatewaysAndAddons).Items.OfType<HelmReleaseItem>()
+            .Where(r => r.Namespace == IstioSettings.SystemNamespace)
+            .Select(r => r.ReleaseName);
+        Assert.Equal(addons, installed);
+    }
+
+    [Fact]
+    public void Jaeger_receives_traces_through_a_mesh_extension_provider()
+    {
+        var dev = Stacks.Plan("dev");
+        var provider = dev.Release("istiod-1-30-3").Values["meshConfig"]!["extensionProviders"].Objects().Single();
+        Assert.Equal(IstioObservabilityPlanner.TracingProvider, (string)provider["name"]!);
+        Assert.Equal(IstioObservabilityPlanner.JaegerCollectorHost, (string)provider["opentelemetry"]!["service"]!);
+        Assert.Null(Stacks.Plan("prod").Release("istiod-1-30-3").Values["meshConfig"]!["extensionProviders"]);
+    }
+
+    [Fact]
+    public void The_kiali_signing_key_comes_from_a_generated_slot_and_never_sits_in_the_values()
+    {
+        var plan = Stacks.Plan("prod");
+        var kiali = plan.Release(IstioObservabilityPlanner.Kiali.Release);
+        var secret = Assert.Single(kiali.SecretValues);
+        Assert.Equal("login_token.signing_key", secret.Path);
+        var slot = plan.Secrets.OfType<RandomSecretSlot>().Single(s => s.Id == ((GeneratedSecret)secret.Source).SlotId);
+        Assert.True(slot.Length is 16 or 24 or 32, "Kiali needs an AES key length");
+        Assert.Null(kiali.Values["login_token"]);
+        Assert.Equal(secret.Source.Placeholder, (string)ObjectJson.Values(kiali, s => s.Placeholder)["login_token"]!["signing_key"]!);
+    }
+}

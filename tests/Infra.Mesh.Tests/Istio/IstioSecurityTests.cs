@@ -1,0 +1,104 @@
+using System.Text.Json.Nodes;
+using Infra.Mesh.Istio;
+using Infra.Mesh.Planning;
+using Infra.Mesh.Security;
+using Infra.Mesh.Settings;
+using Infra.Mesh.Tests.Support;
+
+namespace Infra.Mesh.Tests.Istio;
+
+public class IstioSecurityTests
+{
+    [Theory]
+    [InlineData("dev")]
+    [InlineData("prod")]
+    public void Each_declared_call_yields_exactly_one_allow_rule_and_an_undeclared_call_none(string stack)
+    {
+        var plan = Stacks.Plan(stack);
+        var policies = AllowPolicies(Stacks.Objects(plan)).ToList();
+        var services = plan.Settings.Services;
+        foreach (var caller in services)
+        {
+            foreach (var callee in services.Where(s => s != caller))
+            {
+                var rules = policies
+                    .Where(p => p.Namespace() == callee.Namespace && (string)p.Spec()["selector"]!["matchLabels"]!["app"]! == callee.Name)
+                    .SelectMany(p => p.Spec()["rules"].Objects())
+                    .Count(rule => Principals(rule).Contains(CallGraph.Principal(caller)));
+                Assert.Equal(caller.Calls.Any(c => c.Service == callee.Name) ? 1 : 0, rules);
+            }
+        }
+    }
+
+    [Fact]
+    public void A_call_rule_is_narrowed_to_the_declared_methods_and_paths()
+    {
+        var dev = Stacks.Plan("dev");
+        var caller = dev.Settings.Service("api-gateway");
+        var call = caller.Calls.Single(c => c.Service == "orders");
+        var rule = AllowPolicies(Stacks.Objects(dev)).Single(p => p.Name() == "orders").Spec()["rules"].Objects()
+            .Single(r => Principals(r).Contains(CallGraph.Principal(caller)));
+
+        var operation = Assert.Single(rule["to"].Objects())["operation"]!;
+        Assert.Equal(call.Methods, operation["methods"].Strings());
+        Assert.Equal(call.Paths, operation["paths"].Strings());
+    }
+
+    [Theory]
+    [InlineData("dev")]
+    [InlineData("prod")]
+    public void The_ingress_gateway_may_reach_public_services_only(string stack)
+    {
+        var plan = Stacks.Plan(stack);
+        var gateway = IstioNames.IngressGatewayPrincipal(plan.Settings.Ingress);
+        var reached = AllowPolicies(Stacks.Objects(plan))
+            .Where(p => p.Spec()["rules"].Objects().Any(r => Principals(r).Contains(gateway)))
+            .Select(p => p.Name());
+        Assert.Equal(plan.Settings.Services.Where(s => s.Public is not null).Select(s => s.Name), reached);
+    }
+
+    [Theory]
+    [InlineData("dev")]
+    [InlineData("prod")]
+    public void Every_allow_rule_names_its_callers_so_nothing_is_open_to_unauthenticated_traffic(string stack)
+    {
+        var rules = AllowPolicies(Stacks.Objects(Stacks.Plan(stack))).SelectMany(p => p.Spec()["rules"].Objects()).ToList();
+        Assert.NotEmpty(rules);
+        Assert.All(rules, rule =>
+        {
+            Assert.NotEmpty(rule["from"].Objects());
+            Assert.All(rule["from"].Objects(), from => Assert.NotEmpty(from["source"]!["principals"].Strings()));
+        });
+    }
+
+    [Fact]
+    public void Prod_has_strict_mtls_and_default_deny_in_every_application_namespace()
+    {
+        var prod = Stacks.Plan("prod");
+        var objects = Stacks.Objects(prod);
+        var peer = objects.OfKind("PeerAuthentication").ToList();
+        Assert.All(peer, p => Assert.Equal("STRICT", (string)p.Spec()["mtls"]!["mode"]!));
+        Assert.Contains(peer, p => p.Namespace() == IstioNames.RootNamespace && p.Name() == "default");
+
+        var denyAll = objects.OfKind("AuthorizationPolicy").Where(p => p.Spec().Count == 0).ToList();
+        Assert.Equal(prod.Settings.Namespaces.Order(), denyAll.Select(p => p.Namespace()!).Order());
+    }
+
+    [Fact]
+    public void Dev_may_be_permissive_and_a_namespace_can_override_the_mesh_mode()
+    {
+        var dev = Stacks.Settings("dev");
+        var overridden = MeshPlanner.Plan(dev with
+        {
+            Security = dev.Security with { NamespaceMtls = dev.Security.NamespaceMtls.Add("payments", MtlsMode.Strict) },
+        });
+        var modes = Stacks.Objects(overridden).OfKind("PeerAuthentication").ToDictionary(p => p.Namespace()!, p => (string)p.Spec()["mtls"]!["mode"]!);
+        Assert.Equal(new Dictionary<string, string> { [IstioNames.RootNamespace] = "PERMISSIVE", ["payments"] = "STRICT" }, modes);
+    }
+
+    private static IEnumerable<JsonObject> AllowPolicies(IEnumerable<JsonObject> objects) =>
+        objects.OfKind("AuthorizationPolicy").Where(p => (string?)p.Spec()["action"] == "ALLOW");
+
+    private static List<string> Principals(JsonObject rule) =>
+        [.. rule["from"].Objects().SelectMany(f => f["source"]!["principals"].Strings())];
+}
