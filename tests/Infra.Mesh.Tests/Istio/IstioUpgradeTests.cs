@@ -7,7 +7,7 @@ namespace Infra.Mesh.Tests.Istio;
 /// <summary>The revision-based control-plane upgrade of docs/istio.md, one stack-config edit per step, on prod.</summary>
 public class IstioUpgradeTests
 {
-    private const string AddRevision = """
+    internal const string AddRevision = """
           infra:istio:
             version: 1.31.0
             revisions:
