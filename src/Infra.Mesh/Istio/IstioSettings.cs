@@ -126,6 +126,6 @@ public sealed partial record IstioSettings(
         return new Version(numbers[0], numbers[1], numbers[2]);
     }
 
-    [GeneratedRegex(@"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")]
+    [GeneratedRegex(@"^\d{1,6}\.\d{1,6}\.\d{1,6}(-[0-9A-Za-z.-]+)?$")]
     private static partial Regex SemVer();
 }
