@@ -38,5 +38,4 @@ internal static class Workload
     /// <summary>The objects of an array field, empty when the field is absent.</summary>
     public static IReadOnlyList<JsonObject> Items(this JsonNode node, string field) =>
         node[field]?.AsArray().Select(i => i!.AsObject()).ToList() ?? [];
-
 }
