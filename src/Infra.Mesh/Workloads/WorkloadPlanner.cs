@@ -311,11 +311,11 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
             ReadinessProbe = Probe(health.ReadinessPath, health.Port, periodSeconds: 5, failureThreshold: 3),
             // Generous: a restart costs a slow start, so only a JVM that stayed unresponsive for a minute is killed.
             LivenessProbe = Probe(health.LivenessPath, health.Port, periodSeconds: 20, failureThreshold: 3),
-            Lifecycle = new V1Lifecycle
-            {
-                // The sleep action needs no shell or sleep binary in the image (distroless JREs have neither).
-                PreStop = new V1LifecycleHandler { Sleep = new V1SleepAction { Seconds = service.Shutdown.PreStopSeconds } },
-            },
+            // The sleep action needs no shell or sleep binary in the image (distroless JREs have neither); a service without
+            // traffic to drain may turn the pause off.
+            Lifecycle = service.Shutdown.PreStopSeconds > 0
+                ? new V1Lifecycle { PreStop = new V1LifecycleHandler { Sleep = new V1SleepAction { Seconds = service.Shutdown.PreStopSeconds } } }
+                : null,
             SecurityContext = new V1SecurityContext
             {
                 AllowPrivilegeEscalation = false,

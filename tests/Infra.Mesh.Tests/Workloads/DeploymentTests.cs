@@ -221,10 +221,14 @@ public class DeploymentTests
         using var files = new StackFiles();
         files.Replace("Pulumi.prod.yaml", "    payments:\n      replicas: 3\n",
             "    payments:\n      replicas: 3\n      shutdown:\n        preStopSeconds: 15\n        terminationGracePeriodSeconds: 90\n");
-        var payments = Workload.Objects(files, "prod").Named("Deployment", "payments");
+        files.Replace("Pulumi.prod.yaml", "    orders:\n      replicas: 3\n", "    orders:\n      replicas: 3\n      shutdown:\n        preStopSeconds: 0\n");
+        var objects = Workload.Objects(files, "prod");
+        var payments = objects.Named("Deployment", "payments");
 
         Assert.Equal(15, (int)payments.Container()["lifecycle"]!["preStop"]!["sleep"]!["seconds"]!);
         Assert.Equal(90, (int)payments.PodSpec()["terminationGracePeriodSeconds"]!);
+        // No pause at all rather than a zero-second sleep, which older API servers reject.
+        Assert.Null(objects.Named("Deployment", "orders").Container()["lifecycle"]);
     }
 
     [Theory]
