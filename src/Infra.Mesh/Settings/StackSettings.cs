@@ -65,6 +65,9 @@ public sealed record ServiceSettings(
     public ServicePort PrimaryPort => Ports[0];
 
     public ServicePort Port(string name) => Ports.Single(p => p.Name == name);
+
+    /// <summary>How pods stop; an init property so the positional record stays source-compatible.</summary>
+    public ShutdownSettings Shutdown { get; init; } = ShutdownSettings.Default;
 }
 
 public enum PortProtocol
@@ -107,6 +110,15 @@ public sealed record NreplSettings(int Port, bool Enabled);
 
 /// <summary>Requests; the memory limit always equals the request (the JVM sizes its heap from it).</summary>
 public sealed record ResourceSettings(string Cpu, string Memory, string? CpuLimit);
+
+/// <summary>
+/// Graceful stop: the container keeps serving for <paramref name="PreStopSeconds"/> while endpoints and proxies drop it,
+/// then gets SIGTERM; the kubelet kills it <paramref name="TerminationGracePeriodSeconds"/> after the stop began.
+/// </summary>
+public sealed record ShutdownSettings(int PreStopSeconds, int TerminationGracePeriodSeconds)
+{
+    public static ShutdownSettings Default { get; } = new(10, 45);
+}
 
 public sealed record JvmSettings(int MaxRamPercentage, ImmutableArray<string> Options);
 

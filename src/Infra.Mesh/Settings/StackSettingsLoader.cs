@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Infra.Mesh.Istio;
 using Infra.Mesh.Linkerd;
+using Infra.Mesh.Workloads;
 using YamlDotNet.RepresentationModel;
 
 namespace Infra.Mesh.Settings;
@@ -21,7 +22,7 @@ public static class StackSettingsLoader
     [
         "name", "namespace", "image", "replicas", "ports", "health", "metrics", "nrepl", "resources", "jvm",
         "config", "secrets", "calls", "public", "canary", "traffic", "autoscaling", "externalHosts", "inject",
-        "automountServiceAccountToken",
+        "automountServiceAccountToken", "shutdown",
     ];
 
     private static readonly string[] HttpMethods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
@@ -179,7 +180,11 @@ public static class StackSettingsLoader
             ReadAutoscaling(node["autoscaling"], replicas, production),
             [.. node["externalHosts"].Items().Select(h => h.Matching(Names.Host(), "a DNS host name such as api.stripe.com")).OfType<string>()],
             node["inject"].Bool(true) ?? true,
-            node["automountServiceAccountToken"].Bool(false) ?? false);
+            node["automountServiceAccountToken"].Bool(false) ?? false)
+        {
+            Shutdown = ReadShutdown(node["shutdown"]),
+        };
+        CheckEnvironmentNames(node, service);
         return service;
     }
 
@@ -292,6 +297,45 @@ public static class StackSettingsLoader
         }
 
         return new NreplSettings(port, node["enabled"].Bool(!production) ?? false);
+    }
+
+    private static ShutdownSettings ReadShutdown(ConfigNode node)
+    {
+        node.IsMapping("preStopSeconds", "terminationGracePeriodSeconds");
+        var defaults = ShutdownSettings.Default;
+        var preStop = node["preStopSeconds"].WholeNumber(defaults.PreStopSeconds, 0, 300) ?? defaults.PreStopSeconds;
+        var grace = node["terminationGracePeriodSeconds"].WholeNumber(defaults.TerminationGracePeriodSeconds, 1, 3600)
+            ?? defaults.TerminationGracePeriodSeconds;
+        if (grace <= preStop)
+        {
+            // The grace period includes the preStop pause; without time left the app is killed before it can drain.
+            node["terminationGracePeriodSeconds"].Error(
+                $"{grace} leaves the app no time to stop after the {preStop}s preStop pause; allowed: more than preStopSeconds ({preStop})");
+        }
+
+        return new ShutdownSettings(preStop, grace);
+    }
+
+    /// <summary>A name set twice would be silently shadowed in the container (env wins over envFrom, later wins over earlier).</summary>
+    private static void CheckEnvironmentNames(ConfigNode node, ServiceSettings service)
+    {
+        var planned = WorkloadPlanner.PlannedEnvironment;
+        foreach (var (name, _) in service.Config.Environment.Where(e => planned.Contains(e.Key)))
+        {
+            node["config"]["env"][name].Error($"'{name}' is set by the platform; reserved: {string.Join(", ", planned)} (JVM flags go in jvm.options)");
+        }
+
+        foreach (var secret in service.Secrets)
+        {
+            if (planned.Contains(secret.Name))
+            {
+                node["secrets"][secret.Name].Error($"'{secret.Name}' is set by the platform; reserved: {string.Join(", ", planned)}");
+            }
+            else if (service.Config.Environment.Any(e => e.Key == secret.Name))
+            {
+                node["secrets"][secret.Name].Error($"'{secret.Name}' is also a plain variable in config.env; a variable is either secret or plain");
+            }
+        }
     }
 
     private static ServiceConfig ReadConfig(ConfigNode node)

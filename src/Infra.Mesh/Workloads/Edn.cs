@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 using System.Text;
 using System.Text.RegularExpressions;
 using YamlDotNet.Core;
@@ -7,9 +8,11 @@ using YamlDotNet.RepresentationModel;
 namespace Infra.Mesh.Workloads;
 
 /// <summary>
-/// Writes catalog configuration (YAML) as EDN for Clojure services (Aero and friends read it):
-/// mapping keys become keywords, plain scalars keep their type (numbers, booleans, nil, and
-/// <c>:keyword</c>), quoted scalars stay strings, lists become vectors.
+/// Writes catalog configuration (YAML) as EDN for Clojure services (Aero and friends read it): mappings become maps,
+/// lists become vectors, and scalars keep the YAML 1.2 core type of a plain scalar (integer, float, boolean, null).
+/// Keyword-shaped keys and values (<c>:info</c>, <c>:db/pool</c>) become keywords whether quoted or not: at deploy time
+/// Pulumi hands the config over as JSON, where every string is quoted, and both routes must give the same file.
+/// Every other string, quoted or plain, stays a string.
 /// </summary>
 public static partial class Edn
 {
@@ -20,13 +23,11 @@ public static partial class Edn
         return text.Append('\n').ToString();
     }
 
-    private static void WriteValue(StringBuilder text, YamlNode node, int indent)
+    /// <param name="column">Where the value starts on its line, so continuation lines align under it.</param>
+    private static void WriteValue(StringBuilder text, YamlNode node, int column)
     {
         switch (node)
         {
-            case YamlMappingNode { Children.Count: 0 }:
-                text.Append("{}");
-                break;
             case YamlMappingNode mapping:
                 text.Append('{');
                 var first = true;
@@ -34,27 +35,29 @@ public static partial class Edn
                 {
                     if (!first)
                     {
-                        text.Append('\n').Append(' ', indent + 1);
+                        text.Append('\n').Append(' ', column + 1);
                     }
 
                     first = false;
                     var keyText = Key(((YamlScalarNode)key).Value ?? "");
                     text.Append(keyText).Append(' ');
-                    WriteValue(text, value, indent + 1 + keyText.Length + 1);
+                    WriteValue(text, value, column + 1 + keyText.Length + 1);
                 }
 
                 text.Append('}');
                 break;
             case YamlSequenceNode sequence:
+                // Scalars share a line; maps and vectors get a line each, aligned after the bracket.
+                var separator = sequence.Children.Any(c => c is not YamlScalarNode) ? "\n" + new string(' ', column + 1) : " ";
                 text.Append('[');
                 for (var i = 0; i < sequence.Children.Count; i++)
                 {
                     if (i > 0)
                     {
-                        text.Append(' ');
+                        text.Append(separator);
                     }
 
-                    WriteValue(text, sequence.Children[i], indent + 1);
+                    WriteValue(text, sequence.Children[i], column + 1);
                 }
 
                 text.Append(']');
@@ -65,38 +68,73 @@ public static partial class Edn
         }
     }
 
-    private static string Key(string key) => KeywordName().IsMatch(key) ? ":" + key : Quote(key);
+    private static string Key(string key) => Keyword().IsMatch(":" + key) ? ":" + key : Quote(key);
 
     private static string Scalar(YamlScalarNode scalar)
     {
         var value = scalar.Value ?? "";
-        if (scalar.Style is not (ScalarStyle.Plain or ScalarStyle.Any))
-        {
-            return Quote(value);
-        }
-
-        if (value is "" or "~" or "null")
-        {
-            return "nil";
-        }
-
-        if (value is "true" or "false")
+        if (Keyword().IsMatch(value))
         {
             return value;
         }
 
-        if (long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
-        {
-            return integer.ToString(CultureInfo.InvariantCulture);
-        }
-
-        if (FloatNumber().IsMatch(value) && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
-        {
-            return number.ToString("R", CultureInfo.InvariantCulture) is var r && r.Contains('.', StringComparison.Ordinal) ? r : r + ".0";
-        }
-
-        return value.StartsWith(':') && KeywordName().IsMatch(value[1..]) ? value : Quote(value);
+        // Quoting, or an explicit !!str, makes a string; only plain scalars resolve to other types.
+        var explicitString = !scalar.Tag.IsEmpty && scalar.Tag.Value == "tag:yaml.org,2002:str";
+        var plain = scalar.Style is ScalarStyle.Plain or ScalarStyle.Any && !explicitString;
+        return plain ? PlainScalar(value) ?? Quote(value) : Quote(value);
     }
+
+    /// <summary>The EDN of a plain scalar that YAML's core schema resolves to a non-string, or null for a string.</summary>
+    private static string? PlainScalar(string value)
+    {
+        switch (value)
+        {
+            case "" or "~" or "null" or "Null" or "NULL":
+                return "nil";
+            case "true" or "True" or "TRUE":
+                return "true";
+            case "false" or "False" or "FALSE":
+                return "false";
+            case ".inf" or ".Inf" or ".INF" or "+.inf" or "+.Inf" or "+.INF":
+                return "##Inf";
+            case "-.inf" or "-.Inf" or "-.INF":
+                return "##-Inf";
+            case ".nan" or ".NaN" or ".NAN":
+                return "##NaN";
+        }
+
+        if (DecimalInteger().IsMatch(value))
+        {
+            return Integer(BigInteger.Parse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture));
+        }
+
+        if (value.StartsWith("0x", StringComparison.Ordinal) && HexDigits().IsMatch(value[2..]))
+        {
+            // A leading 0 keeps the number positive whatever its top bit.
+            return Integer(BigInteger.Parse("0" + value[2..], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture));
+        }
+
+        if (value.StartsWith("0o", StringComparison.Ordinal) && OctalDigits().IsMatch(value[2..]))
+        {
+            return Integer(value[2..].Aggregate(BigInteger.Zero, (n, digit) => n * 8 + (digit - '0')));
+        }
+
+        if (FloatNumber().IsMatch(value))
+        {
+            var number = double.Parse(value, NumberStyles.Float, CultureInfo.InvariantCulture);
+            var text = number.ToString("R", CultureInfo.InvariantCulture);
+            // EDN reads 3 as an integer: a float needs a fraction or an exponent.
+            return text.IndexOfAny(['.', 'E', 'e']) >= 0 ? text : text + ".0";
+        }
+
+        return null;
+    }
+
+    /// <summary>Integers beyond a long get EDN's arbitrary-precision suffix rather than silently losing digits.</summary>
+    private static string Integer(BigInteger value) =>
+        value >= long.MinValue && value <= long.MaxValue
+            ? value.ToString(CultureInfo.InvariantCulture)
+            : value.ToString(CultureInfo.InvariantCulture) + "N";
 
     private static string Quote(string value)
     {
@@ -110,6 +148,7 @@ public static partial class Edn
                 '\n' => "\\n",
                 '\r' => "\\r",
                 '\t' => "\\t",
+                < ' ' => $"\\u{(int)c:x4}",
                 _ => c.ToString(),
             });
         }
@@ -117,10 +156,23 @@ public static partial class Edn
         return text.Append('"').ToString();
     }
 
-    /// <summary>Keyword names as Clojure reads them: a symbol, optionally namespaced (<c>db/pool-size</c>).</summary>
-    [GeneratedRegex(@"^[A-Za-z*+!_?<>=-][A-Za-z0-9*+!_?<>=.-]*(/[A-Za-z*+!_?<>=-][A-Za-z0-9*+!_?<>=.-]*)?$")]
-    private static partial Regex KeywordName();
+    /// <summary>
+    /// A keyword as EDN defines it: <c>:</c> and a symbol, optionally namespaced (<c>:db/pool-size</c>); a part starting
+    /// with '+' or '-' must not go on with a digit (it would read as a number).
+    /// </summary>
+    [GeneratedRegex(@"^:(?![-+][0-9])[A-Za-z*+!_?<>=-][A-Za-z0-9*+!_?<>=.-]*(/(?![-+][0-9])[A-Za-z*+!_?<>=-][A-Za-z0-9*+!_?<>=.-]*)?$")]
+    private static partial Regex Keyword();
 
-    [GeneratedRegex(@"^[-+]?[0-9]+\.[0-9]+([eE][-+]?[0-9]+)?$")]
+    [GeneratedRegex(@"^[-+]?[0-9]+$")]
+    private static partial Regex DecimalInteger();
+
+    [GeneratedRegex(@"^[0-9a-fA-F]+$")]
+    private static partial Regex HexDigits();
+
+    [GeneratedRegex(@"^[0-7]+$")]
+    private static partial Regex OctalDigits();
+
+    /// <summary>YAML 1.2 core schema floats (integers are matched first).</summary>
+    [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")]
     private static partial Regex FloatNumber();
 }

@@ -18,12 +18,20 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
     public const string ConfigChecksumAnnotation = "checksum/config";
     public const string EnvChecksumAnnotation = "checksum/env";
     public const string ConfigFileName = "config.edn";
+    public const string ConfigPathVariable = "CONFIG_PATH";
+    public const string VersionVariable = "SERVICE_VERSION";
+    public const string NreplPortVariable = "NREPL_PORT";
+    public const string NreplBindVariable = "NREPL_BIND";
+    public const string NreplPortName = "nrepl";
+
+    /// <summary>Variables the platform sets on every container; the catalog may not set them again.</summary>
+    public static ImmutableArray<string> PlannedEnvironment { get; } =
+        [JavaToolOptions.Variable, ConfigPathVariable, VersionVariable, NreplPortVariable, NreplBindVariable];
 
     /// <summary>Non-root user the images run as; numeric so runAsNonRoot can be verified by the kubelet.</summary>
     private const long RunAsUser = 10001;
 
-    /// <summary>Seconds the container keeps serving after it is marked terminating, while endpoints and proxies catch up.</summary>
-    private const long PreStopSeconds = 10;
+    private const int StartupProbePeriodSeconds = 5;
 
     public void Plan(PlanBuilder plan)
     {
@@ -39,7 +47,11 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
             var config = ConfigMap(service);
             plan.Add(StageKind.Workloads, config);
             var env = EnvConfigMap(service);
-            plan.Add(StageKind.Workloads, env);
+            if (env is not null)
+            {
+                plan.Add(StageKind.Workloads, env);
+            }
+
             if (!service.Secrets.IsEmpty)
             {
                 plan.Add(StageKind.Workloads, new SecretItem(service.Namespace, SecretName(service), "Opaque",
@@ -49,9 +61,13 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
                 });
             }
 
-            foreach (var version in Versions(service))
+            foreach (var version in WorkloadVersion.Of(service))
             {
                 plan.Add(StageKind.Workloads, Deployment(service, version, config, env, settings.IsProduction));
+                if (version.Scaling is { } scaling)
+                {
+                    plan.Add(StageKind.Workloads, Autoscaler(service, version, scaling));
+                }
             }
 
             plan.Add(StageKind.Workloads, Service(service));
@@ -59,26 +75,7 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
             {
                 plan.Add(StageKind.Workloads, DisruptionBudget(service));
             }
-
-            if (service.Autoscaling.Enabled)
-            {
-                plan.Add(StageKind.Workloads, Autoscaler(service));
-            }
         }
-    }
-
-    /// <summary>A version of a service: stable always, canary when configured.</summary>
-    public sealed record WorkloadVersion(string Name, string DeploymentName, ImageReference Image, int Replicas);
-
-    public static IReadOnlyList<WorkloadVersion> Versions(ServiceSettings service)
-    {
-        var versions = new List<WorkloadVersion> { new(Labels.Stable, service.Name, service.Image, service.Replicas) };
-        if (service.Canary is { } canary)
-        {
-            versions.Add(new WorkloadVersion(Labels.Canary, $"{service.Name}-canary", service.Image.WithTag(canary.Tag), canary.Replicas));
-        }
-
-        return versions;
     }
 
     public static string ConfigMapName(ServiceSettings service) => $"{service.Name}-config";
@@ -93,7 +90,7 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
     {
         var mesh = injection.Namespace(name);
         var labels = Labels.Managed();
-        // Pod Security Admission: enforced in prod; dev only warns and audits so experiments are not blocked.
+        // Pod Security Admission: enforced in prod; elsewhere it only warns and audits so experiments are not blocked.
         if (production)
         {
             labels["pod-security.kubernetes.io/enforce"] = "restricted";
@@ -137,17 +134,19 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
         Data = new Dictionary<string, string> { [ConfigFileName] = Edn.Write(service.Config.Edn) },
     };
 
-    private static V1ConfigMap EnvConfigMap(ServiceSettings service) => new()
-    {
-        ApiVersion = "v1",
-        Kind = "ConfigMap",
-        Metadata = Meta(service, EnvConfigMapName(service)),
-        Data = service.Config.Environment.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal),
-    };
+    private static V1ConfigMap? EnvConfigMap(ServiceSettings service) => service.Config.Environment.IsEmpty
+        ? null
+        : new V1ConfigMap
+        {
+            ApiVersion = "v1",
+            Kind = "ConfigMap",
+            Metadata = Meta(service, EnvConfigMapName(service)),
+            Data = service.Config.Environment.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal),
+        };
 
-    private V1Deployment Deployment(ServiceSettings service, WorkloadVersion version, V1ConfigMap config, V1ConfigMap env, bool production)
+    private V1Deployment Deployment(ServiceSettings service, WorkloadVersion version, V1ConfigMap config, V1ConfigMap? env, bool production)
     {
-        var selector = new Dictionary<string, string>(Labels.Selector(service)) { [Labels.Version] = version.Name };
+        var selector = VersionSelector(service, version);
         var podLabels = Labels.For(service);
         podLabels[Labels.Version] = version.Name;
         var mesh = injection.PodTemplate(service);
@@ -159,13 +158,19 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
         var annotations = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["kubectl.kubernetes.io/default-container"] = service.Name,
-            // Read by Prometheus and by the meshes' metrics merging/scraping.
+            // Mesh-neutral scrape settings: Istio's metrics merging rewrites them to its agent, which scrapes the app here;
+            // with Linkerd (whose viz Prometheus scrapes only proxies) a cluster Prometheus reads them through the proxy.
             ["prometheus.io/scrape"] = "true",
             ["prometheus.io/port"] = service.Port(service.Metrics.Port).Port.ToString(CultureInfo.InvariantCulture),
             ["prometheus.io/path"] = service.Metrics.Path,
-            // Environment variables are read once at start, so a change always rolls the pods.
-            [EnvChecksumAnnotation] = Checksum(env.Data),
         };
+        // A changed pod template rolls the pods. Environment variables are read once at start, so their checksum is always
+        // there; config.edn's only in restart mode, because in live mode kubelet updates the mounted file in running pods.
+        if (env is not null)
+        {
+            annotations[EnvChecksumAnnotation] = Checksum(env.Data);
+        }
+
         if (service.Config.Reload == ConfigReload.Restart)
         {
             annotations[ConfigChecksumAnnotation] = Checksum(config.Data);
@@ -183,29 +188,39 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
             Metadata = Meta(service, version.DeploymentName, version.Name),
             Spec = new V1DeploymentSpec
             {
-                // With an autoscaler the replica count belongs to it; setting it here would fight every scale-up.
-                Replicas = service.Autoscaling.Enabled && version.Name == Labels.Stable ? null : version.Replicas,
+                // With an autoscaler the replica count belongs to it; setting it here would undo every scale on each deploy.
+                Replicas = version.Scaling is null ? version.Replicas : null,
                 RevisionHistoryLimit = 5,
                 Selector = new V1LabelSelector { MatchLabels = selector },
                 Strategy = new V1DeploymentStrategy
                 {
                     Type = "RollingUpdate",
+                    // New pods start slowly: keep every old pod serving until its replacement is ready.
                     RollingUpdate = new V1RollingUpdateDeployment { MaxSurge = "25%", MaxUnavailable = 0 },
                 },
                 Template = new V1PodTemplateSpec
                 {
                     Metadata = new V1ObjectMeta { Labels = podLabels, Annotations = annotations },
-                    Spec = PodSpec(service, version, production),
+                    Spec = PodSpec(service, version, env, production),
                 },
             },
         };
     }
 
-    private static V1PodSpec PodSpec(ServiceSettings service, WorkloadVersion version, bool production) => new()
+    /// <summary>
+    /// Termination, app side (keeping the proxy up until the app is done is the mesh's part, through <see cref="IInjection"/>):
+    /// 1. the pod is marked terminating and endpoints, kube-proxy and every mesh proxy start dropping it, which takes seconds;
+    /// 2. meanwhile preStop pauses <see cref="ShutdownSettings.PreStopSeconds"/>, so requests still routed here are served;
+    /// 3. SIGTERM: the app stops accepting, finishes in-flight requests (e.g. Jetty's graceful stop) and exits;
+    /// 4. <see cref="ShutdownSettings.TerminationGracePeriodSeconds"/> after step 1, preStop included, the kubelet kills it.
+    /// </summary>
+    private static V1PodSpec PodSpec(ServiceSettings service, WorkloadVersion version, V1ConfigMap? env, bool production) => new()
     {
         ServiceAccountName = service.ServiceAccount,
         AutomountServiceAccountToken = service.AutomountServiceAccountToken,
-        TerminationGracePeriodSeconds = PreStopSeconds + 35,
+        // Kubernetes would add a variable per Service in the namespace (ORDERS_PORT=tcp://...), which shadows config read with #env.
+        EnableServiceLinks = false,
+        TerminationGracePeriodSeconds = service.Shutdown.TerminationGracePeriodSeconds,
         SecurityContext = new V1PodSecurityContext
         {
             RunAsNonRoot = true,
@@ -214,9 +229,10 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
             FsGroup = RunAsUser,
             SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
         },
-        Containers = [Container(service, version)],
+        Containers = [Container(service, version, env)],
         Volumes =
         [
+            // The only writable path: JVM perf data, Jetty and Clojure temp files.
             new V1Volume { Name = "tmp", EmptyDir = new V1EmptyDirVolumeSource { SizeLimit = "256Mi" } },
             new V1Volume { Name = "config", ConfigMap = new V1ConfigMapVolumeSource { Name = ConfigMapName(service) } },
         ],
@@ -235,39 +251,36 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
         TopologyKey = topologyKey,
         // Prefer spreading but still schedule when a zone or node is short: losing capacity is worse than skew.
         WhenUnsatisfiable = "ScheduleAnyway",
-        LabelSelector = new V1LabelSelector
-        {
-            MatchLabels = new Dictionary<string, string>(Labels.Selector(service)) { [Labels.Version] = version.Name },
-        },
+        LabelSelector = new V1LabelSelector { MatchLabels = VersionSelector(service, version) },
+        // Spread each rollout's new ReplicaSet on its own, not against the old pods that are about to go.
+        MatchLabelKeys = ["pod-template-hash"],
     };
 
-    private static V1Container Container(ServiceSettings service, WorkloadVersion version)
+    private static V1Container Container(ServiceSettings service, WorkloadVersion version, V1ConfigMap? env)
     {
-        var healthPort = service.Health.Port;
-        var env = new List<V1EnvVar>
+        var variables = new List<V1EnvVar>
         {
-            new() { Name = "JAVA_TOOL_OPTIONS", Value = JavaToolOptions(service) },
-            new() { Name = "CONFIG_PATH", Value = $"{ConfigDirectory(service)}/{ConfigFileName}" },
-            new() { Name = "SERVICE_VERSION", Value = version.Name },
+            new() { Name = JavaToolOptions.Variable, Value = JavaToolOptions.For(service) },
+            new() { Name = ConfigPathVariable, Value = $"{ConfigDirectory(service)}/{ConfigFileName}" },
+            new() { Name = VersionVariable, Value = version.Name },
         };
-        if (service.Nrepl.Enabled)
-        {
-            env.Add(new V1EnvVar { Name = "NREPL_PORT", Value = service.Nrepl.Port.ToString(CultureInfo.InvariantCulture) });
-        }
-
-        env.AddRange(service.Secrets.Select(s => new V1EnvVar
-        {
-            Name = s.Name,
-            ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = SecretName(service), Key = s.Name } },
-        }));
-
         var ports = service.Ports
             .Select(p => new V1ContainerPort { Name = p.Name, ContainerPort = p.Port, Protocol = "TCP" })
             .ToList();
         if (service.Nrepl.Enabled)
         {
-            ports.Add(new V1ContainerPort { Name = "nrepl", ContainerPort = service.Nrepl.Port, Protocol = "TCP" });
+            // Loopback only: reachable through kubectl port-forward, never from another pod. The mesh excludes the port and
+            // the Service never lists it; declaring it here only names it for port-forward.
+            variables.Add(new V1EnvVar { Name = NreplPortVariable, Value = service.Nrepl.Port.ToString(CultureInfo.InvariantCulture) });
+            variables.Add(new V1EnvVar { Name = NreplBindVariable, Value = "127.0.0.1" });
+            ports.Add(new V1ContainerPort { Name = NreplPortName, ContainerPort = service.Nrepl.Port, Protocol = "TCP" });
         }
+
+        variables.AddRange(service.Secrets.Select(s => new V1EnvVar
+        {
+            Name = s.Name,
+            ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = SecretName(service), Key = s.Name } },
+        }));
 
         var memory = new ResourceQuantity(service.Resources.Memory);
         var limits = new Dictionary<string, ResourceQuantity> { ["memory"] = memory };
@@ -276,24 +289,33 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
             limits["cpu"] = new ResourceQuantity(cpuLimit);
         }
 
+        var health = service.Health;
         return new V1Container
         {
             Name = service.Name,
             Image = version.Image.ToString(),
             ImagePullPolicy = "IfNotPresent",
             Ports = ports,
-            Env = env,
-            EnvFrom = [new V1EnvFromSource { ConfigMapRef = new V1ConfigMapEnvSource { Name = EnvConfigMapName(service) } }],
+            Env = variables,
+            EnvFrom = env is null ? null : [new V1EnvFromSource { ConfigMapRef = new V1ConfigMapEnvSource { Name = env.Metadata.Name } }],
             Resources = new V1ResourceRequirements
             {
                 Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(service.Resources.Cpu), ["memory"] = memory },
+                // Memory limit = request: the heap is sized from the limit, and a pod never relies on memory it was not promised.
                 Limits = limits,
             },
-            // The JVM and Clojure can take tens of seconds to load: liveness waits until startup succeeded once.
-            StartupProbe = Probe(service.Health.ReadinessPath, healthPort, periodSeconds: 5, failureThreshold: Math.Max(1, service.Health.StartupSeconds / 5)),
-            ReadinessProbe = Probe(service.Health.ReadinessPath, healthPort, periodSeconds: 10, failureThreshold: 3),
-            LivenessProbe = Probe(service.Health.LivenessPath, healthPort, periodSeconds: 20, failureThreshold: 3),
-            Lifecycle = new V1Lifecycle { PreStop = new V1LifecycleHandler { Sleep = new V1SleepAction { Seconds = PreStopSeconds } } },
+            // The JVM and Clojure can take tens of seconds to load; liveness and readiness only start once this passed, and it
+            // checks the liveness path because "started" means the process serves, not that its dependencies are up.
+            StartupProbe = Probe(health.LivenessPath, health.Port, StartupProbePeriodSeconds,
+                (health.StartupSeconds + StartupProbePeriodSeconds - 1) / StartupProbePeriodSeconds),
+            ReadinessProbe = Probe(health.ReadinessPath, health.Port, periodSeconds: 5, failureThreshold: 3),
+            // Generous: a restart costs a slow start, so only a JVM that stayed unresponsive for a minute is killed.
+            LivenessProbe = Probe(health.LivenessPath, health.Port, periodSeconds: 20, failureThreshold: 3),
+            // The sleep action needs no shell or sleep binary in the image (distroless JREs have neither); a service without
+            // traffic to drain may turn the pause off.
+            Lifecycle = service.Shutdown.PreStopSeconds > 0
+                ? new V1Lifecycle { PreStop = new V1LifecycleHandler { Sleep = new V1SleepAction { Seconds = service.Shutdown.PreStopSeconds } } }
+                : null,
             SecurityContext = new V1SecurityContext
             {
                 AllowPrivilegeEscalation = false,
@@ -305,20 +327,11 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
             VolumeMounts =
             [
                 new V1VolumeMount { Name = "tmp", MountPath = "/tmp" },
-                // Mounted as a directory, never with subPath: kubelet then swaps in a changed ConfigMap in place.
+                // Mounted as a directory, never with subPath: only then does kubelet swap a changed ConfigMap into running pods.
                 new V1VolumeMount { Name = "config", MountPath = ConfigDirectory(service), ReadOnlyProperty = true },
             ],
         };
     }
-
-    /// <summary>Heap sized from the container's memory limit, and a JVM that dies (and restarts) rather than limps on OOM.</summary>
-    public static string JavaToolOptions(ServiceSettings service) => string.Join(' ',
-        new[]
-        {
-            $"-XX:MaxRAMPercentage={service.Jvm.MaxRamPercentage.ToString(CultureInfo.InvariantCulture)}.0",
-            "-XX:+ExitOnOutOfMemoryError",
-            "-Djava.io.tmpdir=/tmp",
-        }.Concat(service.Jvm.Options));
 
     private static V1Probe Probe(string path, string port, int periodSeconds, int failureThreshold) => new()
     {
@@ -349,6 +362,10 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
         },
     };
 
+    /// <summary>
+    /// One budget over all versions, like the Service: voluntary evictions take at most one pod of the app at a time.
+    /// maxUnavailable rather than minAvailable, so a single-replica service can still be drained.
+    /// </summary>
     private static V1PodDisruptionBudget DisruptionBudget(ServiceSettings service) => new()
     {
         ApiVersion = "policy/v1",
@@ -363,16 +380,16 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
         },
     };
 
-    private static V2HorizontalPodAutoscaler Autoscaler(ServiceSettings service) => new()
+    private static V2HorizontalPodAutoscaler Autoscaler(ServiceSettings service, WorkloadVersion version, ReplicaRange scaling) => new()
     {
         ApiVersion = "autoscaling/v2",
         Kind = "HorizontalPodAutoscaler",
-        Metadata = Meta(service, service.Name),
+        Metadata = Meta(service, version.DeploymentName, version.Name),
         Spec = new V2HorizontalPodAutoscalerSpec
         {
-            ScaleTargetRef = new V2CrossVersionObjectReference { ApiVersion = "apps/v1", Kind = "Deployment", Name = service.Name },
-            MinReplicas = service.Autoscaling.MinReplicas,
-            MaxReplicas = service.Autoscaling.MaxReplicas,
+            ScaleTargetRef = new V2CrossVersionObjectReference { ApiVersion = "apps/v1", Kind = "Deployment", Name = version.DeploymentName },
+            MinReplicas = scaling.Min,
+            MaxReplicas = scaling.Max,
             Metrics =
             [
                 new V2MetricSpec
@@ -393,6 +410,9 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
         },
     };
 
+    private static Dictionary<string, string> VersionSelector(ServiceSettings service, WorkloadVersion version) =>
+        new(Labels.Selector(service), StringComparer.Ordinal) { [Labels.Version] = version.Name };
+
     private static V1ObjectMeta Meta(ServiceSettings service, string name, string? version = null)
     {
         var labels = Labels.For(service);
@@ -405,10 +425,10 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
     }
 
     /// <summary>SHA-256 over the sorted entries: the same data always gives the same checksum.</summary>
-    public static string Checksum(IDictionary<string, string>? data)
+    public static string Checksum(IDictionary<string, string> data)
     {
         var text = new StringBuilder();
-        foreach (var (key, value) in (data ?? new Dictionary<string, string>()).OrderBy(e => e.Key, StringComparer.Ordinal))
+        foreach (var (key, value) in data.OrderBy(e => e.Key, StringComparer.Ordinal))
         {
             text.Append(key).Append('\0').Append(value).Append('\0');
         }
