@@ -81,7 +81,7 @@ public sealed class IstioTrafficPlanner : ITrafficPlanner
                     new TcpPool(pool.MaxConnections),
                     new HttpPool(pool.MaxPendingRequests, pool.MaxRequestsPerConnection == 0 ? null : pool.MaxRequestsPerConnection)),
                 new OutlierDetection(outlier.Consecutive5xxErrors, outlier.Interval, outlier.BaseEjectionTime, outlier.MaxEjectionPercent)),
-            [.. WorkloadPlanner.Versions(service).Select(v => new Subset(v.Name, new Dictionary<string, string> { [Labels.Version] = v.Name }))]));
+            [.. WorkloadVersion.Of(service).Select(v => new Subset(v.Name, new Dictionary<string, string> { [Labels.Version] = v.Name }))]));
     }
 
     private static VirtualService MeshRoutes(ServiceSettings service)
