@@ -153,10 +153,12 @@ public static class InfraCommand
                 ["to"] = toStack,
                 ["added"] = new JsonArray([.. diff.Added.Select(e => (JsonNode)Identity(e))]),
                 ["removed"] = new JsonArray([.. diff.Removed.Select(e => (JsonNode)Identity(e))]),
-                ["changed"] = new JsonArray([.. diff.Changed.Select(c => (JsonNode)new JsonObject(Identity(c.To))
+                ["changed"] = new JsonArray([.. diff.Changed.Select(c =>
                 {
-                    ["fromStage"] = c.From.Stage,
-                    ["paths"] = new JsonArray([.. c.Changes.Select(v => (JsonNode)v.Path)]),
+                    var entry = Identity(c.To);
+                    entry["fromStage"] = c.From.Stage;
+                    entry["paths"] = new JsonArray([.. c.Changes.Select(v => (JsonNode)v.Path)]);
+                    return (JsonNode)entry;
                 })]),
                 ["unchanged"] = diff.Unchanged,
             }.ToJsonString(Indented));
