@@ -53,8 +53,6 @@ public sealed partial class ConfigNode
             ? new ConfigNode([], errors, new Location(path, fileWhenMissing, null))
             : new ConfigNode([new Layer(entry.Value, path, entry.File)], errors, new Location(path, entry.File, null));
 
-    public static ConfigNode Missing(string path, string file, SettingsErrors errors) => new([], errors, new Location(path, file, null));
-
     private readonly record struct Layer(YamlNode Node, string Path, string File);
 
     /// <summary>Where an error about this node points when no layer sets it.</summary>
