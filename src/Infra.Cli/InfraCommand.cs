@@ -20,26 +20,36 @@ public static class InfraCommand
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var stack = new Argument<string>("stack") { Description = "Stack name: reads Pulumi.<stack>.yaml over the defaults in Pulumi.yaml (e.g. dev, prod)." };
+        var from = new Argument<string>("from") { Description = "The stack to compare from (e.g. dev)." };
+        var to = new Argument<string>("to") { Description = "The stack to compare to (e.g. prod)." };
         var project = new Option<DirectoryInfo?>("--project", "-p") { Description = "Directory holding Pulumi.yaml (default: the nearest one at or above the current directory)." };
         var format = new Option<string>("--format", "-f") { Description = "Output for people (text) or machines (json).", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "json");
-        var output = new Option<DirectoryInfo?>("--out", "-o") { Description = "Directory to write (default: rendered/<stack> beside Pulumi.yaml). Replaced atomically." };
+        var output = new Option<DirectoryInfo?>("--out", "-o") { Description = "Directory to write (default: rendered/<stack> beside Pulumi.yaml). Replaced as a whole, and only if it is empty or an earlier render." };
 
-        var render = new Command("render", "Plan a stack and write its manifests per stage, one values file per Helm release, and plan.md.")
+        var render = new Command("render", "Plan a stack and write its manifests per stage, one values file per Helm release, and plan.md. Nothing is written unless the whole stack is valid.")
         {
             stack, project, output, format,
         };
         render.SetAction(parse => Render(parse.GetValue(stack)!, parse.GetValue(project), parse.GetValue(output), parse.GetValue(format) == "json", stdout, stderr));
 
-        var validate = new Command("validate", "Check a stack's settings and plan without writing anything.")
+        var validate = new Command("validate", "Check a stack's settings and plan without writing anything. Exit code 0 when valid, 2 with every problem listed.")
         {
             stack, project, format,
         };
         validate.SetAction(parse => Validate(parse.GetValue(stack)!, parse.GetValue(project), parse.GetValue(format) == "json", stdout, stderr));
 
-        var root = new RootCommand("infra: plans and renders the service mesh (Istio or Linkerd) under the Clojure services, per Pulumi stack, offline.")
+        var diff = new Command("diff", "Render two stacks in memory and list the objects and Helm releases one has that the other has not, and what changed.")
         {
-            render, validate,
+            from, to, project, format,
+        };
+        diff.SetAction(parse => Diff(parse.GetValue(from)!, parse.GetValue(to)!, parse.GetValue(project), parse.GetValue(format) == "json", stdout, stderr));
+
+        var root = new RootCommand(
+            "infra: plans and renders the service mesh (Istio or Linkerd) under the Clojure services, per Pulumi stack, offline.\n"
+            + "Examples: infra validate prod | infra render dev --out /tmp/dev | infra diff dev prod")
+        {
+            render, validate, diff,
         };
 
         var result = root.Parse(args);
@@ -57,105 +67,196 @@ public static class InfraCommand
         return result.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
     }
 
-    private static int Validate(string stack, DirectoryInfo? project, bool json, TextWriter stdout, TextWriter stderr) =>
-        WithPlan(stack, project, json, stdout, stderr, plan =>
-        {
-            if (json)
-            {
-                stdout.WriteLine(new JsonObject { ["stack"] = stack, ["valid"] = true, ["summary"] = Summary(plan) }.ToJsonString(Indented));
-            }
-            else
-            {
-                stdout.WriteLine($"{plan.Settings.StackFile}: valid ({plan.Settings.Mesh.ToString().ToLowerInvariant()}, {plan.Settings.Environment}, {plan.Settings.Services.Length} services, {plan.Items.Count()} plan items)");
-            }
-
-            return Ok;
-        });
-
-    private static int Render(string stack, DirectoryInfo? project, DirectoryInfo? output, bool json, TextWriter stdout, TextWriter stderr) =>
-        WithPlan(stack, project, json, stdout, stderr, plan =>
-        {
-            var files = PlanRenderer.Render(plan);
-            var directory = output?.FullName ?? Path.Combine(ProjectDirectory(project), "rendered", stack);
-            OutputDirectory.Replace(directory, files);
-            if (json)
-            {
-                stdout.WriteLine(new JsonObject
-                {
-                    ["stack"] = stack,
-                    ["valid"] = true,
-                    ["output"] = directory,
-                    ["files"] = new JsonArray([.. files.Select(f => (JsonNode)f.Path)]),
-                    ["summary"] = Summary(plan),
-                }.ToJsonString(Indented));
-            }
-            else
-            {
-                stdout.WriteLine($"Rendered stack '{stack}' ({plan.Settings.Mesh.ToString().ToLowerInvariant()}, {plan.Settings.Environment}) to {directory}: {files.Count} files.");
-                stdout.WriteLine($"Start with {Path.Combine(directory, PlanRenderer.PlanDocument)}.");
-            }
-
-            return Ok;
-        });
-
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
-
-    /// <summary>Loads and plans a stack; turns bad input into a clear report and exit code 2, never a stack trace.</summary>
-    private static int WithPlan(string stack, DirectoryInfo? project, bool json, TextWriter stdout, TextWriter stderr, Func<MeshPlan, int> action)
+    private static int Validate(string stack, DirectoryInfo? project, bool json, TextWriter stdout, TextWriter stderr)
     {
-        MeshPlan plan;
-        try
+        var loaded = Load(stack, project);
+        if (loaded.Plan is not { } plan)
         {
-            var source = ProjectConfigFiles.Load(ProjectDirectory(project), stack);
-            plan = MeshPlanner.Plan(StackSettingsLoader.Load(source));
-        }
-        catch (SettingsException e)
-        {
-            ReportErrors(stack, e.Errors, json, stdout, stderr);
-            return BadInput;
-        }
-        catch (ProjectNotFoundException e)
-        {
-            ReportErrors(stack, [new SettingsError("Pulumi.yaml", "(project)", e.Message)], json, stdout, stderr);
-            return BadInput;
+            return Report(stack, loaded.Errors, json, stdout, stderr);
         }
 
-        try
+        if (json)
         {
-            return action(plan);
+            stdout.WriteLine(new JsonObject { ["stack"] = stack, ["valid"] = true, ["summary"] = Summary(plan) }.ToJsonString(Indented));
         }
-        catch (IOException e)
+        else
         {
-            stderr.WriteLine($"error: could not write the render: {e.Message}");
-            return Failed;
+            stdout.WriteLine($"{plan.Settings.StackFile}: valid ({Describe(plan)}, {plan.Settings.Services.Length} services, {plan.Items.Count()} plan items)");
         }
-        catch (UnauthorizedAccessException e)
-        {
-            stderr.WriteLine($"error: could not write the render: {e.Message}");
-            return Failed;
-        }
+
+        return Ok;
     }
 
-    private static void ReportErrors(string stack, IReadOnlyList<SettingsError> errors, bool json, TextWriter stdout, TextWriter stderr)
+    private static int Render(string stack, DirectoryInfo? project, DirectoryInfo? output, bool json, TextWriter stdout, TextWriter stderr)
     {
+        var loaded = Load(stack, project);
+        if (loaded.Plan is not { } plan)
+        {
+            return Report(stack, loaded.Errors, json, stdout, stderr);
+        }
+
+        var files = PlanRenderer.Render(plan);
+        var directory = output?.FullName ?? Path.Combine(ProjectDirectory(project), "rendered", stack);
+        try
+        {
+            OutputDirectory.Replace(directory, files);
+        }
+        catch (NotARenderException e)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return BadInput;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"error: could not write the render (the previous output is unchanged): {e.Message}");
+            return Failed;
+        }
+
         if (json)
         {
             stdout.WriteLine(new JsonObject
             {
                 ["stack"] = stack,
-                ["valid"] = false,
-                ["errors"] = new JsonArray([.. errors.Select(e => (JsonNode)new JsonObject
-                {
-                    ["file"] = e.File,
-                    ["key"] = e.Key,
-                    ["line"] = e.Line,
-                    ["message"] = e.Message,
-                })]),
+                ["valid"] = true,
+                ["output"] = directory,
+                ["files"] = new JsonArray([.. files.Select(f => (JsonNode)f.Path)]),
+                ["summary"] = Summary(plan),
             }.ToJsonString(Indented));
+        }
+        else
+        {
+            stdout.WriteLine($"Rendered stack '{stack}' ({Describe(plan)}) to {directory}: {files.Count} files.");
+            stdout.WriteLine($"Start with {Path.Combine(directory, PlanRenderer.PlanDocument)}.");
+        }
+
+        return Ok;
+    }
+
+    private static int Diff(string fromStack, string toStack, DirectoryInfo? project, bool json, TextWriter stdout, TextWriter stderr)
+    {
+        var from = Load(fromStack, project);
+        var to = Load(toStack, project);
+        if (from.Plan is null || to.Plan is null)
+        {
+            // Both stacks' problems at once; the project file's are the same for both and reported once.
+            ReportErrors(new JsonObject { ["from"] = fromStack, ["to"] = toStack }, $"Stacks '{fromStack}' and '{toStack}'",
+                [.. from.Errors.Concat(to.Errors).Distinct()], json, stdout, stderr);
+            return BadInput;
+        }
+
+        var diff = PlanDiff.Between(from.Plan, to.Plan);
+        if (json)
+        {
+            stdout.WriteLine(new JsonObject
+            {
+                ["from"] = fromStack,
+                ["to"] = toStack,
+                ["added"] = new JsonArray([.. diff.Added.Select(e => (JsonNode)Identity(e))]),
+                ["removed"] = new JsonArray([.. diff.Removed.Select(e => (JsonNode)Identity(e))]),
+                ["changed"] = new JsonArray([.. diff.Changed.Select(c =>
+                {
+                    var entry = Identity(c.To);
+                    entry["fromStage"] = c.From.Stage;
+                    entry["paths"] = new JsonArray([.. c.Changes.Select(v => (JsonNode)v.Path)]);
+                    return (JsonNode)entry;
+                })]),
+                ["unchanged"] = diff.Unchanged,
+            }.ToJsonString(Indented));
+            return Ok;
+        }
+
+        stdout.WriteLine($"{fromStack} ({Describe(from.Plan)}) -> {toStack} ({Describe(to.Plan)}): "
+            + $"{diff.Added.Length} added, {diff.Removed.Length} removed, {diff.Changed.Length} changed, {diff.Unchanged} unchanged");
+        foreach (var entry in diff.Added)
+        {
+            stdout.WriteLine($"+ {entry}  [{entry.Stage}]");
+        }
+
+        foreach (var entry in diff.Removed)
+        {
+            stdout.WriteLine($"- {entry}  [{entry.Stage}]");
+        }
+
+        foreach (var change in diff.Changed)
+        {
+            var moved = change.From.Stage == change.To.Stage ? "" : $" (moved from {change.From.Stage})";
+            stdout.WriteLine($"~ {change.To}  [{change.To.Stage}]{moved}");
+            foreach (var value in change.Changes)
+            {
+                stdout.WriteLine($"    {value.Path}: {Short(value.From)} -> {Short(value.To)}");
+            }
+        }
+
+        return Ok;
+    }
+
+    private static JsonObject Identity(RenderedEntry entry) => new()
+    {
+        ["apiVersion"] = entry.ApiVersion,
+        ["kind"] = entry.Kind,
+        ["namespace"] = entry.Namespace,
+        ["name"] = entry.Name,
+        ["stage"] = entry.Stage,
+    };
+
+    /// <summary>A value on one line for the diff listing: scalars as JSON, subtrees abbreviated.</summary>
+    private static string Short(JsonNode? value) => value switch
+    {
+        null => "(absent)",
+        JsonObject o => $"{{{Count(o.Count, "key")}}}",
+        JsonArray a => $"[{Count(a.Count, "item")}]",
+        _ => value.ToJsonString() is { Length: > 60 } text ? text[..57] + "..." : value.ToJsonString(),
+    };
+
+    private static string Count(int count, string noun) => $"{count} {noun}{(count == 1 ? "" : "s")}";
+
+    private static string Describe(MeshPlan plan) => $"{plan.Settings.Mesh.ToString().ToLowerInvariant()}, {plan.Settings.Environment}";
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    /// <summary>A stack's plan, or every problem that prevents one (bad settings, no project): bad input, never a stack trace.</summary>
+    private sealed record Loaded(MeshPlan? Plan, IReadOnlyList<SettingsError> Errors);
+
+    private static Loaded Load(string stack, DirectoryInfo? project)
+    {
+        try
+        {
+            var source = ProjectConfigFiles.Load(ProjectDirectory(project), stack);
+            return new Loaded(MeshPlanner.Plan(StackSettingsLoader.Load(source)), []);
+        }
+        catch (SettingsException e)
+        {
+            return new Loaded(null, e.Errors);
+        }
+        catch (ProjectNotFoundException e)
+        {
+            return new Loaded(null, [new SettingsError("Pulumi.yaml", "(project)", e.Message)]);
+        }
+    }
+
+    private static int Report(string stack, IReadOnlyList<SettingsError> errors, bool json, TextWriter stdout, TextWriter stderr)
+    {
+        ReportErrors(new JsonObject { ["stack"] = stack }, $"Stack '{stack}'", errors, json, stdout, stderr);
+        return BadInput;
+    }
+
+    private static void ReportErrors(JsonObject subject, string title, IReadOnlyList<SettingsError> errors, bool json, TextWriter stdout, TextWriter stderr)
+    {
+        if (json)
+        {
+            subject["valid"] = false;
+            subject["errors"] = new JsonArray([.. errors.Select(e => (JsonNode)new JsonObject
+            {
+                ["file"] = e.File,
+                ["key"] = e.Key,
+                ["line"] = e.Line,
+                ["message"] = e.Message,
+            })]);
+            stdout.WriteLine(subject.ToJsonString(Indented));
             return;
         }
 
-        stderr.WriteLine($"Stack '{stack}' has {errors.Count} problem{(errors.Count == 1 ? "" : "s")}; nothing was written:");
+        stderr.WriteLine($"{title}: {Count(errors.Count, "problem")}; nothing was written:");
         foreach (var error in errors)
         {
             stderr.WriteLine($"  {error}");

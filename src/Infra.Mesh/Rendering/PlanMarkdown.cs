@@ -84,7 +84,7 @@ public static class PlanMarkdown
         Line(md, "graph LR");
         foreach (var ns in s.Namespaces)
         {
-            Line(md, $"  subgraph ns_{Node(ns)} [namespace {ns}]");
+            Line(md, $"  subgraph {Id("ns", ns)} [namespace {ns}]");
             foreach (var svc in s.Services.Where(x => x.Namespace == ns))
             {
                 Line(md, $"    {Node(svc.Name)}[{svc.Name}]");
@@ -126,7 +126,11 @@ public static class PlanMarkdown
         _ => $"`{item.Id}`",
     };
 
-    private static string Node(string name) => name.Replace('-', '_');
+    /// <summary>A Mermaid node id for a service.</summary>
+    private static string Node(string service) => Id("svc", service);
+
+    /// <summary>Prefixed so a service named <c>end</c>, <c>graph</c> or <c>ingress</c> cannot clash with Mermaid syntax or the ingress node.</summary>
+    private static string Id(string prefix, string name) => $"{prefix}_{name.Replace('-', '_')}";
 
     private static string Days(int hours) =>
         hours % 24 == 0 ? $"{(hours / 24).ToString(CultureInfo.InvariantCulture)} days" : $"{hours.ToString(CultureInfo.InvariantCulture)} hours";

@@ -11,7 +11,14 @@ public sealed class SettingsErrors
 
     public IReadOnlyList<SettingsError> All => _errors;
 
-    public void Add(SettingsError error) => _errors.Add(error);
+    /// <summary>Adds a problem once: several readers of one bad value (say, a mapping where a list belongs) report it once.</summary>
+    public void Add(SettingsError error)
+    {
+        if (!_errors.Contains(error))
+        {
+            _errors.Add(error);
+        }
+    }
 
     public void ThrowIfAny()
     {
@@ -25,37 +32,39 @@ public sealed class SettingsErrors
 /// <summary>
 /// A settings value as seen through one or more layers (a stack override above the project's catalog entry).
 /// Reading a key takes the top-most layer that sets it; mappings merge layer by layer, sequences and scalars replace.
-/// Every read reports problems with the file, key path, line and value of the layer that supplied the value.
+/// Every read reports problems with the file, key path, line and value of the layer that supplied the value; a missing
+/// key is reported where it belongs: below the bottom-most layer (the catalog entry), at the line of its parent.
 /// </summary>
 public sealed partial class ConfigNode
 {
     private readonly Layer[] _layers;
     private readonly SettingsErrors _errors;
-    private readonly string _fallbackPath;
-    private readonly string _fallbackFile;
+    private readonly Location _missing;
 
-    private ConfigNode(Layer[] layers, SettingsErrors errors, string fallbackPath, string fallbackFile)
+    private ConfigNode(Layer[] layers, SettingsErrors errors, Location missing)
     {
         _layers = layers;
         _errors = errors;
-        _fallbackPath = fallbackPath;
-        _fallbackFile = fallbackFile;
+        _missing = missing;
     }
 
     public static ConfigNode Root(ConfigEntry? entry, string path, string fileWhenMissing, SettingsErrors errors) =>
         entry is null
-            ? new ConfigNode([], errors, path, fileWhenMissing)
-            : new ConfigNode([new Layer(entry.Value, path, entry.File)], errors, path, entry.File);
-
-    public static ConfigNode Missing(string path, string file, SettingsErrors errors) => new([], errors, path, file);
+            ? new ConfigNode([], errors, new Location(path, fileWhenMissing, null))
+            : new ConfigNode([new Layer(entry.Value, path, entry.File)], errors, new Location(path, entry.File, null));
 
     private readonly record struct Layer(YamlNode Node, string Path, string File);
 
+    /// <summary>Where an error about this node points when no layer sets it.</summary>
+    private readonly record struct Location(string Path, string File, int? Line);
+
     public bool Exists => _layers.Length > 0 && !IsNull(_layers[0].Node);
 
-    public string Path => _layers.Length > 0 ? _layers[0].Path : _fallbackPath;
+    public string Path => _layers.Length > 0 ? _layers[0].Path : _missing.Path;
 
-    public string File => _layers.Length > 0 ? _layers[0].File : _fallbackFile;
+    public string File => _layers.Length > 0 ? _layers[0].File : _missing.File;
+
+    private int? Line => Top is { } node ? (int)node.Start.Line : _missing.Line;
 
     public bool IsScalar => Exists && Top is YamlScalarNode;
 
@@ -63,7 +72,7 @@ public sealed partial class ConfigNode
 
     /// <summary>A view with <paramref name="over"/> laid on top: its keys win.</summary>
     public ConfigNode Under(ConfigNode over) =>
-        new([.. over._layers.Where(l => !IsNull(l.Node)), .. _layers], _errors, _fallbackPath, _fallbackFile);
+        new([.. over._layers.Where(l => !IsNull(l.Node)), .. _layers], _errors, _missing);
 
     public ConfigNode this[string key]
     {
@@ -82,12 +91,15 @@ public sealed partial class ConfigNode
                 }
             }
 
-            return new ConfigNode([.. layers], _errors, $"{Path}.{key}", File);
+            // A missing key belongs in the bottom-most layer (the catalog entry, not a stack's override of it).
+            var parent = _layers.Length > 0
+                ? new Location(_layers[^1].Path, _layers[^1].File, (int)_layers[^1].Node.Start.Line)
+                : _missing;
+            return new ConfigNode([.. layers], _errors, parent with { Path = $"{parent.Path}.{key}" });
         }
     }
 
-    public void Error(string message) =>
-        _errors.Add(new SettingsError(File, Path, message, Top is { } node ? (int)node.Start.Line : null));
+    public void Error(string message) => _errors.Add(new SettingsError(File, Path, message, Line));
 
     /// <summary>Rejects keys this mapping does not know, in every layer (catches typos in catalog and overrides).</summary>
     public bool IsMapping(params string[] allowedKeys)
@@ -114,7 +126,7 @@ public sealed partial class ConfigNode
 
             foreach (var keyNode in mapping.Children.Keys)
             {
-                var key = ((YamlScalarNode)keyNode).Value ?? "";
+                var key = KeyText(keyNode);
                 if (!allowedKeys.Contains(key))
                 {
                     _errors.Add(new SettingsError(layer.File, $"{layer.Path}.{key}",
@@ -135,7 +147,7 @@ public sealed partial class ConfigNode
         }
 
         return _layers.Reverse().SelectMany(l => ((YamlMappingNode)l.Node).Children.Keys)
-            .Select(k => ((YamlScalarNode)k).Value ?? "").Distinct(StringComparer.Ordinal).ToList();
+            .Select(KeyText).Distinct(StringComparer.Ordinal).ToList();
     }
 
     /// <summary>The items of a sequence (the top-most layer's; sequences replace).</summary>
@@ -154,11 +166,36 @@ public sealed partial class ConfigNode
         }
 
         return sequence.Children
-            .Select((item, i) => new ConfigNode([new Layer(item, $"{top.Path}[{ItemLabel(item, i)}]", top.File)], _errors, $"{top.Path}[{i}]", top.File))
+            .Select((item, i) =>
+            {
+                var path = $"{top.Path}[{ItemLabel(item, i)}]";
+                return new ConfigNode([new Layer(item, path, top.File)], _errors, new Location(path, top.File, (int)item.Start.Line));
+            })
             .ToList();
     }
 
-    public string? Text()
+    /// <summary>The items of a list that must be present and not empty; <paramref name="hint"/> says what belongs there.</summary>
+    public IReadOnlyList<ConfigNode> RequiredItems(string hint)
+    {
+        if (!Exists)
+        {
+            Error($"is required but missing: {hint}");
+            return [];
+        }
+
+        var items = Items();
+        if (items.Count == 0 && Top is YamlSequenceNode)
+        {
+            Error($"must not be empty: {hint}");
+        }
+
+        return items;
+    }
+
+    public string? Text() => Scalar("a string");
+
+    /// <summary>The text of a scalar; a mapping or list is reported as the wrong type, naming what <paramref name="expected"/>.</summary>
+    private string? Scalar(string expected)
     {
         if (!Exists)
         {
@@ -170,7 +207,7 @@ public sealed partial class ConfigNode
             return scalar.Value;
         }
 
-        Error($"expected a string, got {Describe(Top!)}");
+        Error($"expected {expected}, got {Describe(Top!)}");
         return null;
     }
 
@@ -194,7 +231,7 @@ public sealed partial class ConfigNode
 
     public string? OneOf(string? defaultValue, params string[] allowed)
     {
-        var value = Text() ?? defaultValue;
+        var value = Scalar($"one of {string.Join(", ", allowed)}") ?? defaultValue;
         if (value is not null && !allowed.Contains(value))
         {
             Error($"'{value}' is not allowed; allowed: {string.Join(", ", allowed)}");
@@ -206,7 +243,8 @@ public sealed partial class ConfigNode
 
     public int? WholeNumber(int? defaultValue, int min, int max)
     {
-        var text = Text();
+        var allowed = $"a whole number in {min}..{max}";
+        var text = Scalar(allowed);
         if (text is null)
         {
             return defaultValue;
@@ -214,7 +252,7 @@ public sealed partial class ConfigNode
 
         if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
         {
-            Error($"'{text}' is not a whole number");
+            Error($"'{text}' is not a whole number; allowed: {min}..{max}");
             return null;
         }
 
@@ -229,21 +267,22 @@ public sealed partial class ConfigNode
 
     public double? Number(double? defaultValue, double min, double max)
     {
-        var text = Text();
+        var range = $"{min.ToString(CultureInfo.InvariantCulture)}..{max.ToString(CultureInfo.InvariantCulture)}";
+        var text = Scalar($"a number in {range}");
         if (text is null)
         {
             return defaultValue;
         }
 
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
         {
-            Error($"'{text}' is not a number");
+            Error($"'{text}' is not a number; allowed: {range}");
             return null;
         }
 
         if (value < min || value > max)
         {
-            Error($"{text} is out of range; allowed: {min.ToString(CultureInfo.InvariantCulture)}..{max.ToString(CultureInfo.InvariantCulture)}");
+            Error($"{text} is out of range; allowed: {range}");
             return null;
         }
 
@@ -252,7 +291,7 @@ public sealed partial class ConfigNode
 
     public bool? Bool(bool? defaultValue)
     {
-        var text = Text();
+        var text = Scalar("true or false");
         return text switch
         {
             null => defaultValue,
@@ -265,7 +304,7 @@ public sealed partial class ConfigNode
     /// <summary>A string that must match a pattern; <paramref name="allowed"/> describes it to the user.</summary>
     public string? Matching(Regex pattern, string allowed, string? defaultValue = null)
     {
-        var value = Text() ?? defaultValue;
+        var value = Scalar(allowed) ?? defaultValue;
         if (value is not null && !pattern.IsMatch(value))
         {
             Error($"'{value}' is not allowed; expected {allowed}");
@@ -340,6 +379,8 @@ public sealed partial class ConfigNode
         YamlScalarNode s => $"'{s.Value}'",
         _ => node.NodeType.ToString(),
     };
+
+    private static string KeyText(YamlNode key) => key is YamlScalarNode { Value: { } text } ? text : key.ToString();
 
     private static string ItemLabel(YamlNode item, int index) =>
         item is YamlMappingNode m && m.Children.TryGetValue(new YamlScalarNode("name"), out var name) && name is YamlScalarNode { Value: { Length: > 0 } n }

@@ -23,5 +23,5 @@ public interface IStackConfigSource
     bool? HasSecret(string key);
 }
 
-/// <summary>A config value as a YAML node (JSON is YAML too), with the file it was read from.</summary>
-public sealed record ConfigEntry(string Key, YamlNode Value, string File, bool IsSecret);
+/// <summary>A config value as a YAML node (JSON is YAML too), with the file it was read from and the line of its key.</summary>
+public sealed record ConfigEntry(string Key, YamlNode Value, string File, bool IsSecret, int? Line = null);

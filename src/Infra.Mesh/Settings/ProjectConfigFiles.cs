@@ -42,9 +42,12 @@ public sealed class ProjectConfigFiles : IStackConfigSource
         var project = ReadYaml(Path.Combine(projectDirectory, ProjectFileName), ProjectFileName, errors);
         if (project is not null)
         {
-            foreach (var (key, value) in ConfigSection(project, ProjectFileName, errors))
+            foreach (var (key, line, value) in ConfigSection(project, ProjectFileName, errors))
             {
-                AddEntry(entries, key, UnwrapProjectValue(value), ProjectFileName, errors);
+                if (ProjectValue(key, value, errors) is { } projectValue)
+                {
+                    AddEntry(entries, key, line, projectValue, ProjectFileName, errors);
+                }
             }
         }
 
@@ -61,9 +64,9 @@ public sealed class ProjectConfigFiles : IStackConfigSource
         }
         else if (ReadYaml(stackPath, stackFileName, errors) is { } stack)
         {
-            foreach (var (key, value) in ConfigSection(stack, stackFileName, errors))
+            foreach (var (key, line, value) in ConfigSection(stack, stackFileName, errors))
             {
-                AddEntry(entries, key, value, stackFileName, errors);
+                AddEntry(entries, key, line, value, stackFileName, errors);
             }
         }
 
@@ -85,9 +88,12 @@ public sealed class ProjectConfigFiles : IStackConfigSource
 
         try
         {
-            using var reader = new StreamReader(path);
             var stream = new YamlStream();
-            stream.Load(reader);
+            using (var reader = new StreamReader(path))
+            {
+                stream.Load(reader);
+            }
+
             if (stream.Documents.Count == 0)
             {
                 return new YamlMappingNode();
@@ -105,11 +111,38 @@ public sealed class ProjectConfigFiles : IStackConfigSource
         {
             errors.Add(new SettingsError(displayName, "(file)", $"malformed YAML: {e.Message}", (int)e.Start.Line));
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet gives up this way on some unterminated constructs (an unclosed '[' or '{').
+            errors.Add(new SettingsError(displayName, "(file)", "malformed YAML: unexpected end of a flow collection or quoted string (an unclosed '[', '{' or quote?)",
+                LastParsedLine(path)));
+        }
 
         return null;
     }
 
-    private static IEnumerable<(string Key, YamlNode Value)> ConfigSection(YamlMappingNode root, string file, List<SettingsError> errors)
+    /// <summary>The line of the last YAML event that parsed, where an unterminated construct began at the latest.</summary>
+    private static int? LastParsedLine(string path)
+    {
+        using var reader = new StreamReader(path);
+        var parser = new Parser(reader);
+        int? line = null;
+        try
+        {
+            while (parser.MoveNext())
+            {
+                line = (int)parser.Current!.Start.Line;
+            }
+        }
+        catch (Exception e) when (e is YamlException or InvalidOperationException)
+        {
+            // Expected: this is the file that failed to load.
+        }
+
+        return line;
+    }
+
+    private static IEnumerable<(string Key, int Line, YamlNode Value)> ConfigSection(YamlMappingNode root, string file, List<SettingsError> errors)
     {
         if (!root.Children.TryGetValue(new YamlScalarNode("config"), out var config) || config is YamlScalarNode { Value: null or "" })
         {
@@ -124,55 +157,64 @@ public sealed class ProjectConfigFiles : IStackConfigSource
 
         foreach (var (keyNode, value) in mapping.Children)
         {
-            var key = ((YamlScalarNode)keyNode).Value ?? "";
+            var key = (keyNode as YamlScalarNode)?.Value ?? "";
+            var line = (int)keyNode.Start.Line;
             var separator = key.IndexOf(':', StringComparison.Ordinal);
             if (separator < 0)
             {
                 // Project-level keys without a namespace belong to the project itself (Pulumi's rule).
-                yield return (key, value);
+                yield return (key, line, value);
             }
             else if (key[..separator] == Namespace)
             {
-                yield return (key[(separator + 1)..], value);
+                yield return (key[(separator + 1)..], line, value);
             }
         }
     }
 
-    /// <summary>Pulumi.yaml allows <c>key: value</c>, <c>key: {value: ...}</c> and <c>key: {type, default, ...}</c>.</summary>
-    private static YamlNode UnwrapProjectValue(YamlNode node)
+    private static readonly string[] ProjectValueKeys = ["value", "default", "type", "description", "secret", "items"];
+
+    /// <summary>
+    /// Pulumi.yaml allows <c>key: scalar-or-list</c>, <c>key: {value: ...}</c> and <c>key: {type, default, description, ...}</c>;
+    /// a declaration without a value or default sets nothing. Objects must be wrapped in <c>value:</c>, as Pulumi requires.
+    /// </summary>
+    private static YamlNode? ProjectValue(string key, YamlNode node, List<SettingsError> errors)
     {
-        if (node is YamlMappingNode mapping)
+        if (node is not YamlMappingNode mapping)
         {
-            if (mapping.Children.TryGetValue(new YamlScalarNode("value"), out var value))
-            {
-                return value;
-            }
-
-            if (mapping.Children.TryGetValue(new YamlScalarNode("default"), out var defaultValue))
-            {
-                return defaultValue;
-            }
+            return node;
         }
 
-        return node;
+        var unknown = mapping.Children.Keys.Select(k => (k as YamlScalarNode)?.Value ?? "").Where(k => !ProjectValueKeys.Contains(k)).ToList();
+        if (unknown.Count > 0)
+        {
+            errors.Add(new SettingsError(ProjectFileName, $"{Namespace}:{key}",
+                $"unknown key '{unknown[0]}'; a project config value is a scalar, a list, or a mapping of {string.Join(", ", ProjectValueKeys)} (wrap objects in value:)",
+                (int)mapping.Start.Line));
+            return null;
+        }
+
+        return mapping.Children.TryGetValue(new YamlScalarNode("value"), out var value) ? value
+            : mapping.Children.TryGetValue(new YamlScalarNode("default"), out var defaultValue) ? defaultValue
+            : null;
     }
 
-    private static void AddEntry(Dictionary<string, ConfigEntry> entries, string key, YamlNode value, string file, List<SettingsError> errors)
+    private static void AddEntry(Dictionary<string, ConfigEntry> entries, string key, int line, YamlNode value, string file, List<SettingsError> errors)
     {
         if (IsSecure(value))
         {
             // The ciphertext is never kept: a placeholder stands in for it.
-            entries[key] = new ConfigEntry(key, new YamlScalarNode("[secret]"), file, IsSecret: true);
+            entries[key] = new ConfigEntry(key, new YamlScalarNode("[secret]"), file, IsSecret: true, line);
         }
         else if (ContainsSecure(value))
         {
             errors.Add(new SettingsError(file, $"{Namespace}:{key}",
                 "secret values are only supported as whole keys (pulumi config set --secret KEY); reference them by key name",
-                (int)value.Start.Line));
+                line));
         }
         else
         {
-            entries[key] = new ConfigEntry(key, value, file, IsSecret: false);
+            entries[key] = new ConfigEntry(key, value, file, IsSecret: false, line);
         }
     }
 

@@ -33,18 +33,23 @@ public static class StackSettingsLoader
         var file = source.StackFile;
         ConfigNode Key(string key) => ConfigNode.Root(source.Find(key), $"infra:{key}", file, errors);
 
-        RejectUnknownTopLevelKeys(source, errors);
 
-        var environment = Key("environment").RequiredText() is { } env
-            ? Key("environment").OneOf(null, "dev", "staging", "prod") ?? env
-            : "dev";
+        string[] environments = ["dev", "staging", "prod"];
+        if (!Key("environment").Exists)
+        {
+            Key("environment").Error($"is required but missing; allowed: {string.Join(", ", environments)}");
+        }
+
+        var environment = Key("environment").OneOf(null, environments) ?? "dev";
         var production = environment == "prod";
         var meshName = Key("mesh").OneOf("istio", "istio", "linkerd");
 
         var kubernetes = Key("kubernetes");
         kubernetes.IsMapping("context");
 
-        var services = ReadServices(source, Key("services"), Key("serviceOverrides"), production);
+        var referencedSecrets = new HashSet<string>(StringComparer.Ordinal);
+        var services = ReadServices(source, Key("services"), Key("serviceOverrides"), production, referencedSecrets);
+        RejectUnknownTopLevelKeys(source, referencedSecrets, errors);
         var settings = new StackSettings(
             source.StackName,
             file,
@@ -63,43 +68,43 @@ public static class StackSettingsLoader
         return settings;
     }
 
-    private static void RejectUnknownTopLevelKeys(IStackConfigSource source, SettingsErrors errors)
+    /// <summary>
+    /// Rejects keys the settings do not know (typos). A plain key that a service names as its secret is left to the
+    /// secret check, which says how to set it properly.
+    /// </summary>
+    private static void RejectUnknownTopLevelKeys(IStackConfigSource source, HashSet<string> referencedSecrets, SettingsErrors errors)
     {
         foreach (var key in source.Keys ?? [])
         {
             var entry = source.Find(key)!;
-            if (!entry.IsSecret && !TopLevelKeys.Contains(key))
+            if (!entry.IsSecret && !TopLevelKeys.Contains(key) && !referencedSecrets.Contains(key))
             {
                 errors.Add(new SettingsError(entry.File, $"infra:{key}",
-                    $"unknown key; allowed: {string.Join(", ", TopLevelKeys)} (and secret keys referenced by services)",
-                    (int)entry.Value.Start.Line));
+                    $"unknown key '{key}'; allowed: {string.Join(", ", TopLevelKeys)} (and secret keys referenced by services)",
+                    entry.Line));
             }
             else if (entry.IsSecret && TopLevelKeys.Contains(key))
             {
-                errors.Add(new SettingsError(entry.File, $"infra:{key}", "must be a plain value, not a secret"));
+                errors.Add(new SettingsError(entry.File, $"infra:{key}", "must be a plain value, not a secret", entry.Line));
             }
         }
     }
 
     private static ImmutableArray<ServiceSettings> ReadServices(
-        IStackConfigSource source, ConfigNode catalog, ConfigNode overrides, bool production)
+        IStackConfigSource source, ConfigNode catalog, ConfigNode overrides, bool production, HashSet<string> referencedSecrets)
     {
-        if (!catalog.Exists)
-        {
-            catalog.Error("is required but missing: declare the service catalog in Pulumi.yaml (config: infra:services: value: [...])");
-            return [];
-        }
-
-        var entries = catalog.Items();
-        if (entries.Count == 0)
-        {
-            catalog.Error("must declare at least one service");
-        }
+        var entries = catalog.RequiredItems("declare the service catalog in Pulumi.yaml (config: infra:services: value: [...])");
 
         var names = entries.Select(e => e["name"].Text()).OfType<string>().ToHashSet(StringComparer.Ordinal);
         foreach (var name in overrides.Keys().Where(n => !names.Contains(n)))
         {
             overrides[name].Error($"overrides service '{name}', which the catalog does not declare; declared: {string.Join(", ", names.Order(StringComparer.Ordinal))}");
+        }
+
+        foreach (var name in overrides.Keys().Where(n => overrides[n]["name"].Exists))
+        {
+            // The override is keyed by the name; renaming there would silently break calls and other stacks.
+            overrides[name]["name"].Error("a service cannot be renamed by an override; rename it in the catalog (Pulumi.yaml)");
         }
 
         var services = new List<ServiceSettings>();
@@ -110,10 +115,10 @@ public static class StackSettingsLoader
             var node = name is not null && overrides[name].Exists ? entry.Under(overrides[name]) : entry;
             if (name is not null && !seen.Add(name))
             {
-                entry["name"].Error($"service '{name}' is declared more than once");
+                entry["name"].Error($"service '{name}' is declared more than once; service names must be unique");
             }
 
-            if (ReadService(source, node, names, production) is { } service)
+            if (ReadService(source, node, names, production, referencedSecrets) is { } service)
             {
                 services.Add(service);
             }
@@ -122,11 +127,17 @@ public static class StackSettingsLoader
         return [.. services];
     }
 
-    private static ServiceSettings? ReadService(IStackConfigSource source, ConfigNode node, HashSet<string> declared, bool production)
+    private static ServiceSettings? ReadService(
+        IStackConfigSource source, ConfigNode node, HashSet<string> declared, bool production, HashSet<string> referencedSecrets)
     {
+        if (!node.Exists)
+        {
+            node.Error("expected a service mapping, got nothing");
+            return null;
+        }
+
         if (!node.IsMapping(ServiceKeys))
         {
-            node.Error("expected a service mapping");
             return null;
         }
 
@@ -172,7 +183,7 @@ public static class StackSettingsLoader
                 resources["cpuLimit"].Matching(Names.Quantity(), "a CPU quantity such as 1 or 2")),
             new JvmSettings(jvm["maxRamPercentage"].WholeNumber(75, 25, 90) ?? 75, [.. jvm["options"].TextList()]),
             ReadConfig(node["config"]),
-            ReadSecrets(source, node["secrets"]),
+            ReadSecrets(source, node["secrets"], referencedSecrets),
             ReadCalls(node["calls"], name, declared),
             ReadPublic(node["public"]),
             ReadCanary(node["canary"]),
@@ -221,14 +232,8 @@ public static class StackSettingsLoader
 
     private static ImmutableArray<ServicePort> ReadPorts(ConfigNode node)
     {
-        if (!node.Exists)
-        {
-            node.Error("is required but missing: declare at least one port (name, port, protocol)");
-            return [];
-        }
-
         var ports = new List<ServicePort>();
-        foreach (var item in node.Items())
+        foreach (var item in node.RequiredItems("declare at least one port (name, port, protocol)"))
         {
             item.IsMapping("name", "port", "protocol");
             var name = item["name"].RequiredText() is not null
@@ -245,12 +250,12 @@ public static class StackSettingsLoader
 
             if (ports.Any(p => p.Name == name))
             {
-                item["name"].Error($"port name '{name}' is declared more than once");
+                item["name"].Error($"port name '{name}' is declared more than once; port names must be unique within a service");
             }
 
             if (ports.Any(p => p.Port == number))
             {
-                item["port"].Error($"port {number} is declared more than once");
+                item["port"].Error($"port {number} is declared more than once; each port needs its own number");
             }
 
             ports.Add(new ServicePort(name, number.Value, protocol switch
@@ -356,7 +361,8 @@ public static class StackSettingsLoader
             [.. env.TextMap()]);
     }
 
-    private static ImmutableArray<SecretEnvironmentVariable> ReadSecrets(IStackConfigSource source, ConfigNode node)
+    /// <summary>Secret environment variables; every config key named is added to <paramref name="referenced"/>.</summary>
+    private static ImmutableArray<SecretEnvironmentVariable> ReadSecrets(IStackConfigSource source, ConfigNode node, HashSet<string> referenced)
     {
         node.IsMapping();
         var secrets = new List<SecretEnvironmentVariable>();
@@ -373,6 +379,7 @@ public static class StackSettingsLoader
                 continue;
             }
 
+            referenced.Add(key);
             switch (source.HasSecret(key))
             {
                 case false when source.Find(key) is { } plain && !plain.IsSecret:
@@ -547,7 +554,7 @@ public static class StackSettingsLoader
         var defaultDeny = node["defaultDeny"].Bool(true) ?? true;
         if (production && !defaultDeny)
         {
-            node["defaultDeny"].Error("prod requires default deny (true); only least-privilege allow rules open traffic there");
+            node["defaultDeny"].Error("'false' is not allowed in prod; allowed: true (only least-privilege allow rules open traffic there)");
         }
 
         return new SecuritySettings(mode, overrides, defaultDeny);
