@@ -17,7 +17,7 @@ public sealed class MeshStack : Stack
     public MeshStack()
     {
         var config = new Config(ProjectConfigFiles.Namespace);
-        var plan = MeshPlanner.Plan(LoadSettings(config));
+        var plan = Plan = MeshPlanner.Plan(LoadSettings(config));
         var settings = plan.Settings;
         var providerArgs = new ProviderArgs();
         if (settings.Kubernetes.Context is { } context)
@@ -37,6 +37,9 @@ public sealed class MeshStack : Stack
             s => s.Name,
             s => $"{s.Items.OfType<HelmReleaseItem>().Count()} Helm releases, {s.Items.Count(i => i is not HelmReleaseItem)} objects"));
     }
+
+    /// <summary>The plan this stack applies.</summary>
+    public MeshPlan Plan { get; }
 
     /// <summary>What was created from which plan item, with its options: protection and ordering are checked in tests.</summary>
     public IReadOnlyList<CreatedResource> Created { get; }
@@ -66,7 +69,8 @@ public sealed class MeshStack : Stack
         catch (SettingsException e)
         {
             throw new RunException($"Stack '{Deployment.Instance.StackName}' has {e.Errors.Count} configuration problem(s):{System.Environment.NewLine}  " +
-                string.Join(System.Environment.NewLine + "  ", e.Errors));
+                // Pulumi hands structured values over as one-line JSON: line numbers would point nowhere.
+                string.Join(System.Environment.NewLine + "  ", e.Errors.Select(error => error with { Line = null })));
         }
     }
 }

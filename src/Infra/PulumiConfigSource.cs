@@ -23,7 +23,11 @@ public sealed class PulumiConfigSource(Config config, string stackName) : IStack
         return value is null ? null : new ConfigEntry(key, Parse(value), $"{StackFile} (or Pulumi.yaml)", IsSecret: false);
     }
 
-    /// <summary>Only asks whether the key is set: the value stays inside Pulumi's secret output.</summary>
+    /// <summary>
+    /// Only asks whether the key is set: the value stays inside Pulumi's secret output. Pulumi's Config cannot tell a
+    /// secret from a plain value here; <c>RequireSecret</c> keeps it secret either way, and <c>infra validate</c> in CI
+    /// rejects a secret committed as plain text.
+    /// </summary>
     public bool? HasSecret(string key) => config.GetSecret(key) is not null;
 
     private static YamlNode Parse(string value)

@@ -55,7 +55,8 @@ public class MeshStackTests
             Assert.Equal(release.Repository, ((ImmutableDictionary<string, object>)registered.Inputs["repositoryOpts"])["repo"]);
             Assert.Equal(true, registered.Inputs["atomic"]);
             var values = Assert.IsType<ImmutableDictionary<string, object>>(registered.Inputs["values"], exactMatch: false);
-            Assert.Equal(release.Values.Select(v => v.Key).Order(), values.Keys.Order());
+            var planned = Infra.Mesh.Rendering.ObjectJson.Values(release, source => System.Text.Json.Nodes.JsonValue.Create(source.Placeholder));
+            Assert.Equal(planned.Select(v => v.Key).Order(), values.Keys.Order());
         }
     }
 
@@ -69,7 +70,18 @@ public class MeshStackTests
         var istioBase = stack.Created.Single(c => c.ItemId == "helm/istio-system/istio-base");
         var namespaces = stack.Created.Single(c => c.ItemId == "stage/namespaces");
         Assert.Contains(istioBase.Resource, istiod.DependsOn);
-        Assert.Contains(istiod.Resource, namespaces.DependsOn);
+        Assert.True(DependsTransitively(namespaces, istiod.Resource, stack.Created), "namespaces wait for istiod");
+
+        // Every resource of a stage depends on every resource of the non-empty stage before it.
+        var stages = stack.Created.GroupBy(c => StageOf(c, stack)).ToList();
+        Assert.True(stages.Count >= 5);
+        for (var i = 1; i < stages.Count; i++)
+        {
+            foreach (var created in stages[i])
+            {
+                Assert.All(stages[i - 1], previous => Assert.Contains(previous.Resource, created.DependsOn));
+            }
+        }
     }
 
     [Fact]
@@ -170,6 +182,13 @@ public class MeshStackTests
         Assert.All(secrecy, s => Assert.True(s.Value, s.Key));
         Assert.Equal(4, secrecy.Count);
     }
+
+    private static bool DependsTransitively(CreatedResource from, Resource target, IReadOnlyList<CreatedResource> all) =>
+        from.DependsOn.Contains(target)
+        || from.DependsOn.Any(d => all.FirstOrDefault(c => c.Resource == d) is { } next && DependsTransitively(next, target, all));
+
+    private static string StageOf(CreatedResource created, MeshStack stack) =>
+        stack.Plan.Stages.First(s => s.Items.Any(i => i.Id == created.ItemId) || $"stage/{s.Name}" == created.ItemId).Name;
 
     private static IEnumerable<string> Flatten(object value) => value switch
     {
