@@ -1,1 +1,3 @@
-return 0;
+using Infra;
+
+return await Pulumi.Deployment.RunAsync<MeshStack>();

@@ -1,4 +1,3 @@
-using Infra.Testing;
 using Xunit;
 
 namespace Infra.Testing.Tests;
@@ -6,7 +5,7 @@ namespace Infra.Testing.Tests;
 public class HelmChartValuesTests
 {
     [Fact]
-    public void Istiod_accepts_its_values_at_the_top_level_and_under_pilot()
+    public void IstiodAcceptsItsValuesAtTheTopLevelAndUnderPilot()
     {
         var istiod = HelmChartValues.Istio("istiod");
 
@@ -20,7 +19,7 @@ public class HelmChartValuesTests
     }
 
     [Fact]
-    public void Istiod_reports_misspelt_keys_with_their_dotted_path()
+    public void IstiodReportsMisspeltKeysWithTheirDottedPath()
     {
         var istiod = HelmChartValues.Istio("istiod");
 
@@ -30,7 +29,7 @@ public class HelmChartValuesTests
     }
 
     [Fact]
-    public void Free_form_maps_accept_any_key()
+    public void FreeFormMapsAcceptAnyKey()
     {
         var istiod = HelmChartValues.Istio("istiod");
 
@@ -38,7 +37,7 @@ public class HelmChartValuesTests
     }
 
     [Fact]
-    public void Map_over_a_scalar_default_is_a_type_mismatch()
+    public void MapOverAScalarDefaultIsATypeMismatch()
     {
         var istiod = HelmChartValues.Istio("istiod");
 
@@ -48,20 +47,35 @@ public class HelmChartValuesTests
     }
 
     [Fact]
-    public void Gateway_and_ztunnel_accept_root_keys_under_global()
+    public void GatewayAndZtunnelAcceptTheirRootKeysUnderGlobal()
     {
-        Assert.Empty(HelmChartValues.Istio("gateway").UnknownKeys(Yaml.Parse("global: {hub: docker.io/istio, networkPolicy: {enabled: true}}")));
-        Assert.Equal(["global.hubb"], HelmChartValues.Istio("ztunnel").UnknownKeys(Yaml.Parse("global: {hubb: x}")));
+        var gateway = HelmChartValues.Istio("gateway");
+        var ztunnel = HelmChartValues.Istio("ztunnel");
+
+        Assert.Empty(gateway.UnknownKeys(Yaml.Parse("global: {imagePullPolicy: Always, networkPolicy: {enabled: true}}")));
+        Assert.Equal(["global.hub"], gateway.UnknownKeys(Yaml.Parse("global: {hub: docker.io/istio}")));
+        Assert.Empty(ztunnel.UnknownKeys(Yaml.Parse("global: {hub: docker.io/istio, tag: 1.30.3}")));
+        Assert.Equal(["global.hubb"], ztunnel.UnknownKeys(Yaml.Parse("global: {hubb: x}")));
     }
 
     [Fact]
-    public void Istio_base_does_not_descope_any_key()
+    public void ResourceRequirementsDefaultsAcceptLimitsButNothingElse()
+    {
+        var istiod = HelmChartValues.Istio("istiod");
+
+        Assert.Equal(
+            ["resources.limitz"],
+            istiod.UnknownKeys(Yaml.Parse("resources: {requests: {cpu: 1, ephemeral-storage: 1Gi}, limits: {memory: 4Gi}, limitz: {}}")));
+    }
+
+    [Fact]
+    public void IstioBaseDoesNotDescopeAnyKey()
     {
         Assert.Equal(["pilot"], HelmChartValues.Istio("base").UnknownKeys(Yaml.Parse("pilot: {enabled: true}\ndefaultRevision: default")));
     }
 
     [Fact]
-    public void Linkerd_control_plane_declares_its_identity_keys()
+    public void LinkerdControlPlaneDeclaresItsIdentityKeys()
     {
         var controlPlane = HelmChartValues.Linkerd("linkerd-control-plane");
 
@@ -78,13 +92,13 @@ public class HelmChartValuesTests
     }
 
     [Fact]
-    public void Linkerd_lists_are_accepted_without_looking_inside()
+    public void LinkerdListsAreAcceptedWithoutLookingInside()
     {
         Assert.Empty(HelmChartValues.Linkerd("linkerd-viz").UnknownKeys(Yaml.Parse("tolerations: [{key: dedicated, operator: Exists}]")));
     }
 
     [Fact]
-    public void Gateway_values_schema_is_enforced()
+    public void GatewayValuesSchemaIsEnforced()
     {
         var gateway = HelmChartValues.Istio("gateway");
 
@@ -107,7 +121,7 @@ public class HelmChartValuesTests
     }
 
     [Fact]
-    public void Charts_without_a_schema_report_no_schema_errors()
+    public void ChartsWithoutASchemaReportNoSchemaErrors()
     {
         var istiod = HelmChartValues.Istio("istiod");
 
@@ -116,14 +130,14 @@ public class HelmChartValuesTests
     }
 
     [Fact]
-    public void Unknown_chart_names_are_rejected()
+    public void UnknownChartNamesAreRejected()
     {
         Assert.Throws<ArgumentException>(() => HelmChartValues.Istio("istio-discovery"));
         Assert.Throws<ArgumentException>(() => HelmChartValues.Linkerd("linkerd2"));
     }
 
     [Fact]
-    public void Load_reads_any_values_file()
+    public void LoadReadsAnyValuesFile()
     {
         var crds = HelmChartValues.Load(Path.Combine(ReferenceData.LinkerdChart("linkerd-crds"), "values.yaml"));
 

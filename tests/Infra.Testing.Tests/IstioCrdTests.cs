@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Infra.Testing;
 using Xunit;
 
 namespace Infra.Testing.Tests;
@@ -25,13 +24,13 @@ public class IstioCrdTests
     private static readonly CrdSchemaCatalog Catalog = CrdSchemaCatalog.Istio();
 
     [Fact]
-    public void Weighted_virtual_service_is_valid()
+    public void WeightedVirtualServiceIsValid()
     {
         Assert.Empty(Catalog.Validate(Yaml.Parse(WeightedVirtualService)));
     }
 
     [Fact]
-    public void Misspelt_field_is_reported_as_unknown_with_its_path()
+    public void MisspeltFieldIsReportedAsUnknownWithItsPath()
     {
         var virtualService = Yaml.Object(WeightedVirtualService);
         virtualService["spec"]!["http"]![0]!["wieght"] = 10;
@@ -40,7 +39,7 @@ public class IstioCrdTests
     }
 
     [Fact]
-    public void Wrong_type_is_reported()
+    public void WrongTypeIsReported()
     {
         var virtualService = Yaml.Object(WeightedVirtualService);
         virtualService["spec"]!["http"]![0]!["route"]![0]!["weight"] = "90";
@@ -51,7 +50,7 @@ public class IstioCrdTests
     }
 
     [Fact]
-    public void Enum_violation_is_reported()
+    public void EnumViolationIsReported()
     {
         var peerAuthentication = Yaml.Parse("""
             apiVersion: security.istio.io/v1
@@ -66,7 +65,7 @@ public class IstioCrdTests
     }
 
     [Fact]
-    public void Strict_peer_authentication_is_valid()
+    public void StrictPeerAuthenticationIsValid()
     {
         Assert.Empty(Catalog.Validate(Yaml.Parse("""
             apiVersion: security.istio.io/v1
@@ -80,13 +79,13 @@ public class IstioCrdTests
     [Theory]
     [InlineData("{simple: ROUND_ROBIN}")]
     [InlineData("{consistentHash: {httpHeaderName: x-user}}")]
-    public void Load_balancer_may_set_one_of_its_alternatives(string loadBalancer)
+    public void LoadBalancerMaySetOneOfItsAlternatives(string loadBalancer)
     {
         Assert.Empty(Catalog.Validate(DestinationRule(loadBalancer)));
     }
 
     [Fact]
-    public void Load_balancer_alternatives_are_mutually_exclusive()
+    public void LoadBalancerAlternativesAreMutuallyExclusive()
     {
         var errors = Catalog.Validate(DestinationRule("{simple: ROUND_ROBIN, consistentHash: {httpHeaderName: x-user}}"));
 
@@ -96,7 +95,7 @@ public class IstioCrdTests
     }
 
     [Fact]
-    public void Served_versions_are_known_and_other_kinds_are_not()
+    public void ServedVersionsAreKnownAndOtherKindsAreNot()
     {
         Assert.True(Catalog.Knows("networking.istio.io/v1", "VirtualService"));
         Assert.True(Catalog.Knows("networking.istio.io/v1beta1", "VirtualService"));
@@ -105,7 +104,7 @@ public class IstioCrdTests
     }
 
     [Fact]
-    public void Unknown_kind_is_an_error()
+    public void UnknownKindIsAnError()
     {
         var errors = Catalog.Validate(Yaml.Parse("""
             apiVersion: networking.istio.io/v1
@@ -117,13 +116,13 @@ public class IstioCrdTests
         Assert.Equal(["VirtualServise default/orders: no CRD defines kind 'VirtualServise' in group 'networking.istio.io' (apiVersion 'networking.istio.io/v1')"], errors);
     }
 
-    private static JsonNode DestinationRule(string loadBalancer) => Yaml.Parse($"""
+    private static JsonNode DestinationRule(string loadBalancer) => Yaml.Parse($$"""
         apiVersion: networking.istio.io/v1
         kind: DestinationRule
-        metadata: {{name: orders, namespace: default}}
+        metadata: {name: orders, namespace: default}
         spec:
           host: orders
           trafficPolicy:
-            loadBalancer: {loadBalancer}
+            loadBalancer: {{loadBalancer}}
         """);
 }

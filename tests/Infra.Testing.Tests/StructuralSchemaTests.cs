@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Infra.Testing;
 using Xunit;
 
 namespace Infra.Testing.Tests;
@@ -11,7 +10,7 @@ public class StructuralSchemaTests
     private static readonly CrdSchemaCatalog Catalog = CrdSchemaCatalog.Load(Path.GetDirectoryName(FixturePath)!);
 
     [Fact]
-    public void Widget_using_every_keyword_is_valid()
+    public void WidgetUsingEveryKeywordIsValid()
     {
         var errors = Catalog.Validate(Widget("""
             size: 3
@@ -50,13 +49,13 @@ public class StructuralSchemaTests
     [InlineData("{size: 1, backend: {}}", "spec.backend: matches none of the 2 anyOf alternatives")]
     [InlineData("{size: 1, colour: red}", "spec.colour: unknown field")]
     [InlineData("{size: null}", "spec.size: expected integer, got null")]
-    public void Each_violation_is_reported_once_with_its_path(string spec, string expected)
+    public void EachViolationIsReportedOnceWithItsPath(string spec, string expected)
     {
         Assert.Equal([$"Widget shop/w: {expected}"], Catalog.Validate(Widget(spec)));
     }
 
     [Fact]
-    public void Unknown_top_level_field_and_missing_name_are_reported()
+    public void UnknownTopLevelFieldAndMissingNameAreReported()
     {
         var widget = Widget("{size: 1}");
         widget["metadata"]!.AsObject().Remove("name");
@@ -69,7 +68,7 @@ public class StructuralSchemaTests
     }
 
     [Fact]
-    public void Unserved_version_is_unknown_and_an_error()
+    public void UnservedVersionIsUnknownAndAnError()
     {
         var widget = Widget("{size: 1}");
         widget["apiVersion"] = "example.com/v2";
@@ -80,7 +79,7 @@ public class StructuralSchemaTests
     }
 
     [Fact]
-    public void Non_crd_documents_are_skipped_and_duplicates_rejected()
+    public void NonCrdDocumentsAreSkippedAndDuplicatesRejected()
     {
         Assert.False(Catalog.Knows("v1", "ConfigMap"));
         Assert.Throws<InvalidOperationException>(() => CrdSchemaCatalog.Load(FixturePath, FixturePath));
@@ -88,7 +87,7 @@ public class StructuralSchemaTests
     }
 
     [Fact]
-    public void Non_object_input_is_an_error()
+    public void NonObjectInputIsAnError()
     {
         Assert.Equal(["expected a Kubernetes object, got array"], Catalog.Validate(new JsonArray()));
     }

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Infra.Testing;
 
 namespace Infra.Testing.Tests;
 

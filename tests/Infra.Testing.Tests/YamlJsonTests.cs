@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Infra.Testing;
 using Xunit;
 
 namespace Infra.Testing.Tests;
@@ -27,7 +26,7 @@ public class YamlJsonTests
     [InlineData("v1", "\"v1\"")]
     [InlineData(".inf", "\".inf\"")]
     [InlineData("10.0.0.0/8", "\"10.0.0.0/8\"")]
-    public void Plain_scalars_follow_the_yaml_1_2_core_schema_and_quoted_ones_stay_strings(string scalar, string expectedJson)
+    public void PlainScalarsFollowTheYaml12CoreSchemaAndQuotedOnesStayStrings(string scalar, string expectedJson)
     {
         var value = Yaml.Object($"value: {scalar}")["value"];
 
@@ -35,7 +34,7 @@ public class YamlJsonTests
     }
 
     [Fact]
-    public void Integers_become_long_and_floats_become_double()
+    public void IntegersBecomeLongAndFloatsBecomeDouble()
     {
         var node = Yaml.Object("int: 42\nfloat: 1.5");
 
@@ -46,7 +45,7 @@ public class YamlJsonTests
     }
 
     [Fact]
-    public void Block_scalars_are_strings_even_when_they_look_like_numbers()
+    public void BlockScalarsAreStringsEvenWhenTheyLookLikeNumbers()
     {
         var node = Yaml.Object("literal: |\n  42\nfolded: >-\n  true\n");
 
@@ -56,7 +55,7 @@ public class YamlJsonTests
     }
 
     [Fact]
-    public void ParseAll_returns_every_document_including_empty_ones()
+    public void ParseAllReturnsEveryDocumentIncludingEmptyOnes()
     {
         var documents = YamlJson.ParseAll("a: 1\n---\n---\n- x\n- 2\n");
 
@@ -67,14 +66,14 @@ public class YamlJsonTests
     }
 
     [Fact]
-    public void ParseOne_rejects_several_documents_and_returns_null_for_none()
+    public void ParseOneRejectsSeveralDocumentsAndReturnsNullForNone()
     {
         Assert.Throws<FormatException>(() => YamlJson.ParseOne("a: 1\n---\nb: 2\n"));
         Assert.Null(YamlJson.ParseOne(""));
     }
 
     [Fact]
-    public void Aliases_and_merge_keys_are_expanded_into_independent_nodes()
+    public void AliasesAndMergeKeysAreExpandedIntoIndependentNodes()
     {
         var node = Yaml.Object("base: &b {x: 1}\ncopy: *b\nmerged:\n  <<: *b\n  y: 2\n");
 
@@ -84,7 +83,7 @@ public class YamlJsonTests
     }
 
     [Fact]
-    public void Nested_structures_convert_to_objects_and_arrays()
+    public void NestedStructuresConvertToObjectsAndArrays()
     {
         var node = Yaml.Object("spec:\n  ports:\n  - port: 80\n    name: http\n");
 

@@ -24,7 +24,10 @@ public static class BuiltinObjectValidator
         return ModelTypes.Value.ContainsKey((group, version, kind));
     }
 
-    /// <summary>Unknown fields and type mismatches, e.g. <c>Deployment apps/web: spec.replicas: expected ...</c>; empty when valid.</summary>
+    /// <summary>
+    /// Unknown fields and type mismatches, e.g. <c>Deployment shop/orders: spec.template.spec.containers[0].imagePullPolicyy: unknown field</c>;
+    /// empty when valid.
+    /// </summary>
     public static IReadOnlyList<string> Validate(JsonNode obj)
     {
         if (obj is not JsonObject resource)
@@ -104,6 +107,6 @@ public static class BuiltinObjectValidator
     private static Dictionary<(string Group, string Version, string Kind), Type> FindModelTypes() =>
         typeof(V1Pod).Assembly.GetTypes()
             .Select(type => (Type: type, Entity: type.GetCustomAttribute<KubernetesEntityAttribute>()))
-            .Where(model => model.Entity is not null && !model.Type.Name.EndsWith("List", StringComparison.Ordinal))
+            .Where(model => model.Entity is not null)
             .ToDictionary(model => (model.Entity!.Group, model.Entity.ApiVersion, model.Entity.Kind), model => model.Type);
 }

@@ -10,6 +10,9 @@ public sealed class HelmChartValues
 
     private static readonly string[] LinkerdCharts = ["linkerd-crds", "linkerd-control-plane", "linkerd-viz"];
 
+    // What a Kubernetes ResourceRequirements map may hold; see CompareNested.
+    private static readonly JsonObject ResourceRequirementsKeys = new() { ["requests"] = null, ["limits"] = null, ["claims"] = null };
+
     private readonly JsonObject defaults;
     private readonly JsonObject? schema;
 
@@ -45,7 +48,8 @@ public sealed class HelmChartValues
 
     /// <summary>
     /// Dotted paths of keys we set that the chart does not declare. Below a default that is an empty map or null
-    /// (podAnnotations, nodeSelector, resources...) anything goes; lists and scalars we set are not looked into.
+    /// (podAnnotations, nodeSelector, ...) anything goes; a default holding only requests/limits is taken as a whole
+    /// Kubernetes ResourceRequirements; lists and scalars we set are not looked into.
     /// Setting a map where the default is a scalar or a list is reported as a type mismatch.
     /// </summary>
     public IReadOnlyList<string> UnknownKeys(JsonNode values)
@@ -57,7 +61,7 @@ public sealed class HelmChartValues
 
     /// <summary>Errors from the chart's values.schema.json; empty when the chart has no schema.</summary>
     public IReadOnlyList<string> SchemaErrors(JsonNode values) =>
-        schema is null ? [] : new SchemaValidator(schema, unknownFieldsAreErrors: false).Validate(schema, AsMapping(values));
+        schema is null ? [] : new SchemaValidator(schema, SchemaDialect.JsonSchema).Validate(schema, AsMapping(values));
 
     private static void CompareMapping(JsonObject chartDefaults, JsonObject ours, string path, List<string> found)
     {
@@ -79,6 +83,10 @@ public sealed class HelmChartValues
     {
         switch (chartDefault)
         {
+            // Charts render such a default with toYaml, so it only shows an example: requests without limits, say.
+            case JsonObject declared when declared.Count > 0 && declared.All(entry => ResourceRequirementsKeys.ContainsKey(entry.Key)):
+                CompareMapping(ResourceRequirementsKeys, ours, path, found);
+                break;
             case JsonObject declared when declared.Count > 0:
                 CompareMapping(declared, ours, path, found);
                 break;

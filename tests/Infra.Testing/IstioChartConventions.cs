@@ -31,6 +31,13 @@ internal static class IstioChartConventions
             global.TryAdd("platform", null);
         }
 
+        // istiod renders meshConfig as the whole MeshConfig proto (istio.io/docs/reference/config/istio.mesh.v1alpha1/);
+        // values.yaml shows a single field of it.
+        if (chart == "istiod")
+        {
+            defaults["meshConfig"] = null;
+        }
+
         if (DescopedKeys[chart] is { } key)
         {
             defaults[key] = DescopedView(defaults, key);

@@ -2,30 +2,41 @@ using System.Text.Json.Nodes;
 
 namespace Infra.Testing;
 
-/// <summary>
-/// Validates JSON against the OpenAPI v3 / JSON-schema subset used by CRDs and Helm values schemas.
-/// With <paramref name="unknownFieldsAreErrors"/> (Kubernetes structural schemas) a field the schema does not declare is
-/// an error, because the API server prunes it or, with strict field validation, rejects it. Without it (plain JSON schema)
-/// undeclared fields are allowed unless <c>additionalProperties: false</c>.
-/// </summary>
+/// <summary>How a schema is applied.</summary>
+internal enum SchemaDialect
+{
+    /// <summary>
+    /// Kubernetes structural schema (CRDs): defaults are applied first, as the API server does, and a field the schema does
+    /// not declare is an error, because the API server prunes it or, with strict field validation, rejects it.
+    /// </summary>
+    Structural,
+
+    /// <summary>Plain JSON schema (Helm values.schema.json): undeclared fields are allowed unless additionalProperties is false.</summary>
+    JsonSchema,
+}
+
+/// <summary>Validates JSON against the OpenAPI v3 / JSON-schema subset used by CRDs and Helm values schemas.</summary>
 /// <param name="document">The whole schema document, against which <c>$ref: "#/..."</c> pointers resolve.</param>
-internal sealed class SchemaValidator(JsonObject document, bool unknownFieldsAreErrors)
+internal sealed class SchemaValidator(JsonObject document, SchemaDialect dialect)
 {
     private static readonly string[] EmbeddedResourceFields = ["apiVersion", "kind", "metadata"];
 
+    /// <summary>Errors found in <paramref name="value"/>; in the structural dialect, defaulting adds fields to it.</summary>
     public IReadOnlyList<string> Validate(JsonObject schema, JsonNode? value)
     {
         var errors = new List<string>();
-        Check(schema, value, "", unknownFieldsAreErrors, errors);
+        Check(schema, value, "", dialect == SchemaDialect.Structural, errors);
         return errors;
     }
 
-    private void Check(JsonObject schema, JsonNode? value, string path, bool strict, List<string> errors)
+    // structural: the node is under the main schema of a CRD (not a combinator branch), so defaults apply and
+    // undeclared fields are errors.
+    private void Check(JsonObject schema, JsonNode? value, string path, bool structural, List<string> errors)
     {
         // draft-07: a $ref replaces the schema it sits in.
         if (schema["$ref"] is JsonValue reference)
         {
-            Check(Resolve(reference.GetValue<string>()), value, path, strict, errors);
+            Check(Resolve(reference.GetValue<string>()), value, path, structural, errors);
             return;
         }
 
@@ -43,11 +54,11 @@ internal sealed class SchemaValidator(JsonObject document, bool unknownFieldsAre
         ValueConstraints.Check(schema, value, path, errors);
         if (value is JsonObject obj)
         {
-            CheckObject(schema, obj, path, strict, errors);
+            CheckObject(schema, obj, path, structural, errors);
         }
         else if (value is JsonArray array)
         {
-            CheckArray(schema, array, path, strict, errors);
+            CheckArray(schema, array, path, structural, errors);
         }
 
         CheckCombinators(schema, value, path, errors);
@@ -80,9 +91,14 @@ internal sealed class SchemaValidator(JsonObject document, bool unknownFieldsAre
         }
     }
 
-    private void CheckObject(JsonObject schema, JsonObject obj, string path, bool strict, List<string> errors)
+    private void CheckObject(JsonObject schema, JsonObject obj, string path, bool structural, List<string> errors)
     {
         var properties = schema["properties"] as JsonObject;
+        if (structural && properties is not null)
+        {
+            ApplyDefaults(properties, obj);
+        }
+
         foreach (var (name, child) in obj)
         {
             var childPath = JsonPath.Property(path, name);
@@ -90,10 +106,10 @@ internal sealed class SchemaValidator(JsonObject document, bool unknownFieldsAre
             {
                 if (property is JsonObject propertySchema)
                 {
-                    Check(propertySchema, child, childPath, strict, errors);
+                    Check(propertySchema, child, childPath, structural, errors);
                 }
             }
-            else if (!AcceptsUndeclared(schema, name, child, childPath, strict, errors))
+            else if (!AcceptsUndeclared(schema, name, child, childPath, structural, errors))
             {
                 errors.Add($"{childPath}: unknown field");
             }
@@ -107,29 +123,40 @@ internal sealed class SchemaValidator(JsonObject document, bool unknownFieldsAre
         CheckCount(schema, obj.Count, "Properties", path, errors);
     }
 
-    private bool AcceptsUndeclared(JsonObject schema, string name, JsonNode? child, string childPath, bool strict, List<string> errors)
+    private static void ApplyDefaults(JsonObject properties, JsonObject obj)
+    {
+        foreach (var (name, property) in properties)
+        {
+            if (property?["default"] is { } value && !obj.ContainsKey(name))
+            {
+                obj[name] = value.DeepClone();
+            }
+        }
+    }
+
+    private bool AcceptsUndeclared(JsonObject schema, string name, JsonNode? child, string childPath, bool structural, List<string> errors)
     {
         switch (schema["additionalProperties"])
         {
             case JsonObject additional:
-                Check(additional, child, childPath, strict, errors);
+                Check(additional, child, childPath, structural, errors);
                 return true;
             case JsonValue flag:
                 return flag.GetValue<bool>();
             default:
-                return !strict
+                return !structural
                     || SchemaKeywords.Flag(schema, "x-kubernetes-preserve-unknown-fields")
                     || (SchemaKeywords.Flag(schema, "x-kubernetes-embedded-resource") && EmbeddedResourceFields.Contains(name));
         }
     }
 
-    private void CheckArray(JsonObject schema, JsonArray array, string path, bool strict, List<string> errors)
+    private void CheckArray(JsonObject schema, JsonArray array, string path, bool structural, List<string> errors)
     {
         if (schema["items"] is JsonObject items)
         {
             for (var i = 0; i < array.Count; i++)
             {
-                Check(items, array[i], JsonPath.Item(path, i), strict, errors);
+                Check(items, array[i], JsonPath.Item(path, i), structural, errors);
             }
         }
 
@@ -155,7 +182,7 @@ internal sealed class SchemaValidator(JsonObject document, bool unknownFieldsAre
     {
         foreach (var part in SchemaKeywords.Schemas(schema, "allOf"))
         {
-            Check(part, value, path, strict: false, errors);
+            Check(part, value, path, structural: false, errors);
         }
 
         var anyOf = SchemaKeywords.Schemas(schema, "anyOf");
@@ -180,7 +207,7 @@ internal sealed class SchemaValidator(JsonObject document, bool unknownFieldsAre
     private bool Matches(JsonObject schema, JsonNode value, string path)
     {
         var errors = new List<string>();
-        Check(schema, value, path, strict: false, errors);
+        Check(schema, value, path, structural: false, errors);
         return errors.Count == 0;
     }
 

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
@@ -47,11 +49,20 @@ internal static class ValueConstraints
             errors.Add($"{at}: \"{text}\" does not match pattern {pattern}");
         }
 
-        if (schema["format"]?.GetValue<string>() == "byte" && !Convert.TryFromBase64String(text, new byte[text.Length], out _))
+        if (schema["format"]?.GetValue<string>() is { } format && !HasStringFormat(format, text))
         {
-            errors.Add($"{at}: not base64 (format byte)");
+            errors.Add($"{at}: \"{text}\" is not a valid {format}");
         }
     }
+
+    // The string formats the reference CRDs use that Kubernetes checks; other formats are ignored.
+    private static bool HasStringFormat(string format, string text) => format switch
+    {
+        "byte" => Convert.TryFromBase64String(text, new byte[text.Length], out _),
+        "ipv4" => IPAddress.TryParse(text, out var v4) && v4.AddressFamily == AddressFamily.InterNetwork && text.Count(c => c == '.') == 3,
+        "ipv6" => IPAddress.TryParse(text, out var v6) && v6.AddressFamily == AddressFamily.InterNetworkV6,
+        _ => true,
+    };
 
     private static void CheckNumber(JsonObject schema, double number, string at, List<string> errors)
     {

@@ -58,7 +58,7 @@ public static partial class YamlJson
         var text = scalar.Value ?? "";
         // Untagged plain scalars are resolved by content; quoted/block scalars, !!str and the non-specific "!" stay strings.
         var resolve = scalar.Tag.IsEmpty
-            ? scalar.Style is ScalarStyle.Plain or ScalarStyle.Any
+            ? scalar.Style == ScalarStyle.Plain
             : !scalar.Tag.IsNonSpecific && scalar.Tag.Value != StringTag;
         return resolve ? ResolveCoreSchema(text) : JsonValue.Create(text);
     }

@@ -3,6 +3,7 @@ using Infra.Mesh.Planning;
 using Infra.Mesh.Security;
 using Infra.Mesh.Settings;
 using Infra.Mesh.Traffic;
+using Infra.Mesh.Verification;
 using Infra.Mesh.Workloads;
 
 namespace Infra.Mesh.Istio;
@@ -21,4 +22,6 @@ public sealed class IstioMesh(StackSettings settings) : IMesh
     public ISecurityPlanner Security { get; } = new IstioSecurityPlanner();
 
     public IObservabilityPlanner Observability { get; } = new IstioObservabilityPlanner();
+
+    public IProxyProbe Proxy { get; } = new IstioProxyProbe();
 }

@@ -3,6 +3,7 @@ using Infra.Mesh.Planning;
 using Infra.Mesh.Security;
 using Infra.Mesh.Settings;
 using Infra.Mesh.Traffic;
+using Infra.Mesh.Verification;
 using Infra.Mesh.Workloads;
 
 namespace Infra.Mesh.Linkerd;
@@ -24,4 +25,6 @@ public sealed class LinkerdMesh(StackSettings settings) : IMesh
     public ISecurityPlanner Security { get; } = new LinkerdSecurityPlanner();
 
     public IObservabilityPlanner Observability { get; } = new LinkerdObservabilityPlanner();
+
+    public IProxyProbe Proxy { get; } = new LinkerdProxyProbe();
 }

@@ -2,6 +2,7 @@ using Infra.Mesh.Observability;
 using Infra.Mesh.Security;
 using Infra.Mesh.Settings;
 using Infra.Mesh.Traffic;
+using Infra.Mesh.Verification;
 using Infra.Mesh.Workloads;
 
 namespace Infra.Mesh.Planning;
@@ -27,4 +28,7 @@ public interface IMesh
     ISecurityPlanner Security { get; }
 
     IObservabilityPlanner Observability { get; }
+
+    /// <summary>How the in-cluster verification tells this mesh's proxy is there.</summary>
+    IProxyProbe Proxy { get; }
 }

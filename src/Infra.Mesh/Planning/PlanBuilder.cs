@@ -12,6 +12,9 @@ public sealed class PlanBuilder(StackSettings settings)
 
     public StackSettings Settings { get; } = settings;
 
+    /// <summary>What has been planned so far, stage by stage.</summary>
+    public IEnumerable<PlanItem> Items => _stages.OrderBy(s => s.Key).SelectMany(s => s.Value);
+
     public T Add<T>(StageKind stage, T item)
         where T : PlanItem
     {

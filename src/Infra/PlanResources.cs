@@ -1,0 +1,149 @@
+using System.Collections.Immutable;
+using System.Text.Json.Nodes;
+using Infra.Mesh.Planning;
+using Infra.Mesh.Rendering;
+using Pulumi;
+using Pulumi.Kubernetes;
+using Pulumi.Kubernetes.Helm.V3;
+using Pulumi.Kubernetes.Types.Inputs.Helm.V3;
+using Pulumi.Kubernetes.Types.Inputs.Meta.V1;
+using Pulumi.Kubernetes.Types.Inputs.Yaml.V2;
+using Pulumi.Kubernetes.Yaml.V2;
+using CoreV1 = Pulumi.Kubernetes.Core.V1;
+using SecretArgs = Pulumi.Kubernetes.Types.Inputs.Core.V1.SecretArgs;
+
+namespace Infra;
+
+/// <summary>
+/// Turns the plan into Pulumi resources with one generic mapping per item type: a Helm release per
+/// <see cref="HelmReleaseItem"/>, a Secret per <see cref="SecretItem"/>, and one ConfigGroup per stage for its objects.
+/// Each stage depends on everything of the stage before it, so CRDs, the control plane and the injector are ready
+/// before anything that needs them.
+/// </summary>
+public sealed class PlanResources(MeshPlan plan, Provider provider, SecretSlots secrets)
+{
+    /// <summary>Creates every resource of the plan; returns them with the options they were given, in creation order.</summary>
+    public IReadOnlyList<CreatedResource> Create()
+    {
+        var all = new List<CreatedResource>();
+        var byId = new Dictionary<string, Resource>(StringComparer.Ordinal);
+        IReadOnlyList<Resource> previousStage = [];
+        foreach (var stage in plan.Stages.Where(s => !s.Items.IsEmpty))
+        {
+            var created = new List<CreatedResource>();
+            foreach (var release in stage.Items.OfType<HelmReleaseItem>())
+            {
+                created.Add(Release(release, Dependencies(release, previousStage, byId)));
+                byId[release.Id] = created[^1].Resource;
+            }
+
+            foreach (var secret in stage.Items.OfType<SecretItem>())
+            {
+                created.Add(Secret(secret, Dependencies(secret, previousStage, byId)));
+                byId[secret.Id] = created[^1].Resource;
+            }
+
+            var manifests = stage.Items.OfType<ManifestItem>().ToList();
+            if (manifests.Count > 0)
+            {
+                // Objects may reference the stage's Secrets (env from secretKeyRef): create those first.
+                var stageSecrets = created.Where(c => c.Resource is CoreV1.Secret).Select(c => c.Resource);
+                var group = Objects(stage, manifests, [.. previousStage, .. stageSecrets, .. manifests.SelectMany(m => Explicit(m, byId))]);
+                foreach (var manifest in manifests)
+                {
+                    byId[manifest.Id] = group.Resource;
+                }
+
+                created.Add(group);
+            }
+
+            all.AddRange(created);
+            previousStage = [.. created.Select(c => c.Resource)];
+        }
+
+        return all;
+    }
+
+    private static List<Resource> Dependencies(PlanItem item, IEnumerable<Resource> previousStage, Dictionary<string, Resource> byId) =>
+        [.. previousStage, .. Explicit(item, byId)];
+
+    private static IEnumerable<Resource> Explicit(PlanItem item, Dictionary<string, Resource> byId) =>
+        item.DependsOn.Where(byId.ContainsKey).Select(id => byId[id]);
+
+    private CreatedResource Release(HelmReleaseItem release, List<Resource> dependsOn)
+    {
+        var options = new CustomResourceOptions
+        {
+            Provider = provider,
+            DependsOn = dependsOn,
+            Protect = release.Protect,
+            RetainOnDelete = release.RetainOnDelete,
+        };
+        return new CreatedResource(release.Id, new Release(release.ReleaseName, Args(release), options), options, dependsOn);
+    }
+
+    private ReleaseArgs Args(HelmReleaseItem release) => new()
+    {
+        Name = release.ReleaseName,
+        Chart = release.Chart,
+        Version = release.Version,
+        Namespace = release.Namespace,
+        CreateNamespace = release.CreateNamespace,
+        RepositoryOpts = new RepositoryOptsArgs { Repo = release.Repository },
+        Values = Values(release),
+        // A failed upgrade rolls back instead of leaving a half-upgraded control plane.
+        Atomic = true,
+        CleanupOnFail = true,
+        Timeout = release.TimeoutSeconds,
+        MaxHistory = 10,
+    };
+
+    /// <summary>Plain values as they are; values with secrets become one secret output, so Pulumi encrypts all of them.</summary>
+    public Output<ImmutableDictionary<string, object>> Values(HelmReleaseItem release)
+    {
+        if (release.SecretValues.IsEmpty)
+        {
+            return Output.Create(PlainValues.Of(release.Values).ToImmutableDictionary());
+        }
+
+        var sources = release.SecretValues.Select(v => v.Source).Distinct().ToList();
+        return Output.All(sources.Select(secrets.Resolve)).Apply(resolved =>
+        {
+            var values = ObjectJson.Values(release, source => JsonValue.Create(resolved[sources.IndexOf(source)]));
+            return PlainValues.Of(values).ToImmutableDictionary();
+        });
+    }
+
+    private CreatedResource Secret(SecretItem secret, List<Resource> dependsOn)
+    {
+        var data = new InputMap<string>();
+        foreach (var entry in secret.Entries)
+        {
+            data.Add(entry.Key, secrets.Resolve(entry.Source));
+        }
+
+        var options = new CustomResourceOptions { Provider = provider, DependsOn = dependsOn };
+        return new CreatedResource(secret.Id, new CoreV1.Secret($"{secret.Namespace}-{secret.Name}", new SecretArgs
+        {
+            Metadata = new ObjectMetaArgs { Name = secret.Name, Namespace = secret.Namespace, Labels = secret.Labels.ToDictionary() },
+            Type = secret.Type,
+            StringData = data,
+        }, options), options, dependsOn);
+    }
+
+    private CreatedResource Objects(PlanStage stage, List<ManifestItem> manifests, List<Resource> dependsOn)
+    {
+        object[] objs = [.. manifests.Select(m => PlainValues.Of(ObjectJson.Of(m.Object)))];
+        var options = new ComponentResourceOptions
+        {
+            Providers = { provider },
+            DependsOn = dependsOn,
+            Protect = manifests.Any(m => m.Protect),
+            RetainOnDelete = manifests.Any(m => m.RetainOnDelete),
+        };
+        return new CreatedResource($"stage/{stage.Name}", new ConfigGroup(stage.Name, new ConfigGroupArgs { Objs = objs }, options), options, dependsOn);
+    }
+}
+
+/// <summary>A resource the program created for a plan item (or a stage's objects), with the options and dependencies it was given.</summary>
+public sealed record CreatedResource(string ItemId, Resource Resource, ResourceOptions Options, IReadOnlyList<Resource> DependsOn);

@@ -1,0 +1,188 @@
+using System.Collections.Immutable;
+using Infra.Mesh.Planning;
+using Pulumi;
+using Moq;
+using Pulumi.Testing;
+using Pulumi.Utilities;
+
+namespace Infra.Tests;
+
+/// <summary>The Pulumi program run in-process under mocks with the real dev, prod and dev-linkerd stack config.</summary>
+[Collection(PulumiRuns.Name)]
+public class MeshStackTests
+{
+    private const string ReleaseType = "kubernetes:helm.sh/v3:Release";
+    private const string ConfigGroupType = "kubernetes:yaml/v2:ConfigGroup";
+
+    [Fact]
+    public async Task Dev_registers_the_explicit_provider_for_the_stack_context()
+    {
+        var run = await PulumiHarness.RunAsync("dev");
+
+        var provider = Assert.Single(run.OfType("pulumi:providers:kubernetes"));
+        Assert.Equal("kind-infra-dev", provider.Inputs["context"]);
+        Assert.All(run.OfType(ReleaseType), r => Assert.Contains("pulumi:providers:kubernetes::kubernetes::", r.Provider, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Istio_releases_register_in_order_crds_control_plane_then_namespaces_policies_and_workloads()
+    {
+        var run = await PulumiHarness.RunAsync("dev");
+        var order = run.Registrations.Select(r => (r.Type, r.Name)).ToList();
+
+        var baseRelease = order.IndexOf((ReleaseType, "istio-base"));
+        var istiod = order.IndexOf((ReleaseType, "istiod-1-30-3"));
+        var namespaces = order.IndexOf((ConfigGroupType, "namespaces"));
+        var workloads = order.IndexOf((ConfigGroupType, "workloads"));
+        Assert.True(baseRelease >= 0 && istiod > baseRelease, "istiod registers after the base (CRD) release");
+        Assert.True(namespaces > istiod, "application namespaces wait for istiod, so pods get sidecars on first creation");
+        Assert.True(workloads > namespaces, "workloads come after their namespaces");
+    }
+
+    [Fact]
+    public async Task Helm_releases_carry_chart_repository_pinned_version_namespace_and_structured_values()
+    {
+        var run = await PulumiHarness.RunAsync("dev");
+        var plan = Infra.Mesh.Planning.MeshPlanner.Plan(Infra.Mesh.Settings.StackSettingsLoader.Load(
+            Infra.Mesh.Settings.ProjectConfigFiles.Load(StackConfig.ProjectDirectory, "dev")));
+
+        foreach (var release in plan.Releases)
+        {
+            var registered = Assert.Single(run.OfType(ReleaseType), r => r.Name == release.ReleaseName);
+            Assert.Equal(release.Chart, registered.Inputs["chart"]);
+            Assert.Equal(release.Version, registered.Inputs["version"]);
+            Assert.Equal(release.Namespace, registered.Inputs["namespace"]);
+            Assert.Equal(release.Repository, ((ImmutableDictionary<string, object>)registered.Inputs["repositoryOpts"])["repo"]);
+            Assert.Equal(true, registered.Inputs["atomic"]);
+            var values = Assert.IsType<ImmutableDictionary<string, object>>(registered.Inputs["values"], exactMatch: false);
+            Assert.Equal(release.Values.Select(v => v.Key).Order(), values.Keys.Order());
+        }
+    }
+
+    [Fact]
+    public async Task Each_stage_depends_on_everything_of_the_stage_before_it()
+    {
+        var run = await PulumiHarness.RunAsync("prod");
+        var stack = run.Resources.OfType<MeshStack>().Single();
+
+        var istiod = stack.Created.Single(c => c.ItemId == "helm/istio-system/istiod-1-30-3");
+        var istioBase = stack.Created.Single(c => c.ItemId == "helm/istio-system/istio-base");
+        var namespaces = stack.Created.Single(c => c.ItemId == "stage/namespaces");
+        Assert.Contains(istioBase.Resource, istiod.DependsOn);
+        Assert.Contains(istiod.Resource, namespaces.DependsOn);
+    }
+
+    [Fact]
+    public async Task Prod_protects_the_crd_release_and_retains_it_on_destroy_dev_does_not()
+    {
+        var prod = (await PulumiHarness.RunAsync("prod")).Resources.OfType<MeshStack>().Single();
+        var dev = (await PulumiHarness.RunAsync("dev")).Resources.OfType<MeshStack>().Single();
+
+        var prodCrds = prod.Created.Single(c => c.ItemId == "helm/istio-system/istio-base");
+        Assert.True(prodCrds.Options.Protect);
+        Assert.True(prodCrds.Options.RetainOnDelete);
+        var devCrds = dev.Created.Single(c => c.ItemId == "helm/istio-system/istio-base");
+        Assert.False(devCrds.Options.Protect ?? false);
+    }
+
+    [Fact]
+    public async Task Stage_objects_go_through_one_config_group_per_stage_with_the_planned_objects()
+    {
+        var run = await PulumiHarness.RunAsync("dev");
+
+        var workloads = Assert.Single(run.OfType(ConfigGroupType), r => r.Name == "workloads");
+        var objs = Assert.IsAssignableFrom<IEnumerable<object>>(workloads.Inputs["objs"]).Cast<ImmutableDictionary<string, object>>().ToList();
+        Assert.Contains(objs, o => (string)o["kind"] == "Deployment" && (string)((ImmutableDictionary<string, object>)o["metadata"])["name"] == "orders-canary");
+        Assert.DoesNotContain(objs, o => (string)o["kind"] == "Secret");
+    }
+
+    [Fact]
+    public async Task Service_secrets_come_from_secret_config_and_never_reach_plain_objects()
+    {
+        var run = await PulumiHarness.RunAsync("dev");
+
+        var secret = Assert.Single(run.OfType("kubernetes:core/v1:Secret"), r => r.Name == "shop-orders-secrets");
+        Assert.Equal(PulumiHarness.FakeSecret("ordersDbPassword"), ((ImmutableDictionary<string, object>)secret.Inputs["stringData"])["DB_PASSWORD"]);
+        foreach (var group in run.OfType(ConfigGroupType))
+        {
+            Assert.DoesNotContain(PulumiHarness.FakeSecret("ordersDbPassword"), Flatten(group.Inputs));
+        }
+    }
+
+    [Fact]
+    public async Task Stack_outputs_name_the_mesh_namespaces_services_and_plan()
+    {
+        var run = await PulumiHarness.RunAsync("prod");
+        var stack = run.Resources.OfType<MeshStack>().Single();
+
+        Assert.Equal("istio", await OutputUtilities.GetValueAsync(stack.Mesh));
+        Assert.Equal("prod", await OutputUtilities.GetValueAsync(stack.Environment));
+        Assert.Equal(["storefront", "shop", "payments"], (await OutputUtilities.GetValueAsync(stack.Namespaces)).AsEnumerable());
+        Assert.Contains("orders", await OutputUtilities.GetValueAsync(stack.Services));
+        Assert.Contains("control-plane", (await OutputUtilities.GetValueAsync(stack.PlanSummary)).Keys);
+    }
+
+    [Fact]
+    public async Task Linkerd_identity_is_generated_with_pulumi_tls_and_the_trust_anchor_is_protected()
+    {
+        var run = await PulumiHarness.RunAsync("dev-linkerd");
+        var stack = run.Resources.OfType<MeshStack>().Single();
+
+        Assert.Single(run.OfType("tls:index/selfSignedCert:SelfSignedCert"));
+        Assert.Single(run.OfType("tls:index/locallySignedCert:LocallySignedCert"));
+        var anchorCert = run.Resources.OfType<Pulumi.Tls.SelfSignedCert>().Single();
+        Assert.True(await OutputUtilities.GetValueAsync(anchorCert.IsCaCertificate));
+
+        var controlPlane = Assert.Single(run.OfType(ReleaseType), r => r.Name == "linkerd-control-plane");
+        var values = (ImmutableDictionary<string, object>)controlPlane.Inputs["values"];
+        Assert.Equal(PulumiHarness.FakeCertificate, values["identityTrustAnchorsPEM"]);
+        var order = run.Registrations.Select(r => r.Name).ToList();
+        Assert.True(order.IndexOf("linkerd-crds") < order.IndexOf("linkerd-control-plane"));
+    }
+
+    [Fact]
+    public async Task Generated_and_config_secrets_are_pulumi_secrets_and_so_are_helm_values_holding_them()
+    {
+        var plan = Infra.Mesh.Planning.MeshPlanner.Plan(Infra.Mesh.Settings.StackSettingsLoader.Load(
+            Infra.Mesh.Settings.ProjectConfigFiles.Load(StackConfig.ProjectDirectory, "dev-linkerd")));
+        var secrecy = new Dictionary<string, bool>();
+        var mocks = new Mock<IMocks>();
+        mocks.Setup(m => m.NewResourceAsync(It.IsAny<MockResourceArgs>()))
+            .ReturnsAsync((MockResourceArgs args) => ($"{args.Name}-id", (object)args.Inputs));
+
+        using (StackConfig.Apply("dev-linkerd"))
+        {
+            await Deployment.TestAsync(mocks.Object, new TestOptions { ProjectName = "infra", StackName = "dev-linkerd" }, async () =>
+            {
+                var config = new Config("infra");
+                var provider = new Pulumi.Kubernetes.Provider("k8s", new Pulumi.Kubernetes.ProviderArgs());
+                var slots = new SecretSlots(plan.Secrets, config);
+                var resources = new PlanResources(plan, provider, slots);
+                secrecy["issuer key"] = await Output.IsSecretAsync(slots.Resolve(new GeneratedSecret("linkerd-identity-issuer", SlotOutput.PrivateKeyPem)));
+                secrecy["config secret"] = await Output.IsSecretAsync(slots.Resolve(new ConfigSecret("ordersDbPassword")));
+                var controlPlane = plan.Releases.Single(r => r.Chart == "linkerd-control-plane");
+                secrecy["control-plane values"] = await Output.IsSecretAsync(resources.Values(controlPlane));
+                var crds = plan.Releases.Single(r => r.Chart == "linkerd-crds");
+                secrecy["crds values (no secrets)"] = !await Output.IsSecretAsync(resources.Values(crds));
+            });
+        }
+
+        Assert.All(secrecy, s => Assert.True(s.Value, s.Key));
+        Assert.Equal(4, secrecy.Count);
+    }
+
+    private static IEnumerable<string> Flatten(object value) => value switch
+    {
+        string s => [s],
+        IEnumerable<KeyValuePair<string, object>> map => map.SelectMany(kv => Flatten(kv.Value)),
+        IEnumerable<object> list => list.SelectMany(Flatten),
+        _ => [],
+    };
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class PulumiRuns
+{
+    /// <summary>Pulumi reads its config from process environment variables: one run at a time.</summary>
+    public const string Name = "pulumi";
+}

@@ -1,0 +1,153 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Text.Json.Nodes;
+using Infra.Mesh.Settings;
+using Moq;
+using Pulumi;
+using Pulumi.Testing;
+using YamlDotNet.RepresentationModel;
+
+namespace Infra.Tests;
+
+/// <summary>Runs the Pulumi program in-process under mocks with a real stack's config, recording every registration.</summary>
+public sealed class PulumiHarness
+{
+    /// <summary>The plaintext the harness gives each secret config key: it must never show up outside a secret.</summary>
+    public static string FakeSecret(string key) => $"fake-secret-for-{key}";
+
+    public const string FakeCertificate = "-----BEGIN CERTIFICATE-----\nMOCK\n-----END CERTIFICATE-----\n";
+    public const string FakePrivateKey = "-----BEGIN PRIVATE KEY-----\nMOCK\n-----END PRIVATE KEY-----\n";
+    public const string FakeRandom = "mock-random-value";
+
+    private PulumiHarness(string stack) => Stack = stack;
+
+    public string Stack { get; }
+
+    /// <summary>Registrations in the order the program made them (dependencies are awaited before registering).</summary>
+    public ConcurrentQueue<MockResourceArgs> Registrations { get; } = new();
+
+    public ImmutableArray<Resource> Resources { get; private set; }
+
+    public IEnumerable<MockResourceArgs> OfType(string type) => Registrations.Where(r => r.Type == type);
+
+    public static async Task<PulumiHarness> RunAsync(string stack)
+    {
+        var harness = new PulumiHarness(stack);
+        var mocks = new Mock<IMocks>();
+        mocks.Setup(m => m.NewResourceAsync(It.IsAny<MockResourceArgs>()))
+            .ReturnsAsync((MockResourceArgs args) =>
+            {
+                harness.Registrations.Enqueue(args);
+                return ($"{args.Name}-id", (object)Outputs(args));
+            });
+        mocks.Setup(m => m.CallAsync(It.IsAny<MockCallArgs>()))
+            .ReturnsAsync((MockCallArgs args) => (object)args.Args);
+
+        using (StackConfig.Apply(stack))
+        {
+            harness.Resources = await Deployment.TestAsync<MeshStack>(mocks.Object, new TestOptions
+            {
+                ProjectName = "infra",
+                StackName = stack,
+                IsPreview = false,
+            });
+        }
+
+        return harness;
+    }
+
+    /// <summary>What the providers would return: inputs echoed, plus the generated values tests read.</summary>
+    private static ImmutableDictionary<string, object> Outputs(MockResourceArgs args)
+    {
+        var outputs = args.Inputs.ToBuilder();
+        switch (args.Type)
+        {
+            case "tls:index/privateKey:PrivateKey":
+                outputs["privateKeyPem"] = FakePrivateKey;
+                break;
+            case "tls:index/selfSignedCert:SelfSignedCert":
+            case "tls:index/locallySignedCert:LocallySignedCert":
+                outputs["certPem"] = FakeCertificate;
+                break;
+            case "tls:index/certRequest:CertRequest":
+                outputs["certRequestPem"] = "mock-csr";
+                break;
+            case "random:index/randomPassword:RandomPassword":
+                outputs["result"] = FakeRandom;
+                break;
+        }
+
+        return outputs.ToImmutable();
+    }
+}
+
+/// <summary>
+/// Sets PULUMI_CONFIG as the Pulumi CLI would for a stack: project defaults from Pulumi.yaml overlaid with
+/// Pulumi.&lt;stack&gt;.yaml, objects as JSON, secrets decrypted (here: fake plaintext) and listed as secret keys.
+/// </summary>
+public sealed class StackConfig : IDisposable
+{
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+
+    private StackConfig()
+    {
+    }
+
+    public static IDisposable Apply(string stack)
+    {
+        Gate.Wait();
+        var source = ProjectConfigFiles.Load(ProjectDirectory, stack);
+        var config = new JsonObject();
+        var secretKeys = new JsonArray();
+        foreach (var key in source.Keys!)
+        {
+            var entry = source.Find(key)!;
+            var fullKey = $"{ProjectConfigFiles.Namespace}:{key}";
+            if (entry.IsSecret)
+            {
+                config[fullKey] = PulumiHarness.FakeSecret(key);
+                secretKeys.Add(fullKey);
+            }
+            else
+            {
+                config[fullKey] = entry.Value is YamlScalarNode scalar ? scalar.Value : ToJson(entry.Value)!.ToJsonString();
+            }
+        }
+
+        Environment.SetEnvironmentVariable("PULUMI_CONFIG", config.ToJsonString());
+        Environment.SetEnvironmentVariable("PULUMI_CONFIG_SECRET_KEYS", secretKeys.ToJsonString());
+        return new StackConfig();
+    }
+
+    public void Dispose()
+    {
+        Environment.SetEnvironmentVariable("PULUMI_CONFIG", null);
+        Environment.SetEnvironmentVariable("PULUMI_CONFIG_SECRET_KEYS", null);
+        Gate.Release();
+    }
+
+    public static string ProjectDirectory { get; } = FindProjectDirectory();
+
+    private static JsonNode? ToJson(YamlNode node) => node switch
+    {
+        YamlMappingNode m => new JsonObject(m.Children.Select(c => KeyValuePair.Create(((YamlScalarNode)c.Key).Value!, ToJson(c.Value)))),
+        YamlSequenceNode s => new JsonArray([.. s.Children.Select(ToJson)]),
+        YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain } s when long.TryParse(s.Value, out var n) => JsonValue.Create(n),
+        YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain, Value: "true" or "false" } s => JsonValue.Create(s.Value == "true"),
+        YamlScalarNode s => JsonValue.Create(s.Value),
+        _ => null,
+    };
+
+    private static string FindProjectDirectory()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Pulumi.yaml")) && File.Exists(Path.Combine(dir.FullName, "Infra.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Could not find the repository root above the test binaries.");
+    }
+}
