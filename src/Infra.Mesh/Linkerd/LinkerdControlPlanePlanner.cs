@@ -10,9 +10,11 @@ using k8s.Models;
 namespace Infra.Mesh.Linkerd;
 
 /// <summary>
-/// Installs Linkerd from its official charts: the Gateway API and <c>linkerd-crds</c> CRDs, then (with the CNI plugin
-/// first) <c>linkerd-control-plane</c> with its identity: a trust anchor and an issuer made by Pulumi.Tls, or an
-/// issuer that cert-manager issues and rotates from the trust anchor.
+/// Installs Linkerd from its official charts: the Gateway API CRDs and Linkerd's namespaces first, then the releases
+/// <c>linkerd-crds</c>, <c>linkerd2-cni</c> and <c>linkerd-control-plane</c> in that order, with the control plane's
+/// identity: a trust anchor and an issuer made by Pulumi.Tls, or an issuer cert-manager issues and rotates from the anchor.
+/// Everything a release needs sits in an earlier stage or is an earlier release of its stage, so stage order alone
+/// already applies them in the right order.
 /// </summary>
 public sealed class LinkerdControlPlanePlanner : IPlanner
 {
@@ -36,9 +38,10 @@ public sealed class LinkerdControlPlanePlanner : IPlanner
         var linkerd = settings.Linkerd;
         var production = settings.IsProduction;
 
+        // The mesh's own namespaces come with the CRDs, so every release and Secret of the later stages finds its namespace.
         var gatewayApi = plan.Add(StageKind.Crds, GatewayApiCrds.Item(production));
         var linkerdNamespace = plan.Add(StageKind.Crds, LinkerdNamespaces.ControlPlane(linkerd.Cni));
-        var crds = plan.Add(StageKind.Crds, Release("linkerd-crds", "linkerd-crds", LinkerdSettings.SystemNamespace, linkerd, [], []) with
+        var crds = plan.Add(StageKind.ControlPlane, Release("linkerd-crds", "linkerd-crds", LinkerdSettings.SystemNamespace, linkerd, [], []) with
         {
             // The CRDs hold every policy and route of the cluster: never delete them with the stack in prod.
             Protect = production,
@@ -49,7 +52,7 @@ public sealed class LinkerdControlPlanePlanner : IPlanner
         var controlPlaneNeeds = new List<string> { crds.Id, gatewayApi.Id };
         if (linkerd.Cni)
         {
-            var cniNamespace = plan.Add(StageKind.ControlPlane, LinkerdNamespaces.Cni());
+            var cniNamespace = plan.Add(StageKind.Crds, LinkerdNamespaces.Cni());
             // No values: the chart's defaults match the control plane's (proxy ports and UID, nft iptables).
             var cni = plan.Add(StageKind.ControlPlane, Release("linkerd2-cni", "linkerd2-cni", LinkerdSettings.CniNamespace, linkerd, [], []) with
             {
@@ -112,11 +115,12 @@ public sealed class LinkerdControlPlanePlanner : IPlanner
             DependsOn = [namespaceId],
             Labels = Labels.Managed().ToImmutableDictionary(StringComparer.Ordinal),
         });
-        var issuer = plan.Add(StageKind.ControlPlane, new ManifestItem(new Issuer(Meta(TrustAnchorSecretName), new IssuerSpec(new CaIssuer(TrustAnchorSecretName))))
+        // cert-manager reconciles until the anchor Secret exists, so its objects can go ahead with the namespace.
+        var issuer = plan.Add(StageKind.Crds, new ManifestItem(new Issuer(Meta(TrustAnchorSecretName), new IssuerSpec(new CaIssuer(TrustAnchorSecretName))))
         {
-            DependsOn = [anchor.Id],
+            DependsOn = [namespaceId],
         });
-        var certificate = plan.Add(StageKind.ControlPlane, new ManifestItem(new Certificate(Meta(IssuerSecretName), new CertificateSpec(
+        var certificate = plan.Add(StageKind.Crds, new ManifestItem(new Certificate(Meta(IssuerSecretName), new CertificateSpec(
             IssuerSecretName,
             IssuerCommonName,
             [IssuerCommonName],
@@ -129,7 +133,7 @@ public sealed class LinkerdControlPlanePlanner : IPlanner
         {
             DependsOn = [issuer.Id],
         });
-        return [certificate.Id];
+        return [anchor.Id, certificate.Id];
     }
 
     private static string Hours(int hours) => hours.ToString(CultureInfo.InvariantCulture) + "h";

@@ -34,7 +34,8 @@ public sealed class LinkerdObservabilityPlanner : IObservabilityPlanner
             return;
         }
 
-        var ns = plan.Add(StageKind.GatewaysAndAddons, LinkerdNamespaces.Viz(settings.Linkerd.Cni));
+        // Planned with the CRDs like the other Linkerd namespaces: the release must find it (Helm does not create it).
+        var ns = plan.Add(StageKind.Crds, LinkerdNamespaces.Viz(settings.Linkerd.Cni));
         var viz = plan.Add(StageKind.GatewaysAndAddons,
             LinkerdControlPlanePlanner.Release(VizRelease, "linkerd-viz", LinkerdSettings.VizNamespace, settings.Linkerd, VizValues(settings), []) with
             {

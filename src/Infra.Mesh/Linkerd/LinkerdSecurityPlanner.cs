@@ -77,6 +77,14 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
             plan.Add(StageKind.Policies, Authorization(Meta(service, name), RouteTarget(name), route.Id, [Reference(callers)], callers.Id));
         }
 
+        // The least specific route, authorized for nobody: a request no other route matches is refused with 403
+        // (as every unauthorized request is) instead of Linkerd's 404 for an unrouted request.
+        plan.Add(StageKind.Policies, new ManifestItem(new HttpRoute(Meta(service, $"{ServerName(service, port)}-unmatched"), new HttpRouteSpec(
+            [ServerReference(service, port)], [new HttpRouteRule(Matches: [new HttpRouteMatch(HttpPathMatch.Prefix("/"))])])))
+        {
+            DependsOn = [server.Id],
+        });
+
         if (service.Health.Port == port.Name)
         {
             var name = $"{ServerName(service, port)}-probes";
@@ -124,9 +132,12 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
     private static HttpRoute InboundRoute(ServiceSettings service, ServicePort port, string name, ImmutableArray<RequestMatch> matches) => new(
         Meta(service, name),
         new HttpRouteSpec(
-            [new ParentReference(LinkerdPolicy.Group, "Server", ServerName(service, port))],
+            [ServerReference(service, port)],
             // Gateway API allows at most 64 matches per rule.
             [.. matches.Chunk(64).Select(chunk => new HttpRouteRule(Matches: [.. chunk.Select(m => m.ToRouteMatch())]))]));
+
+    private static ParentReference ServerReference(ServiceSettings service, ServicePort port) =>
+        new(LinkerdPolicy.Group, "Server", ServerName(service, port));
 
     private static MeshTlsAuthentication Callers(ServiceSettings service, string name, ImmutableArray<ServiceSettings> callers) => new(
         Meta(service, name),
