@@ -16,9 +16,15 @@ public sealed class LinkerdInjection(StackSettings settings) : IInjection
     public const string SkipInboundPortsAnnotation = "config.linkerd.io/skip-inbound-ports";
     public const string ProxyAwaitAnnotation = "config.linkerd.io/proxy-await";
 
+    /// <summary>
+    /// Annotations keyed with a hash that is the same in every process: the workloads copy them in enumeration order,
+    /// and string hashes are randomized per process, which would reorder the render from run to run.
+    /// </summary>
+    private static readonly ImmutableDictionary<string, string> NoAnnotations = ImmutableDictionary.Create<string, string>(StableKeys.Instance);
+
     public MeshMetadata Namespace(string name) => new(
         ImmutableDictionary<string, string>.Empty,
-        ImmutableDictionary<string, string>.Empty
+        NoAnnotations
             .Add(InjectAnnotation, "enabled")
             .Add(DefaultInboundPolicyAnnotation, DefaultInboundPolicy(settings.Security, name)));
 
@@ -26,10 +32,10 @@ public sealed class LinkerdInjection(StackSettings settings) : IInjection
     {
         if (!service.Injected)
         {
-            return new MeshMetadata(ImmutableDictionary<string, string>.Empty, ImmutableDictionary<string, string>.Empty.Add(InjectAnnotation, "disabled"));
+            return new MeshMetadata(ImmutableDictionary<string, string>.Empty, NoAnnotations.Add(InjectAnnotation, "disabled"));
         }
 
-        var annotations = ImmutableDictionary<string, string>.Empty
+        var annotations = NoAnnotations
             .Add(InjectAnnotation, "enabled")
             // The JVM's first outbound calls (config, database) must not race the proxy: hold the app until it is ready.
             .Add(ProxyAwaitAnnotation, "enabled");
@@ -50,4 +56,23 @@ public sealed class LinkerdInjection(StackSettings settings) : IInjection
         security.DefaultDeny ? "deny"
         : security.NamespaceMtls.GetValueOrDefault(ns, security.Mtls) == MtlsMode.Strict ? "all-authenticated"
         : "all-unauthenticated";
+
+    /// <summary>Ordinal equality with an FNV-1a hash, stable across processes.</summary>
+    private sealed class StableKeys : IEqualityComparer<string>
+    {
+        public static readonly StableKeys Instance = new();
+
+        public bool Equals(string? x, string? y) => string.Equals(x, y, StringComparison.Ordinal);
+
+        public int GetHashCode(string obj)
+        {
+            var hash = 2166136261u;
+            foreach (var c in obj)
+            {
+                hash = (hash ^ c) * 16777619u;
+            }
+
+            return unchecked((int)hash);
+        }
+    }
 }
