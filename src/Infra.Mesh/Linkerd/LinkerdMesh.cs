@@ -8,7 +8,10 @@ using Infra.Mesh.Workloads;
 
 namespace Infra.Mesh.Linkerd;
 
-/// <summary>Linkerd: proxies injected by the proxy injector, splits by Gateway API HTTPRoute, policy by Server and AuthorizationPolicy.</summary>
+/// <summary>
+/// Linkerd: proxies injected by the proxy injector (pod networking by linkerd-cni), splits, timeouts and retries by
+/// Gateway API routes on the Service, policy by Server and AuthorizationPolicy, observability by linkerd-viz.
+/// </summary>
 public sealed class LinkerdMesh(StackSettings settings) : IMesh
 {
     public MeshKind Kind => MeshKind.Linkerd;

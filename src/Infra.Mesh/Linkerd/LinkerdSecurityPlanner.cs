@@ -1,11 +1,155 @@
-using Infra.Mesh.Security;
+using System.Collections.Immutable;
+using System.Security.Cryptography;
+using System.Text;
+using Infra.Mesh.Linkerd.Resources;
 using Infra.Mesh.Planning;
+using Infra.Mesh.Security;
+using Infra.Mesh.Settings;
+using Infra.Mesh.Traffic.GatewayApi;
+using k8s.Models;
 
 namespace Infra.Mesh.Linkerd;
 
+/// <summary>
+/// Least privilege on Linkerd: a Server per service port (everything it does not authorize is denied), and per
+/// declared call an authorization of the caller's mTLS identity (its service account) — on HTTP ports only for the
+/// declared methods and paths, through inbound HTTPRoutes. The namespace's default inbound policy covers the rest.
+/// </summary>
 public sealed class LinkerdSecurityPlanner : ISecurityPlanner
 {
+    /// <summary>The NetworkAuthentication, in each application namespace, that kubelet probes are authorized by.</summary>
+    public const string KubeletAuthentication = "kubelet";
+
     public void Plan(PlanBuilder plan)
     {
+        var settings = plan.Settings;
+        var graph = CallGraph.Of(settings);
+        foreach (var ns in settings.Namespaces)
+        {
+            plan.Add(StageKind.Policies, Kubelet(ns));
+        }
+
+        foreach (var service in settings.Services.Where(s => s.Injected))
+        {
+            foreach (var port in service.Ports)
+            {
+                var server = plan.Add(StageKind.Policies, Server(service, port));
+                if (port.Protocol is PortProtocol.Http or PortProtocol.Http2)
+                {
+                    PlanRoutes(plan, service, port, server, graph);
+                }
+                else
+                {
+                    PlanServerAuthorization(plan, service, port, server, graph);
+                }
+            }
+        }
     }
+
+    public static string ServerName(ServiceSettings service, ServicePort port) => $"{service.Name}-{port.Name}";
+
+    /// <summary>Probes come from the node, unauthenticated; kubelet's addresses cannot be known, so (like Linkerd's own default) any network.</summary>
+    public static NetworkAuthentication Kubelet(string ns) => new(
+        new V1ObjectMeta { Name = KubeletAuthentication, NamespaceProperty = ns, Labels = Labels.Managed() },
+        new NetworkAuthenticationSpec([new AuthorizedNetwork("0.0.0.0/0"), new AuthorizedNetwork("::/0")]));
+
+    public static AuthenticationReference KubeletReference(string ns) =>
+        new(LinkerdPolicy.Group, "NetworkAuthentication", KubeletAuthentication, ns);
+
+    /// <summary>An AuthorizationPolicy planned after what it targets and authenticates by.</summary>
+    public static ManifestItem Authorization(
+        V1ObjectMeta metadata, PolicyTargetReference target, string targetId, ImmutableArray<AuthenticationReference> authentications, params string[] needs) =>
+        new(new AuthorizationPolicy(metadata, new AuthorizationPolicySpec(target, authentications))) { DependsOn = [targetId, .. needs] };
+
+    public static PolicyTargetReference RouteTarget(string name) => new(GatewayApiGroup.Group, "HTTPRoute", name);
+
+    /// <summary>
+    /// Inbound HTTPRoutes on the Server, one per set of callers with the same allowed requests. Once a Server has
+    /// routes, Linkerd no longer authorizes kubelet probes by itself, so the health port also gets a probe route.
+    /// </summary>
+    private static void PlanRoutes(PlanBuilder plan, ServiceSettings service, ServicePort port, ManifestItem server, CallGraph graph)
+    {
+        foreach (var access in InboundAccess.Of(graph.Into(service)))
+        {
+            var name = Bounded($"{ServerName(service, port)}-from-{string.Join('-', access.Callers.Select(c => c.Name))}");
+            var route = plan.Add(StageKind.Policies, new ManifestItem(InboundRoute(service, port, name, access.Matches)) { DependsOn = [server.Id] });
+            var callers = plan.Add(StageKind.Policies, Callers(service, name, access.Callers));
+            plan.Add(StageKind.Policies, Authorization(Meta(service, name), RouteTarget(name), route.Id, [Reference(callers)], callers.Id));
+        }
+
+        // The least specific route, authorized for nobody: a request no other route matches is refused with 403
+        // (as every unauthorized request is) instead of Linkerd's 404 for an unrouted request.
+        plan.Add(StageKind.Policies, new ManifestItem(new HttpRoute(Meta(service, $"{ServerName(service, port)}-unmatched"), new HttpRouteSpec(
+            [ServerReference(service, port)], [new HttpRouteRule(Matches: [new HttpRouteMatch(HttpPathMatch.Prefix("/"))])])))
+        {
+            DependsOn = [server.Id],
+        });
+
+        if (service.Health.Port == port.Name)
+        {
+            var name = $"{ServerName(service, port)}-probes";
+            IEnumerable<string> paths = [service.Health.ReadinessPath, service.Health.LivenessPath];
+            var probes = paths.Distinct(StringComparer.Ordinal).Select(p => new RequestMatch("GET", p, IsPrefix: false));
+            var route = plan.Add(StageKind.Policies, new ManifestItem(InboundRoute(service, port, name, [.. probes])) { DependsOn = [server.Id] });
+            plan.Add(StageKind.Policies, Authorization(Meta(service, name), RouteTarget(name), route.Id, [KubeletReference(service.Namespace)],
+                ManifestIds.Of(Kubelet(service.Namespace))));
+        }
+    }
+
+    /// <summary>
+    /// gRPC and TCP ports: authorized per connection, so only callers whose call is not restricted to HTTP methods or
+    /// paths (those restrictions cannot be checked there). No route on the Server, so Linkerd still authorizes probes.
+    /// </summary>
+    private static void PlanServerAuthorization(PlanBuilder plan, ServiceSettings service, ServicePort port, ManifestItem server, CallGraph graph)
+    {
+        var unrestricted = graph.Into(service).Where(e => e.Call.Methods.IsEmpty && e.Call.Paths.IsEmpty).Select(e => e.Caller).ToImmutableArray();
+        if (unrestricted.IsEmpty)
+        {
+            return;
+        }
+
+        var name = ServerName(service, port);
+        var callers = plan.Add(StageKind.Policies, Callers(service, name, unrestricted));
+        plan.Add(StageKind.Policies, Authorization(Meta(service, name), new PolicyTargetReference(LinkerdPolicy.Group, "Server", name), server.Id,
+            [Reference(callers)], callers.Id));
+    }
+
+    private static Server Server(ServiceSettings service, ServicePort port) => new(
+        Meta(service, ServerName(service, port)),
+        new ServerSpec(
+            new PodSelector(MatchLabels: Labels.Selector(service)),
+            port.Name,
+            port.Protocol switch
+            {
+                PortProtocol.Http => "HTTP/1",
+                PortProtocol.Http2 => "HTTP/2",
+                PortProtocol.Grpc => "gRPC",
+                _ => "opaque",
+            },
+            // Explicit although it is the default: the whole point of the Server is that unauthorized traffic is refused.
+            AccessPolicy: "deny"));
+
+    private static HttpRoute InboundRoute(ServiceSettings service, ServicePort port, string name, ImmutableArray<RequestMatch> matches) => new(
+        Meta(service, name),
+        new HttpRouteSpec(
+            [ServerReference(service, port)],
+            // Gateway API allows at most 64 matches per rule.
+            [.. matches.Chunk(64).Select(chunk => new HttpRouteRule(Matches: [.. chunk.Select(m => m.ToRouteMatch())]))]));
+
+    private static ParentReference ServerReference(ServiceSettings service, ServicePort port) =>
+        new(LinkerdPolicy.Group, "Server", ServerName(service, port));
+
+    private static MeshTlsAuthentication Callers(ServiceSettings service, string name, ImmutableArray<ServiceSettings> callers) => new(
+        Meta(service, name),
+        new MeshTlsAuthenticationSpec([.. callers.Select(c => IdentityReference.ServiceAccount(c.ServiceAccount, c.Namespace))]));
+
+    private static AuthenticationReference Reference(ManifestItem authentication) =>
+        new(LinkerdPolicy.Group, authentication.Kind, authentication.Name);
+
+    private static V1ObjectMeta Meta(ServiceSettings service, string name) =>
+        new() { Name = name, NamespaceProperty = service.Namespace, Labels = Labels.For(service) };
+
+    /// <summary>Object names are at most 253 characters; a long list of callers is shortened to a stable hash.</summary>
+    private static string Bounded(string name) =>
+        name.Length <= 253 ? name : $"{name[..200]}-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name)))[..16]}";
 }

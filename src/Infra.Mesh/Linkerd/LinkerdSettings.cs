@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Infra.Mesh.Settings;
 
 namespace Infra.Mesh.Linkerd;
@@ -19,26 +20,50 @@ public sealed record LinkerdIdentitySettings(
     int IssuerRenewBeforeHours);
 
 /// <summary>Linkerd specifics of a stack (<c>infra:linkerd</c>).</summary>
-public sealed record LinkerdSettings(string Version, bool Viz, LinkerdIdentitySettings Identity)
+/// <param name="Version">Chart version of every Linkerd chart (they are released together).</param>
+/// <param name="Viz">Install linkerd-viz: metrics, tap, dashboard and the service graph.</param>
+/// <param name="Cni">
+/// Set up pod networking with the linkerd-cni DaemonSet instead of the NET_ADMIN/NET_RAW proxy-init container,
+/// so meshed pods pass Pod Security Admission <c>restricted</c>. Required in prod, where that level is enforced.
+/// </param>
+public sealed partial record LinkerdSettings(string Version, bool Viz, bool Cni, LinkerdIdentitySettings Identity)
 {
     public const string PinnedChartVersion = "2026.8.3";
     public const string ChartRepository = "https://helm.linkerd.io/edge";
     public const string SystemNamespace = "linkerd";
     public const string VizNamespace = "linkerd-viz";
+    public const string CniNamespace = "linkerd-cni";
 
-    public static LinkerdSettings Read(ConfigNode node)
+    public static LinkerdSettings Read(ConfigNode node, bool production)
     {
-        node.IsMapping("version", "viz", "identity");
+        node.IsMapping("version", "viz", "cni", "identity");
         var identity = node["identity"];
         identity.IsMapping("issuer", "trustAnchorValidityHours", "issuerValidityHours", "issuerRenewBeforeHours");
         var issuerValidity = identity["issuerValidityHours"].WholeNumber(24 * 90, 24, 24 * 365) ?? 24 * 90;
+        var cni = node["cni"].Bool(true) ?? true;
+        if (production && !cni)
+        {
+            node["cni"].Error("prod requires true: Pod Security Admission 'restricted' is enforced there and rejects proxy-init's NET_ADMIN/NET_RAW");
+        }
+
+        var trustAnchorValidity = identity["trustAnchorValidityHours"].WholeNumber(24 * 365 * 10, 24 * 30, 24 * 365 * 20) ?? 24 * 365 * 10;
+        if (issuerValidity >= trustAnchorValidity)
+        {
+            identity["issuerValidityHours"].Error($"{issuerValidity} must be below trustAnchorValidityHours ({trustAnchorValidity}): an issuer cannot outlive the anchor that signs it");
+        }
+
         return new LinkerdSettings(
-            node["version"].Text() ?? PinnedChartVersion,
+            node["version"].Matching(ChartVersion(), "a Linkerd chart version such as 2026.8.3", PinnedChartVersion) ?? PinnedChartVersion,
             node["viz"].Bool(true) ?? true,
+            cni,
             new LinkerdIdentitySettings(
                 identity["issuer"].OneOf("pulumi", "pulumi", "cert-manager") == "cert-manager" ? IssuerManagement.CertManager : IssuerManagement.Pulumi,
-                identity["trustAnchorValidityHours"].WholeNumber(24 * 365 * 10, 24 * 30, 24 * 365 * 20) ?? 24 * 365 * 10,
+                trustAnchorValidity,
                 issuerValidity,
                 identity["issuerRenewBeforeHours"].WholeNumber(24 * 30, 1, issuerValidity - 1) ?? 24 * 30));
     }
+
+    /// <summary>Edge chart versions are YYYY.M.N (edge-26.8.3 is chart 2026.8.3).</summary>
+    [GeneratedRegex(@"^[0-9]{4}\.[0-9]{1,2}\.[0-9]{1,3}$")]
+    private static partial Regex ChartVersion();
 }

@@ -1,11 +1,159 @@
-using Infra.Mesh.Traffic;
+using System.Collections.Immutable;
+using System.Globalization;
 using Infra.Mesh.Planning;
+using Infra.Mesh.Settings;
+using Infra.Mesh.Traffic;
+using Infra.Mesh.Traffic.GatewayApi;
+using k8s.Models;
 
 namespace Infra.Mesh.Linkerd;
 
+/// <summary>
+/// Routing on Linkerd with Gateway API routes whose parent is the Service itself (GAMMA): the calling proxy applies
+/// the route's timeout and retries and splits a canary's traffic by weight between per-version Services.
+/// HTTP ports get an HTTPRoute, gRPC ports of a canary a GRPCRoute; TCP has no requests to route.
+/// </summary>
 public sealed class LinkerdTrafficPlanner : ITrafficPlanner
 {
+    public const string HttpRetryAnnotation = "retry.linkerd.io/http";
+    public const string GrpcRetryAnnotation = "retry.linkerd.io/grpc";
+    public const string RetryLimitAnnotation = "retry.linkerd.io/limit";
+    public const string RetryTimeoutAnnotation = "retry.linkerd.io/timeout";
+    public const string RequestTimeoutAnnotation = "timeout.linkerd.io/request";
+
+    private static readonly string[] GrpcRetryConditions = ["cancelled", "deadline-exceeded", "internal", "resource-exhausted", "unavailable"];
+
     public void Plan(PlanBuilder plan)
     {
+        foreach (var service in plan.Settings.Services)
+        {
+            var backends = Backends(service);
+            if (service.Canary is not null)
+            {
+                // Backends exist before the routes that send traffic to them.
+                plan.Add(StageKind.Policies, VersionService(service, Labels.Stable));
+                plan.Add(StageKind.Policies, VersionService(service, Labels.Canary));
+            }
+
+            foreach (var port in service.Ports)
+            {
+                switch (port.Protocol)
+                {
+                    case PortProtocol.Http or PortProtocol.Http2:
+                        plan.Add(StageKind.Policies, HttpRoute(service, port, backends));
+                        break;
+                    case PortProtocol.Grpc when service.Canary is not null:
+                        plan.Add(StageKind.Policies, GrpcRoute(service, port, backends));
+                        break;
+                }
+            }
+        }
     }
+
+    /// <summary>The Service a version's pods are reached through: <c>&lt;service&gt;-stable</c> or <c>&lt;service&gt;-canary</c>.</summary>
+    public static string VersionServiceName(ServiceSettings service, string version) => $"{service.Name}-{version}";
+
+    public static string RouteName(ServiceSettings service, ServicePort port) => $"{service.Name}-{port.Name}";
+
+    /// <summary>Where the default rule sends traffic: the Service itself, or stable and canary by weight (summing to 100).</summary>
+    private static ImmutableArray<(string Service, int Weight)> Backends(ServiceSettings service) =>
+        service.Canary is { } canary
+            ? [(VersionServiceName(service, Labels.Stable), 100 - canary.Weight), (VersionServiceName(service, Labels.Canary), canary.Weight)]
+            : [(service.Name, 100)];
+
+    private static HttpRoute HttpRoute(ServiceSettings service, ServicePort port, ImmutableArray<(string Service, int Weight)> backends)
+    {
+        var timeouts = new HttpRouteTimeouts(service.Traffic.Timeout);
+        var rules = new List<HttpRouteRule>();
+        if (service.Canary is { } canary)
+        {
+            // Testers opt in to the canary with a header, whatever its weight.
+            rules.Add(new HttpRouteRule(
+                [new HttpRouteMatch(Headers: [new HttpHeaderMatch(canary.HeaderName, canary.HeaderValue)])],
+                [new BackendReference(VersionServiceName(service, Labels.Canary), port.Port, 100)],
+                timeouts));
+        }
+
+        rules.Add(new HttpRouteRule(BackendRefs: [.. backends.Select(b => new BackendReference(b.Service, port.Port, b.Weight))], Timeouts: timeouts));
+        return new HttpRoute(
+            Meta(service, RouteName(service, port), RetryAnnotations(service.Traffic.Retries, HttpRetryAnnotation, IsHttpRetryCondition)),
+            new HttpRouteSpec([ParentReference.Service(service.Name, port.Port)], [.. rules]));
+    }
+
+    private static GrpcRoute GrpcRoute(ServiceSettings service, ServicePort port, ImmutableArray<(string Service, int Weight)> backends)
+    {
+        var canary = service.Canary!;
+        // GRPCRoute has no timeouts field in the standard channel; Linkerd reads the request timeout from an annotation.
+        var annotations = RetryAnnotations(service.Traffic.Retries, GrpcRetryAnnotation, c => GrpcRetryConditions.Contains(c))
+            .SetItem(RequestTimeoutAnnotation, service.Traffic.Timeout);
+        return new GrpcRoute(
+            Meta(service, RouteName(service, port), annotations),
+            new GrpcRouteSpec(
+                [ParentReference.Service(service.Name, port.Port)],
+                [
+                    new GrpcRouteRule(
+                        [new GrpcRouteMatch([new HttpHeaderMatch(canary.HeaderName, canary.HeaderValue)])],
+                        [new BackendReference(VersionServiceName(service, Labels.Canary), port.Port, 100)]),
+                    new GrpcRouteRule(null, [.. backends.Select(b => new BackendReference(b.Service, port.Port, b.Weight))]),
+                ]));
+    }
+
+    /// <summary>
+    /// Linkerd retries on response conditions only: the catalog's conditions it can express are kept, the rest
+    /// (connect-failure, refused-stream, ...: failures Linkerd's load balancer already handles) are dropped, and with
+    /// none left the route does not retry at all (a bare retry limit would retry every 5xx, unsafe for POSTs).
+    /// </summary>
+    private static ImmutableDictionary<string, string> RetryAnnotations(RetrySettings retries, string conditionsAnnotation, Func<string, bool> expressible)
+    {
+        var conditions = retries.RetryOn.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Where(expressible).ToList();
+        if (retries.Attempts == 0 || conditions.Count == 0)
+        {
+            return ImmutableDictionary<string, string>.Empty;
+        }
+
+        return ImmutableDictionary<string, string>.Empty
+            .Add(conditionsAnnotation, string.Join(',', conditions))
+            .Add(RetryLimitAnnotation, retries.Attempts.ToString(CultureInfo.InvariantCulture))
+            .Add(RetryTimeoutAnnotation, retries.PerTryTimeout);
+    }
+
+    /// <summary>The conditions <c>retry.linkerd.io/http</c> accepts: 5xx, gateway-error, a status code or a range of them.</summary>
+    private static bool IsHttpRetryCondition(string condition) =>
+        condition is "5xx" or "gateway-error"
+        || condition.Split('-') is var range && range.Length <= 2 && range.All(IsStatusCode);
+
+    private static bool IsStatusCode(string text) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var code) && code is >= 100 and < 600;
+
+    private static V1Service VersionService(ServiceSettings service, string version)
+    {
+        var labels = Labels.For(service);
+        labels[Labels.Version] = version;
+        return new V1Service
+        {
+            ApiVersion = "v1",
+            Kind = "Service",
+            Metadata = new V1ObjectMeta { Name = VersionServiceName(service, version), NamespaceProperty = service.Namespace, Labels = labels },
+            Spec = new V1ServiceSpec
+            {
+                Selector = new Dictionary<string, string>(Labels.Selector(service)) { [Labels.Version] = version },
+                Ports = [.. service.Ports.Select(p => new V1ServicePort
+                {
+                    Name = p.Name,
+                    Port = p.Port,
+                    TargetPort = p.Name,
+                    Protocol = "TCP",
+                    AppProtocol = p.AppProtocol,
+                })],
+            },
+        };
+    }
+
+    private static V1ObjectMeta Meta(ServiceSettings service, string name, ImmutableDictionary<string, string> annotations) => new()
+    {
+        Name = name,
+        NamespaceProperty = service.Namespace,
+        Labels = Labels.For(service),
+        Annotations = annotations.IsEmpty ? null : annotations.OrderBy(a => a.Key, StringComparer.Ordinal).ToDictionary(),
+    };
 }

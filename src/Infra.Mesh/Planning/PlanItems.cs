@@ -50,6 +50,15 @@ public sealed record ManifestItem(IKubernetesObject<V1ObjectMeta> Object) : Plan
     public string? Namespace => Object.Metadata.NamespaceProperty;
 }
 
+/// <summary>
+/// An upstream release manifest applied as published (Pulumi <c>Kubernetes.Yaml.V2.ConfigFile</c> with <c>File</c> = <see cref="Url"/>),
+/// for bundles too large to carry as typed objects, e.g. the Gateway API CRDs. The URL must pin a release.
+/// </summary>
+public sealed record ManifestFileItem(string Name, string Url) : PlanItem
+{
+    public override string Id => $"ManifestFile/{Name}";
+}
+
 /// <summary>A Kubernetes Secret whose entries come from secret sources (generated or secret stack config).</summary>
 public sealed record SecretItem(string Namespace, string Name, string Type, ImmutableArray<SecretEntry> Entries) : PlanItem
 {

@@ -25,7 +25,8 @@ public static class StackSettingsLoader
         "automountServiceAccountToken", "shutdown",
     ];
 
-    private static readonly string[] HttpMethods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+    /// <summary>The methods a call may be restricted to.</summary>
+    public static ImmutableArray<string> HttpMethods { get; } = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
     public static StackSettings Load(IStackConfigSource source)
     {
@@ -62,7 +63,7 @@ public static class StackSettingsLoader
             ReadObservability(Key("observability"), production),
             ReadVerification(Key("verification")),
             IstioSettings.Read(Key("istio"), production),
-            LinkerdSettings.Read(Key("linkerd")));
+            LinkerdSettings.Read(Key("linkerd"), production));
 
         errors.ThrowIfAny();
         return settings;

@@ -1,0 +1,55 @@
+using System.Collections.Immutable;
+using Infra.Mesh.Security;
+using Infra.Mesh.Settings;
+using Infra.Mesh.Traffic.GatewayApi;
+
+namespace Infra.Mesh.Linkerd;
+
+/// <summary>One request shape an inbound route matches: a method and an exact path or a path prefix.</summary>
+public sealed record RequestMatch(string Method, string Path, bool IsPrefix)
+{
+    /// <summary>
+    /// The request shapes a call allows. No methods means every method, spelled out, so that every route match has a
+    /// method and Gateway API precedence (path first, then method) can never hand a request to a route that does not
+    /// authorize its caller. <c>/orders/*</c> is the prefix <c>/orders</c> (which also matches <c>/orders</c> itself).
+    /// </summary>
+    public static IEnumerable<RequestMatch> Of(CallSettings call)
+    {
+        IEnumerable<string> methods = call.Methods.IsEmpty ? StackSettingsLoader.HttpMethods : call.Methods;
+        IEnumerable<string> paths = call.Paths.IsEmpty ? ["/*"] : call.Paths;
+        return methods.SelectMany(method => paths.Select(path => path.EndsWith("/*", StringComparison.Ordinal)
+            ? new RequestMatch(method, path.Length == 2 ? "/" : path[..^2], IsPrefix: true)
+            : new RequestMatch(method, path, IsPrefix: false)));
+    }
+
+    /// <summary>Whether every request <paramref name="other"/> matches is also matched by this (prefixes compare whole path segments).</summary>
+    public bool Covers(RequestMatch other) =>
+        Method == other.Method && (IsPrefix
+            ? Path == "/" || other.Path == Path || other.Path.StartsWith(Path + "/", StringComparison.Ordinal)
+            : !other.IsPrefix && other.Path == Path);
+
+    public HttpRouteMatch ToRouteMatch() => new(IsPrefix ? HttpPathMatch.Prefix(Path) : HttpPathMatch.Exact(Path), Method);
+}
+
+/// <summary>Callers that may send the requests <see cref="Matches"/> describes: one inbound route and its authorization.</summary>
+public sealed record InboundAccess(ImmutableArray<ServiceSettings> Callers, ImmutableArray<RequestMatch> Matches)
+{
+    /// <summary>
+    /// Splits the calls into a service into routes. Linkerd applies only the authorizations of the single most specific
+    /// route a request matches, so every distinct match gets exactly the callers whose declared calls cover it
+    /// (a caller allowed <c>GET /orders/*</c> is also authorized on another caller's <c>GET /orders/special</c>),
+    /// and matches with the same callers share a route.
+    /// </summary>
+    public static ImmutableArray<InboundAccess> Of(IEnumerable<CallEdge> calls)
+    {
+        var allowed = calls.Select(edge => (edge.Caller, Matches: RequestMatch.Of(edge.Call).ToList())).ToList();
+        var matches = allowed.SelectMany(a => a.Matches).Distinct();
+        return
+        [
+            .. matches
+                .Select(match => (Match: match, Callers: allowed.Where(a => a.Matches.Any(m => m.Covers(match))).Select(a => a.Caller).ToImmutableArray()))
+                .GroupBy(m => string.Join(' ', m.Callers.Select(c => c.Name)))
+                .Select(g => new InboundAccess(g.First().Callers, [.. g.Select(m => m.Match)])),
+        ];
+    }
+}

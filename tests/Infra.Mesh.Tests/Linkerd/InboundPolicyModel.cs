@@ -1,0 +1,78 @@
+using System.Text.Json.Nodes;
+using Infra.Mesh.Tests.Support;
+
+namespace Infra.Mesh.Tests.Linkerd;
+
+/// <summary>
+/// How Linkerd decides an inbound request, modelled independently of the planner over the rendered objects: the
+/// Server selecting the pod port; among its HTTPRoutes the single most specific match (Gateway API precedence: exact
+/// path, then longest prefix, then a method match); then whether any AuthorizationPolicy on that route (or on the
+/// Server when it has no routes) authenticates the client.
+/// </summary>
+public sealed class InboundPolicyModel(IReadOnlyList<JsonObject> objects)
+{
+    /// <summary>A client outside the mesh, e.g. kubelet probing.</summary>
+    public const string Unauthenticated = "<unauthenticated>";
+
+    /// <summary>Whether a client with mTLS identity <paramref name="client"/> (<c>sa/ns</c>) may send the request.</summary>
+    public bool Allows(string ns, string server, string client, string method, string path)
+    {
+        var routes = objects.OfKind("HTTPRoute").In(ns)
+            .Where(r => r["spec"]!["parentRefs"].Items().Any(p => (string?)p["kind"] == "Server" && (string?)p["name"] == server))
+            .ToList();
+        if (routes.Count == 0)
+        {
+            return Authorized(ns, "Server", server, client);
+        }
+
+        var best = routes
+            .SelectMany(r => r["spec"]!["rules"].Items().SelectMany(rule => rule["matches"].Items()).Select(m => (Route: r, Match: m)))
+            .Where(m => Matches(m.Match, method, path))
+            .OrderByDescending(m => Specificity(m.Match))
+            .FirstOrDefault();
+        return best.Route is not null && Authorized(ns, "HTTPRoute", best.Route.Name(), client);
+    }
+
+    /// <summary>The Server that selects a service's port (by the pod's <c>app</c> label and the port name).</summary>
+    public string ServerFor(string ns, string app, string port) => objects.OfKind("Server").In(ns)
+        .Single(s => (string?)s["spec"]!["podSelector"]!["matchLabels"]?["app"] == app && (string?)s["spec"]!["port"] == port)
+        .Name();
+
+    private bool Authorized(string ns, string kind, string name, string client) => objects.OfKind("AuthorizationPolicy").In(ns)
+        .Where(p => (string?)p["spec"]!["targetRef"]!["kind"] == kind && (string?)p["spec"]!["targetRef"]!["name"] == name)
+        .Any(p => p["spec"]!["requiredAuthenticationRefs"].Items().All(a => Authenticates(a, ns, client)));
+
+    private bool Authenticates(JsonObject reference, string policyNamespace, string client)
+    {
+        var ns = (string?)reference["namespace"] ?? policyNamespace;
+        var name = (string)reference["name"]!;
+        return (string?)reference["kind"] switch
+        {
+            "ServiceAccount" => client == $"{name}/{ns}",
+            "MeshTLSAuthentication" => objects.Named("MeshTLSAuthentication", ns, name)["spec"]!["identityRefs"].Items()
+                .Any(i => (string?)i["kind"] == "ServiceAccount" && client == $"{i["name"]}/{i["namespace"]}"),
+            // Every client, meshed or not, comes from some network; only "all networks" is planned.
+            "NetworkAuthentication" => objects.Named("NetworkAuthentication", ns, name)["spec"]!["networks"].Items()
+                .Any(n => (string?)n["cidr"] is "0.0.0.0/0" or "::/0"),
+            _ => false,
+        };
+    }
+
+    private static bool Matches(JsonObject match, string method, string path)
+    {
+        if ((string?)match["method"] is { } m && m != method)
+        {
+            return false;
+        }
+
+        var value = (string?)match["path"]?["value"] ?? "/";
+        return (string?)match["path"]?["type"] == "Exact"
+            ? path == value
+            : value == "/" || path == value.TrimEnd('/') || path.StartsWith(value.TrimEnd('/') + "/", StringComparison.Ordinal);
+    }
+
+    private static (int, int, int) Specificity(JsonObject match) => (
+        (string?)match["path"]?["type"] == "Exact" ? 1 : 0,
+        ((string?)match["path"]?["value"] ?? "/").Length,
+        match["method"] is null ? 0 : 1);
+}

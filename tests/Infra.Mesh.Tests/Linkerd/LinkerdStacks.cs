@@ -1,0 +1,62 @@
+using System.Text.Json.Nodes;
+using Infra.Mesh.Planning;
+using Infra.Mesh.Settings;
+using Infra.Mesh.Tests.Support;
+
+namespace Infra.Mesh.Tests.Linkerd;
+
+/// <summary>The real dev-linkerd stack, and the real prod stack and dev-linkerd with one key changed, for what only they plan.</summary>
+public static class LinkerdStacks
+{
+    public const string Dev = "dev-linkerd";
+
+    /// <summary>Pulumi.prod.yaml on Linkerd: everything prod enforces (HA, restricted pods, default deny).</summary>
+    public const string Prod = "prod-on-linkerd";
+
+    /// <summary>dev-linkerd with the identity issuer managed by cert-manager.</summary>
+    public const string CertManager = "dev-linkerd-cert-manager";
+
+    public static TheoryData<string> All => new(Dev, Prod, CertManager);
+
+    public static StackSettings Settings(string variant)
+    {
+        if (variant == Dev)
+        {
+            return Stacks.Settings(Dev);
+        }
+
+        using var files = new StackFiles();
+        var stack = variant == Prod ? "prod" : Dev;
+        if (variant == Prod)
+        {
+            files.Replace("Pulumi.prod.yaml", "infra:mesh: istio", "infra:mesh: linkerd");
+        }
+        else
+        {
+            files.Replace("Pulumi.dev-linkerd.yaml", "issuer: pulumi", "issuer: cert-manager");
+        }
+
+        return Load(files, stack);
+    }
+
+    public static StackSettings Load(StackFiles files, string stack) => StackSettingsLoader.Load(ProjectConfigFiles.Load(files.Directory, stack));
+
+    public static MeshPlan Plan(StackFiles files, string stack) => MeshPlanner.Plan(Load(files, stack));
+
+    public static MeshPlan Plan(string variant) => MeshPlanner.Plan(Settings(variant));
+
+    public static IReadOnlyList<JsonObject> Objects(string variant) => Stacks.Objects(Plan(variant));
+
+    public static string Name(this JsonObject obj) => (string)obj["metadata"]!["name"]!;
+
+    public static string Namespace(this JsonObject obj) => (string)obj["metadata"]!["namespace"]!;
+
+    public static IEnumerable<JsonObject> In(this IEnumerable<JsonObject> objects, string ns) => objects.Where(o => (string?)o["metadata"]!["namespace"] == ns);
+
+    public static JsonObject Named(this IEnumerable<JsonObject> objects, string kind, string ns, string name) =>
+        objects.OfKind(kind).In(ns).Single(o => o.Name() == name);
+
+    public static IEnumerable<JsonObject> Items(this JsonNode? array) => array?.AsArray().Select(n => n!.AsObject()) ?? [];
+
+    public static HelmReleaseItem Release(this MeshPlan plan, string name) => plan.Releases.Single(r => r.ReleaseName == name);
+}

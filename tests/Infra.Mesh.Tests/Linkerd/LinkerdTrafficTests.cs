@@ -1,0 +1,97 @@
+using Infra.Mesh.Tests.Support;
+
+namespace Infra.Mesh.Tests.Linkerd;
+
+public class LinkerdTrafficTests
+{
+    private static readonly string[] Versions = ["stable", "canary"];
+
+    [Fact]
+    public void The_canary_split_is_a_route_on_the_service_weighted_between_per_version_services()
+    {
+        var settings = LinkerdStacks.Settings(LinkerdStacks.Dev);
+        var orders = settings.Service("orders");
+        var objects = LinkerdStacks.Objects(LinkerdStacks.Dev);
+        var route = objects.Named("HTTPRoute", "shop", "orders-http");
+
+        var parent = Assert.Single(route["spec"]!["parentRefs"].Items());
+        Assert.Equal(("", "Service", "orders", 8080), ((string?)parent["group"], (string?)parent["kind"], (string?)parent["name"], (int?)parent["port"]));
+        var split = route["spec"]!["rules"].Items().Single(r => r["matches"] is null);
+        var weights = split["backendRefs"].Items().ToDictionary(b => (string)b["name"]!, b => (int)b["weight"]!);
+        Assert.Equal(new Dictionary<string, int> { ["orders-stable"] = 100 - orders.Canary!.Weight, ["orders-canary"] = orders.Canary.Weight }, weights);
+
+        foreach (var version in Versions)
+        {
+            var selector = objects.Named("Service", "shop", $"orders-{version}")["spec"]!["selector"]!.AsObject();
+            Assert.Equal(new Dictionary<string, string> { ["app"] = "orders", ["version"] = version },
+                selector.ToDictionary(s => s.Key, s => (string)s.Value!));
+        }
+
+        // Selecting by version means each backend reaches exactly one of the Deployments.
+        Assert.All(objects.OfKind("Deployment").In("shop").Where(d => (string?)d["metadata"]!["labels"]!["app"] == "orders"),
+            d => Assert.Contains((string?)d["spec"]!["template"]!["metadata"]!["labels"]!["version"], Versions));
+    }
+
+    [Theory]
+    [MemberData(nameof(LinkerdStacks.All), MemberType = typeof(LinkerdStacks))]
+    public void Every_weighted_rule_sums_to_100(string variant)
+    {
+        var rules = LinkerdStacks.Objects(variant).Where(o => (string?)o["kind"] is "HTTPRoute" or "GRPCRoute")
+            .SelectMany(r => r["spec"]!["rules"].Items())
+            .Where(rule => rule["backendRefs"] is not null)
+            .ToList();
+        Assert.NotEmpty(rules);
+        Assert.All(rules, rule => Assert.Equal(100, rule["backendRefs"].Items().Sum(b => (int)b["weight"]!)));
+    }
+
+    [Fact]
+    public void The_canary_header_reaches_the_canary_whatever_its_weight()
+    {
+        var orders = LinkerdStacks.Settings(LinkerdStacks.Dev).Service("orders");
+        var route = LinkerdStacks.Objects(LinkerdStacks.Dev).Named("HTTPRoute", "shop", "orders-http");
+        var opted = route["spec"]!["rules"].Items().Single(r => r["matches"] is not null);
+
+        var header = Assert.Single(Assert.Single(opted["matches"].Items())["headers"].Items());
+        Assert.Equal((orders.Canary!.HeaderName, orders.Canary.HeaderValue), ((string?)header["name"], (string?)header["value"]));
+        Assert.Equal("orders-canary", (string?)Assert.Single(opted["backendRefs"].Items())["name"]);
+    }
+
+    [Fact]
+    public void Every_http_port_gets_its_service_timeout_and_only_retries_linkerd_can_express()
+    {
+        var settings = LinkerdStacks.Settings(LinkerdStacks.Dev);
+        var objects = LinkerdStacks.Objects(LinkerdStacks.Dev);
+        foreach (var service in settings.Services)
+        {
+            var route = objects.Named("HTTPRoute", service.Namespace, $"{service.Name}-http");
+            Assert.All(route["spec"]!["rules"].Items(), r => Assert.Equal(service.Traffic.Timeout, (string?)r["timeouts"]!["request"]));
+        }
+
+        // catalog retries "5xx,connect-failure,refused-stream,unavailable": Linkerd can only act on the 5xx.
+        var catalog = settings.Service("catalog");
+        var annotations = objects.Named("HTTPRoute", "shop", "catalog-http")["metadata"]!["annotations"]!.AsObject();
+        Assert.Equal(new Dictionary<string, string>
+        {
+            ["retry.linkerd.io/http"] = "5xx",
+            ["retry.linkerd.io/limit"] = catalog.Traffic.Retries.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["retry.linkerd.io/timeout"] = catalog.Traffic.Retries.PerTryTimeout,
+        }, annotations.ToDictionary(a => a.Key, a => (string)a.Value!));
+
+        // The default retryOn has no response condition: no retries rather than retrying every 5xx of a POST.
+        Assert.Null(objects.Named("HTTPRoute", "payments", "payments-http")["metadata"]!["annotations"]);
+    }
+
+    [Fact]
+    public void A_canary_with_a_grpc_port_is_split_there_too()
+    {
+        using var files = new StackFiles();
+        files.Replace("Pulumi.dev-linkerd.yaml", "    orders:\n      canary:", "    catalog:\n      canary:\n        tag: 3.3.0-rc.1\n        weight: 25\n    orders:\n      canary:");
+        var objects = Stacks.Objects(LinkerdStacks.Plan(files, LinkerdStacks.Dev));
+        var route = objects.Named("GRPCRoute", "shop", "catalog-grpc");
+
+        Assert.Equal(9090, (int?)Assert.Single(route["spec"]!["parentRefs"].Items())["port"]);
+        var split = route["spec"]!["rules"].Items().Single(r => r["matches"] is null);
+        Assert.Equal([("catalog-stable", 75), ("catalog-canary", 25)], split["backendRefs"].Items().Select(b => ((string)b["name"]!, (int)b["weight"]!)));
+        Assert.Equal("3s", (string?)route["metadata"]!["annotations"]!["timeout.linkerd.io/request"]);
+    }
+}
