@@ -20,13 +20,13 @@ public sealed class IstioInjection(IstioSettings istio) : IInjection
     public const string ProxyRevisionAnnotation = "infra/istio-revision";
 
     public MeshMetadata Namespace(string name) => new(
-        ImmutableDictionary<string, string>.Empty.Add(RevisionLabel, istio.Tag),
-        ImmutableDictionary<string, string>.Empty);
+        ImmutableSortedDictionary<string, string>.Empty.Add(RevisionLabel, istio.Tag),
+        ImmutableSortedDictionary<string, string>.Empty);
 
     public MeshMetadata PodTemplate(ServiceSettings service)
     {
-        var labels = ImmutableDictionary<string, string>.Empty;
-        var annotations = ImmutableDictionary<string, string>.Empty;
+        var labels = ImmutableSortedDictionary<string, string>.Empty;
+        var annotations = ImmutableSortedDictionary<string, string>.Empty;
         if (!service.Injected)
         {
             return new MeshMetadata(labels.Add(InjectLabel, "false"), annotations);

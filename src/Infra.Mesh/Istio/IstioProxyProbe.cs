@@ -11,6 +11,6 @@ public sealed class IstioProxyProbe : IProxyProbe
 
     /// <summary>Istio's per-pod switch to a native sidecar (an init container that stops with the main container).</summary>
     public MeshMetadata RunToCompletion { get; } = new(
-        ImmutableDictionary<string, string>.Empty,
-        ImmutableDictionary<string, string>.Empty.Add("sidecar.istio.io/nativeSidecar", "true"));
+        ImmutableSortedDictionary<string, string>.Empty,
+        ImmutableSortedDictionary<string, string>.Empty.Add("sidecar.istio.io/nativeSidecar", "true"));
 }

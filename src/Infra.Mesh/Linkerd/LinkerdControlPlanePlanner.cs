@@ -113,7 +113,7 @@ public sealed class LinkerdControlPlanePlanner : IPlanner
         ])
         {
             DependsOn = [namespaceId],
-            Labels = Labels.Managed().ToImmutableDictionary(StringComparer.Ordinal),
+            Labels = Labels.Managed().ToImmutableSortedDictionary(StringComparer.Ordinal),
         });
         // cert-manager reconciles until the anchor Secret exists, so its objects can go ahead with the namespace.
         var issuer = plan.Add(StageKind.Crds, new ManifestItem(new Issuer(Meta(TrustAnchorSecretName), new IssuerSpec(new CaIssuer(TrustAnchorSecretName))))

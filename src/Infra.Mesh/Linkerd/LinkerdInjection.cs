@@ -16,14 +16,10 @@ public sealed class LinkerdInjection(StackSettings settings) : IInjection
     public const string SkipInboundPortsAnnotation = "config.linkerd.io/skip-inbound-ports";
     public const string ProxyAwaitAnnotation = "config.linkerd.io/proxy-await";
 
-    /// <summary>
-    /// Annotations keyed with a hash that is the same in every process: the workloads copy them in enumeration order,
-    /// and string hashes are randomized per process, which would reorder the render from run to run.
-    /// </summary>
-    private static readonly ImmutableDictionary<string, string> NoAnnotations = ImmutableDictionary.Create<string, string>(StableKeys.Instance);
+    private static readonly ImmutableSortedDictionary<string, string> NoAnnotations = ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal);
 
     public MeshMetadata Namespace(string name) => new(
-        ImmutableDictionary<string, string>.Empty,
+        ImmutableSortedDictionary<string, string>.Empty,
         NoAnnotations
             .Add(InjectAnnotation, "enabled")
             .Add(DefaultInboundPolicyAnnotation, DefaultInboundPolicy(settings.Security, name)));
@@ -32,7 +28,7 @@ public sealed class LinkerdInjection(StackSettings settings) : IInjection
     {
         if (!service.Injected)
         {
-            return new MeshMetadata(ImmutableDictionary<string, string>.Empty, NoAnnotations.Add(InjectAnnotation, "disabled"));
+            return new MeshMetadata(ImmutableSortedDictionary<string, string>.Empty, NoAnnotations.Add(InjectAnnotation, "disabled"));
         }
 
         var annotations = NoAnnotations
@@ -45,7 +41,7 @@ public sealed class LinkerdInjection(StackSettings settings) : IInjection
             annotations = annotations.Add(SkipInboundPortsAnnotation, service.Nrepl.Port.ToString(CultureInfo.InvariantCulture));
         }
 
-        return new MeshMetadata(ImmutableDictionary<string, string>.Empty, annotations);
+        return new MeshMetadata(ImmutableSortedDictionary<string, string>.Empty, annotations);
     }
 
     /// <summary>
@@ -56,23 +52,4 @@ public sealed class LinkerdInjection(StackSettings settings) : IInjection
         security.DefaultDeny ? "deny"
         : security.NamespaceMtls.GetValueOrDefault(ns, security.Mtls) == MtlsMode.Strict ? "all-authenticated"
         : "all-unauthenticated";
-
-    /// <summary>Ordinal equality with an FNV-1a hash, stable across processes.</summary>
-    private sealed class StableKeys : IEqualityComparer<string>
-    {
-        public static readonly StableKeys Instance = new();
-
-        public bool Equals(string? x, string? y) => string.Equals(x, y, StringComparison.Ordinal);
-
-        public int GetHashCode(string obj)
-        {
-            var hash = 2166136261u;
-            foreach (var c in obj)
-            {
-                hash = (hash ^ c) * 16777619u;
-            }
-
-            return unchecked((int)hash);
-        }
-    }
 }

@@ -103,15 +103,15 @@ public sealed class LinkerdTrafficPlanner : ITrafficPlanner
     /// (connect-failure, refused-stream, ...: failures Linkerd's load balancer already handles) are dropped, and with
     /// none left the route does not retry at all (a bare retry limit would retry every 5xx, unsafe for POSTs).
     /// </summary>
-    private static ImmutableDictionary<string, string> RetryAnnotations(RetrySettings retries, string conditionsAnnotation, Func<string, bool> expressible)
+    private static ImmutableSortedDictionary<string, string> RetryAnnotations(RetrySettings retries, string conditionsAnnotation, Func<string, bool> expressible)
     {
         var conditions = retries.RetryOn.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Where(expressible).ToList();
         if (retries.Attempts == 0 || conditions.Count == 0)
         {
-            return ImmutableDictionary<string, string>.Empty;
+            return ImmutableSortedDictionary<string, string>.Empty;
         }
 
-        return ImmutableDictionary<string, string>.Empty
+        return ImmutableSortedDictionary<string, string>.Empty
             .Add(conditionsAnnotation, string.Join(',', conditions))
             .Add(RetryLimitAnnotation, retries.Attempts.ToString(CultureInfo.InvariantCulture))
             .Add(RetryTimeoutAnnotation, retries.PerTryTimeout);
@@ -149,7 +149,7 @@ public sealed class LinkerdTrafficPlanner : ITrafficPlanner
         };
     }
 
-    private static V1ObjectMeta Meta(ServiceSettings service, string name, ImmutableDictionary<string, string> annotations) => new()
+    private static V1ObjectMeta Meta(ServiceSettings service, string name, ImmutableSortedDictionary<string, string> annotations) => new()
     {
         Name = name,
         NamespaceProperty = service.Namespace,

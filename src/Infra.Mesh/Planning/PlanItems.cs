@@ -64,7 +64,7 @@ public sealed record SecretItem(string Namespace, string Name, string Type, Immu
 {
     public override string Id => $"Secret/{Namespace}/{Name}";
 
-    public ImmutableDictionary<string, string> Labels { get; init; } = ImmutableDictionary<string, string>.Empty;
+    public ImmutableSortedDictionary<string, string> Labels { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
 }
 
 public sealed record SecretEntry(string Key, SecretSource Source);

@@ -165,7 +165,7 @@ public enum MtlsMode
     Permissive,
 }
 
-public sealed record SecuritySettings(MtlsMode Mtls, ImmutableDictionary<string, MtlsMode> NamespaceMtls, bool DefaultDeny);
+public sealed record SecuritySettings(MtlsMode Mtls, ImmutableSortedDictionary<string, MtlsMode> NamespaceMtls, bool DefaultDeny);
 
 public sealed record ObservabilitySettings(
     double TraceSampling,

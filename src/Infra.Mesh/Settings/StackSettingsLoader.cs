@@ -551,7 +551,7 @@ public static class StackSettingsLoader
         var overrides = perNamespace.Keys()
             .Select(ns => (ns, mode: ReadMtls(perNamespace[ns], production, null)))
             .Where(e => e.mode is not null)
-            .ToImmutableDictionary(e => e.ns, e => e.mode!.Value, StringComparer.Ordinal);
+            .ToImmutableSortedDictionary(e => e.ns, e => e.mode!.Value, StringComparer.Ordinal);
         var defaultDeny = node["defaultDeny"].Bool(true) ?? true;
         if (production && !defaultDeny)
         {

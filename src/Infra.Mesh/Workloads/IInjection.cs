@@ -4,9 +4,9 @@ using Infra.Mesh.Settings;
 namespace Infra.Mesh.Workloads;
 
 /// <summary>Labels and annotations a mesh reads from an object.</summary>
-public sealed record MeshMetadata(ImmutableDictionary<string, string> Labels, ImmutableDictionary<string, string> Annotations)
+public sealed record MeshMetadata(ImmutableSortedDictionary<string, string> Labels, ImmutableSortedDictionary<string, string> Annotations)
 {
-    public static MeshMetadata Empty { get; } = new(ImmutableDictionary<string, string>.Empty, ImmutableDictionary<string, string>.Empty);
+    public static MeshMetadata Empty { get; } = new(ImmutableSortedDictionary<string, string>.Empty, ImmutableSortedDictionary<string, string>.Empty);
 }
 
 /// <summary>

@@ -57,7 +57,7 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
                 plan.Add(StageKind.Workloads, new SecretItem(service.Namespace, SecretName(service), "Opaque",
                     [.. service.Secrets.Select(s => new SecretEntry(s.Name, new ConfigSecret(s.ConfigKey)))])
                 {
-                    Labels = Labels.For(service).ToImmutableDictionary(),
+                    Labels = Labels.For(service).ToImmutableSortedDictionary(StringComparer.Ordinal),
                 });
             }
 
