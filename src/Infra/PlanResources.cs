@@ -30,33 +30,7 @@ public sealed class PlanResources(MeshPlan plan, Provider provider, SecretSlots 
         IReadOnlyList<Resource> previousStage = [];
         foreach (var stage in plan.Stages.Where(s => !s.Items.IsEmpty))
         {
-            var created = new List<CreatedResource>();
-            foreach (var release in stage.Items.OfType<HelmReleaseItem>())
-            {
-                created.Add(Release(release, Dependencies(release, previousStage, byId)));
-                byId[release.Id] = created[^1].Resource;
-            }
-
-            foreach (var secret in stage.Items.OfType<SecretItem>())
-            {
-                created.Add(Secret(secret, Dependencies(secret, previousStage, byId)));
-                byId[secret.Id] = created[^1].Resource;
-            }
-
-            var manifests = stage.Items.OfType<ManifestItem>().ToList();
-            if (manifests.Count > 0)
-            {
-                // Objects may reference the stage's Secrets (env from secretKeyRef): create those first.
-                var stageSecrets = created.Where(c => c.Resource is CoreV1.Secret).Select(c => c.Resource);
-                var group = Objects(stage, manifests, [.. previousStage, .. stageSecrets, .. manifests.SelectMany(m => Explicit(m, byId))]);
-                foreach (var manifest in manifests)
-                {
-                    byId[manifest.Id] = group.Resource;
-                }
-
-                created.Add(group);
-            }
-
+            var created = new StageResources(this, stage, previousStage, byId).Create();
             all.AddRange(created);
             previousStage = [.. created.Select(c => c.Resource)];
         }
@@ -64,11 +38,79 @@ public sealed class PlanResources(MeshPlan plan, Provider provider, SecretSlots 
         return all;
     }
 
-    private static List<Resource> Dependencies(PlanItem item, IEnumerable<Resource> previousStage, Dictionary<string, Resource> byId) =>
-        [.. previousStage, .. Explicit(item, byId)];
+    /// <summary>
+    /// One stage's resources, created in dependency order: an item waits for the whole stage before it and for the
+    /// items it names, also within its own stage (a release that needs a Secret or a CRD file planned beside it).
+    /// The stage's objects share one ConfigGroup, which waits for the stage's Secrets and manifest files.
+    /// </summary>
+    private sealed class StageResources(PlanResources owner, PlanStage stage, IReadOnlyList<Resource> previousStage, Dictionary<string, Resource> byId)
+    {
+        private readonly List<CreatedResource> _created = [];
+        private readonly HashSet<string> _visiting = new(StringComparer.Ordinal);
+        private readonly List<ManifestItem> _manifests = [.. stage.Items.OfType<ManifestItem>()];
 
-    private static IEnumerable<Resource> Explicit(PlanItem item, Dictionary<string, Resource> byId) =>
-        item.DependsOn.Where(byId.ContainsKey).Select(id => byId[id]);
+        private string GroupId => $"stage/{stage.Name}";
+
+        public List<CreatedResource> Create()
+        {
+            foreach (var item in stage.Items)
+            {
+                Ensure(item);
+            }
+
+            return _created;
+        }
+
+        private void Ensure(PlanItem item)
+        {
+            var key = item is ManifestItem ? GroupId : item.Id;
+            if (byId.ContainsKey(item.Id))
+            {
+                return;
+            }
+
+            if (!_visiting.Add(key))
+            {
+                throw new InvalidOperationException($"Plan items of stage '{stage.Name}' depend on each other in a cycle through '{key}'.");
+            }
+
+            IReadOnlyList<string> needs = item is ManifestItem ? GroupNeeds() : item.DependsOn;
+            foreach (var id in needs)
+            {
+                if (stage.Items.FirstOrDefault(i => i.Id == id) is { } sameStage)
+                {
+                    Ensure(sameStage);
+                }
+            }
+
+            var dependsOn = previousStage.Concat(needs.Select(Resolve)).Distinct().ToList();
+            var created = item switch
+            {
+                HelmReleaseItem release => owner.Release(release, dependsOn),
+                SecretItem secret => owner.Secret(secret, dependsOn),
+                ManifestFileItem file => owner.File(file, dependsOn),
+                ManifestItem => owner.Objects(stage, _manifests, dependsOn),
+                _ => throw new ArgumentException($"No Pulumi mapping for plan item {item.GetType().Name}", nameof(item)),
+            };
+            _created.Add(created);
+            foreach (var id in item is ManifestItem ? _manifests.Select(m => m.Id) : [item.Id])
+            {
+                byId[id] = created.Resource;
+            }
+        }
+
+        /// <summary>Objects may reference the stage's Secrets (env from secretKeyRef) and kinds its manifest files define.</summary>
+        private List<string> GroupNeeds() =>
+        [
+            .. stage.Items.Where(i => i is SecretItem or ManifestFileItem).Select(i => i.Id),
+            .. _manifests.SelectMany(m => m.DependsOn).Where(id => !_manifests.Any(m => m.Id == id)),
+        ];
+
+        private Resource Resolve(string id) =>
+            byId.TryGetValue(id, out var resource)
+                ? resource
+                : throw new InvalidOperationException($"Plan item '{id}' is needed in stage '{stage.Name}' but is planned in a later stage.");
+    }
 
     private CreatedResource Release(HelmReleaseItem release, List<Resource> dependsOn)
     {
@@ -129,6 +171,18 @@ public sealed class PlanResources(MeshPlan plan, Provider provider, SecretSlots 
             Type = secret.Type,
             StringData = data,
         }, options), options, dependsOn);
+    }
+
+    private CreatedResource File(ManifestFileItem file, List<Resource> dependsOn)
+    {
+        var options = new ComponentResourceOptions
+        {
+            Providers = { provider },
+            DependsOn = dependsOn,
+            Protect = file.Protect,
+            RetainOnDelete = file.RetainOnDelete,
+        };
+        return new CreatedResource(file.Id, new ConfigFile(file.Name, new ConfigFileArgs { File = file.Url }, options), options, dependsOn);
     }
 
     private CreatedResource Objects(PlanStage stage, List<ManifestItem> manifests, List<Resource> dependsOn)

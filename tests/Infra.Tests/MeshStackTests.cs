@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Infra.Mesh.Planning;
 using Pulumi;
+using Infra.Mesh.Tests.Support;
 using Moq;
 using Pulumi.Testing;
 using Pulumi.Utilities;
@@ -44,7 +45,7 @@ public class MeshStackTests
     {
         var run = await PulumiHarness.RunAsync("dev");
         var plan = Infra.Mesh.Planning.MeshPlanner.Plan(Infra.Mesh.Settings.StackSettingsLoader.Load(
-            Infra.Mesh.Settings.ProjectConfigFiles.Load(StackConfig.ProjectDirectory, "dev")));
+            Infra.Mesh.Settings.ProjectConfigFiles.Load(Stacks.ProjectDirectory, "dev")));
 
         foreach (var release in plan.Releases)
         {
@@ -156,13 +157,13 @@ public class MeshStackTests
     public async Task Generated_and_config_secrets_are_pulumi_secrets_and_so_are_helm_values_holding_them()
     {
         var plan = Infra.Mesh.Planning.MeshPlanner.Plan(Infra.Mesh.Settings.StackSettingsLoader.Load(
-            Infra.Mesh.Settings.ProjectConfigFiles.Load(StackConfig.ProjectDirectory, "dev-linkerd")));
+            Infra.Mesh.Settings.ProjectConfigFiles.Load(Stacks.ProjectDirectory, "dev-linkerd")));
         var secrecy = new Dictionary<string, bool>();
         var mocks = new Mock<IMocks>();
         mocks.Setup(m => m.NewResourceAsync(It.IsAny<MockResourceArgs>()))
             .ReturnsAsync((MockResourceArgs args) => ($"{args.Name}-id", (object)args.Inputs));
 
-        using (StackConfig.Apply("dev-linkerd"))
+        using (StackConfig.Apply("dev-linkerd", Stacks.ProjectDirectory))
         {
             await Deployment.TestAsync(mocks.Object, new TestOptions { ProjectName = "infra", StackName = "dev-linkerd" }, async () =>
             {
@@ -181,6 +182,35 @@ public class MeshStackTests
 
         Assert.All(secrecy, s => Assert.True(s.Value, s.Key));
         Assert.Equal(4, secrecy.Count);
+    }
+
+    [Fact]
+    public async Task Gateway_api_crds_are_applied_from_the_pinned_release_file_before_the_linkerd_control_plane()
+    {
+        var run = await PulumiHarness.RunAsync("dev-linkerd");
+        var stack = run.Resources.OfType<MeshStack>().Single();
+
+        var file = Assert.Single(run.OfType("kubernetes:yaml/v2:ConfigFile"));
+        Assert.Equal("https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.5.1/standard-install.yaml", file.Inputs["file"]);
+        var crds = stack.Created.Single(c => c.ItemId.StartsWith("ManifestFile/", StringComparison.Ordinal));
+        var controlPlane = stack.Created.Single(c => c.ItemId.EndsWith("/linkerd-control-plane", StringComparison.Ordinal));
+        Assert.True(DependsTransitively(controlPlane, crds.Resource, stack.Created));
+    }
+
+    [Fact]
+    public async Task A_release_waits_for_the_secret_it_needs_even_within_its_own_stage()
+    {
+        using var files = new StackFiles();
+        files.Replace("Pulumi.dev-linkerd.yaml", "issuer: pulumi", "issuer: cert-manager");
+        var run = await PulumiHarness.RunAsync("dev-linkerd", files.Directory);
+        var stack = run.Resources.OfType<MeshStack>().Single();
+
+        var anchor = stack.Created.Single(c => c.ItemId == "Secret/linkerd/linkerd-trust-anchor");
+        var controlPlane = stack.Created.Single(c => c.ItemId.EndsWith("/linkerd-control-plane", StringComparison.Ordinal));
+        Assert.Contains(anchor.Resource, controlPlane.DependsOn);
+        Assert.True(stack.Created.ToList().IndexOf(anchor) < stack.Created.ToList().IndexOf(controlPlane));
+        var order = run.Registrations.Select(r => r.Name).ToList();
+        Assert.True(order.IndexOf("linkerd-linkerd-trust-anchor") < order.IndexOf("linkerd-control-plane"));
     }
 
     private static bool DependsTransitively(CreatedResource from, Resource target, IReadOnlyList<CreatedResource> all) =>

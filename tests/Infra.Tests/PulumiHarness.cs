@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Text.Json.Nodes;
 using Infra.Mesh.Settings;
+using Infra.Mesh.Tests.Support;
 using Moq;
 using Pulumi;
 using Pulumi.Testing;
@@ -30,7 +31,8 @@ public sealed class PulumiHarness
 
     public IEnumerable<MockResourceArgs> OfType(string type) => Registrations.Where(r => r.Type == type);
 
-    public static async Task<PulumiHarness> RunAsync(string stack)
+    /// <summary>Runs a stack of the repository, or of a scratch copy of its Pulumi files.</summary>
+    public static async Task<PulumiHarness> RunAsync(string stack, string? projectDirectory = null)
     {
         var harness = new PulumiHarness(stack);
         var mocks = new Mock<IMocks>();
@@ -43,7 +45,7 @@ public sealed class PulumiHarness
         mocks.Setup(m => m.CallAsync(It.IsAny<MockCallArgs>()))
             .ReturnsAsync((MockCallArgs args) => (object)args.Args);
 
-        using (StackConfig.Apply(stack))
+        using (StackConfig.Apply(stack, projectDirectory ?? Stacks.ProjectDirectory))
         {
             harness.Resources = await Deployment.TestAsync<MeshStack>(mocks.Object, new TestOptions
             {
@@ -93,10 +95,10 @@ public sealed class StackConfig : IDisposable
     {
     }
 
-    public static IDisposable Apply(string stack)
+    public static IDisposable Apply(string stack, string projectDirectory)
     {
         Gate.Wait();
-        var source = ProjectConfigFiles.Load(ProjectDirectory, stack);
+        var source = ProjectConfigFiles.Load(projectDirectory, stack);
         var config = new JsonObject();
         var secretKeys = new JsonArray();
         foreach (var key in source.Keys!)
@@ -126,8 +128,6 @@ public sealed class StackConfig : IDisposable
         Gate.Release();
     }
 
-    public static string ProjectDirectory { get; } = FindProjectDirectory();
-
     private static JsonNode? ToJson(YamlNode node) => node switch
     {
         YamlMappingNode m => new JsonObject(m.Children.Select(c => KeyValuePair.Create(((YamlScalarNode)c.Key).Value!, ToJson(c.Value)))),
@@ -137,17 +137,4 @@ public sealed class StackConfig : IDisposable
         YamlScalarNode s => JsonValue.Create(s.Value),
         _ => null,
     };
-
-    private static string FindProjectDirectory()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Pulumi.yaml")) && File.Exists(Path.Combine(dir.FullName, "Infra.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Could not find the repository root above the test binaries.");
-    }
 }
