@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Settings;
+using Infra.Mesh.Workloads;
 using Infra.Mesh.Traffic;
 using Infra.Mesh.Traffic.GatewayApi;
 using k8s.Models;
@@ -137,14 +138,7 @@ public sealed class LinkerdTrafficPlanner : ITrafficPlanner
             Spec = new V1ServiceSpec
             {
                 Selector = new Dictionary<string, string>(Labels.Selector(service)) { [Labels.Version] = version },
-                Ports = [.. service.Ports.Select(p => new V1ServicePort
-                {
-                    Name = p.Name,
-                    Port = p.Port,
-                    TargetPort = p.Name,
-                    Protocol = "TCP",
-                    AppProtocol = p.AppProtocol,
-                })],
+                Ports = WorkloadPlanner.ServicePorts(service),
             },
         };
     }

@@ -350,15 +350,7 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
         {
             // All versions: the mesh splits traffic between stable and canary, not the Service.
             Selector = Labels.Selector(service),
-            // The nREPL port is deliberately absent: it is reachable only by port-forward.
-            Ports = [.. service.Ports.Select(p => new V1ServicePort
-            {
-                Name = p.Name,
-                Port = p.Port,
-                TargetPort = p.Name,
-                Protocol = "TCP",
-                AppProtocol = p.AppProtocol,
-            })],
+            Ports = ServicePorts(service),
         },
     };
 
@@ -366,6 +358,22 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
     /// One budget over all versions, like the Service: voluntary evictions take at most one pod of the app at a time.
     /// maxUnavailable rather than minAvailable, so a single-replica service can still be drained.
     /// </summary>
+    /// <summary>
+    /// The catalog's ports, named and with <c>appProtocol</c> so both meshes detect the protocol. The nREPL port is
+    /// deliberately absent: it is reachable only by port-forward.
+    /// </summary>
+    public static List<V1ServicePort> ServicePorts(ServiceSettings service) =>
+    [
+        .. service.Ports.Select(p => new V1ServicePort
+        {
+            Name = p.Name,
+            Port = p.Port,
+            TargetPort = p.Name,
+            Protocol = "TCP",
+            AppProtocol = p.AppProtocol,
+        }),
+    ];
+
     private static V1PodDisruptionBudget DisruptionBudget(ServiceSettings service) => new()
     {
         ApiVersion = "policy/v1",
