@@ -18,8 +18,8 @@ public static class PlainValues
             JsonValueKind.String => value.GetValue<string>(),
             JsonValueKind.True => true,
             JsonValueKind.False => false,
+            // Pulumi's serializer takes int and double only (a long throws); every number travels as a double anyway.
             _ when value.TryGetValue<int>(out var i) => i,
-            _ when value.TryGetValue<long>(out var l) => l,
             _ => value.GetValue<double>(),
         },
         _ => throw new ArgumentException($"Unsupported JSON node {node.GetType().Name}", nameof(node)),
