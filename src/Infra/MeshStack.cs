@@ -28,6 +28,7 @@ public sealed class MeshStack : Stack
         var provider = new Provider("kubernetes", providerArgs);
         var secrets = new SecretSlots(plan.Secrets, config);
         Created = new PlanResources(plan, provider, secrets).Create();
+        GeneratedSecrets = secrets.Created;
 
         Mesh = Output.Create(settings.Mesh.ToString().ToLowerInvariant());
         Environment = Output.Create(settings.Environment);
@@ -43,6 +44,9 @@ public sealed class MeshStack : Stack
 
     /// <summary>What was created from which plan item, with its options: protection and ordering are checked in tests.</summary>
     public IReadOnlyList<CreatedResource> Created { get; }
+
+    /// <summary>The Pulumi.Random and Pulumi.Tls resources behind the plan's secret slots, with their options.</summary>
+    public IReadOnlyList<CreatedResource> GeneratedSecrets { get; }
 
     [Output("mesh")]
     public Output<string> Mesh { get; private set; }

@@ -25,10 +25,12 @@ public sealed class SecretSlots
         }
     }
 
-    private sealed record Slot(Output<string>? Value, Output<string>? CertificatePem, Output<string>? PrivateKeyPem, IReadOnlyList<Resource> Resources);
+    private sealed record Slot(
+        Output<string>? Value, Output<string>? CertificatePem, Output<string>? PrivateKeyPem, IReadOnlyList<Resource> Resources, ResourceOptions Options);
 
-    /// <summary>The resources behind all slots, for dependencies.</summary>
-    public IEnumerable<Resource> Resources => _slots.Values.SelectMany(s => s.Resources);
+    /// <summary>The resources behind every slot, with the options they were given: protection is checked in tests.</summary>
+    public IReadOnlyList<CreatedResource> Created =>
+        [.. _slots.SelectMany(s => s.Value.Resources.Select(r => new CreatedResource(s.Key, r, s.Value.Options, [])))];
 
     public Output<string> Resolve(SecretSource source) => source switch
     {
@@ -50,7 +52,7 @@ public sealed class SecretSlots
             case RandomSecretSlot random:
             {
                 var password = new RandomPassword(random.Id, new RandomPasswordArgs { Length = random.Length, Special = false }, options);
-                return new Slot(password.Result, null, null, [password]);
+                return new Slot(password.Result, null, null, [password], options);
             }
 
             case CertificateAuthoritySlot ca:
@@ -64,7 +66,7 @@ public sealed class SecretSlots
                     AllowedUses = { "cert_signing", "crl_signing" },
                     Subject = new SelfSignedCertSubjectArgs { CommonName = ca.CommonName },
                 }, options);
-                return new Slot(null, cert.CertPem, key.PrivateKeyPem, [key, cert]);
+                return new Slot(null, cert.CertPem, key.PrivateKeyPem, [key, cert], options);
             }
 
             case IntermediateCertificateSlot intermediate:
@@ -87,7 +89,7 @@ public sealed class SecretSlots
                     EarlyRenewalHours = intermediate.EarlyRenewalHours,
                     AllowedUses = { "cert_signing", "crl_signing", "server_auth", "client_auth" },
                 }, options);
-                return new Slot(null, cert.CertPem, key.PrivateKeyPem, [key, request, cert]);
+                return new Slot(null, cert.CertPem, key.PrivateKeyPem, [key, request, cert], options);
             }
 
             default:

@@ -146,6 +146,16 @@ public class MeshStackTests
         var anchorCert = run.Resources.OfType<Pulumi.Tls.SelfSignedCert>().Single();
         Assert.True(await OutputUtilities.GetValueAsync(anchorCert.IsCaCertificate));
 
+        // The anchor's key and certificate are protected; the issuer is not, or its early renewal (a replacement) would fail.
+        var anchor = stack.GeneratedSecrets.Where(c => c.ItemId == Infra.Mesh.Linkerd.LinkerdControlPlanePlanner.TrustAnchorSlot).ToList();
+        Assert.Equal(2, anchor.Count);
+        Assert.Contains(anchor, c => c.Resource is Pulumi.Tls.PrivateKey);
+        Assert.Contains(anchor, c => c.Resource == anchorCert);
+        Assert.All(anchor, c => Assert.True(c.Options.Protect));
+        var issuer = stack.GeneratedSecrets.Where(c => c.ItemId == Infra.Mesh.Linkerd.LinkerdControlPlanePlanner.IssuerSlot).ToList();
+        Assert.Contains(issuer, c => c.Resource is Pulumi.Tls.LocallySignedCert);
+        Assert.All(issuer, c => Assert.False(c.Options.Protect ?? false));
+
         var controlPlane = Assert.Single(run.OfType(ReleaseType), r => r.Name == "linkerd-control-plane");
         var values = (ImmutableDictionary<string, object>)controlPlane.Inputs["values"];
         Assert.Equal(PulumiHarness.FakeCertificate, values["identityTrustAnchorsPEM"]);
