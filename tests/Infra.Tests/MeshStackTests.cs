@@ -99,6 +99,24 @@ public class MeshStackTests
     }
 
     [Fact]
+    public async Task Prod_on_linkerd_protects_and_retains_the_crd_release_and_the_gateway_api_crd_file()
+    {
+        using var files = new StackFiles();
+        files.Replace("Pulumi.dev-linkerd.yaml", "infra:environment: dev", "infra:environment: prod");
+        files.Replace("Pulumi.dev-linkerd.yaml", "defaultDeny: false", "defaultDeny: true");
+        var stack = (await PulumiHarness.RunAsync("dev-linkerd", files.Directory)).Resources.OfType<MeshStack>().Single();
+
+        var crdSources = stack.Created.Where(c => c.Resource is Pulumi.Kubernetes.Yaml.V2.ConfigFile
+            || (c.Resource is Pulumi.Kubernetes.Helm.V3.Release && c.ItemId.EndsWith("/linkerd-crds", StringComparison.Ordinal))).ToList();
+        Assert.Equal(2, crdSources.Count);
+        Assert.All(crdSources, c => Assert.True(c.Options.Protect == true && c.Options.RetainOnDelete == true, c.ItemId));
+        // The ConfigFile is a remote component: the engine hands its protect and retainOnDelete down to the CRDs it
+        // creates (children inherit both from their parent), and they use the provider it was given.
+        var file = (ComponentResourceOptions)crdSources.Single(c => c.Resource is Pulumi.Kubernetes.Yaml.V2.ConfigFile).Options;
+        Assert.Single(file.Providers);
+    }
+
+    [Fact]
     public async Task Stage_objects_go_through_one_config_group_per_stage_with_the_planned_objects()
     {
         var run = await PulumiHarness.RunAsync("dev");
