@@ -141,6 +141,21 @@ public class MeshStackTests
     }
 
     [Fact]
+    public async Task A_key_set_without_path_and_a_plain_text_secret_fail_the_run_as_the_offline_validator_does()
+    {
+        using var files = new StackFiles();
+        // `pulumi config set infra:observability.traceSampling 5` without --path sets a flat key the settings never read.
+        files.Replace("Pulumi.dev.yaml", "  infra:observability:", "  infra:observability.traceSampling: 5\n  infra:observability:");
+        files.Replace("Pulumi.dev.yaml", "  infra:ordersDbPassword:\n    secure:", "  infra:ordersDbPassword: hunter2\n  infra:unusedSecret:\n    secure:");
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => PulumiHarness.RunAsync("dev", files.Directory));
+
+        Assert.Contains("unknown key 'observability.traceSampling'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("infra:ordersDbPassword is set as plain text", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Stack_outputs_name_the_mesh_namespaces_services_and_plan()
     {
         var run = await PulumiHarness.RunAsync("prod");
