@@ -29,15 +29,10 @@ public class MeshStackTests
     public async Task Istio_releases_register_in_order_crds_control_plane_then_namespaces_policies_and_workloads()
     {
         var run = await PulumiHarness.RunAsync("dev");
-        var order = run.Registrations.Select(r => (r.Type, r.Name)).ToList();
 
-        var baseRelease = order.IndexOf((ReleaseType, "istio-base"));
-        var istiod = order.IndexOf((ReleaseType, "istiod-1-30-3"));
-        var namespaces = order.IndexOf((ConfigGroupType, "namespaces"));
-        var workloads = order.IndexOf((ConfigGroupType, "workloads"));
-        Assert.True(baseRelease >= 0 && istiod > baseRelease, "istiod registers after the base (CRD) release");
-        Assert.True(namespaces > istiod, "application namespaces wait for istiod, so pods get sidecars on first creation");
-        Assert.True(workloads > namespaces, "workloads come after their namespaces");
+        Assert.True(run.Waited("istiod-1-30-3", "istio-base"), "istiod waits for the base (CRD) release");
+        Assert.True(run.Waited("namespaces", "istiod-1-30-3"), "application namespaces wait for istiod, so pods get sidecars on first creation");
+        Assert.True(run.Waited("workloads", "namespaces"), "workloads wait for their namespaces");
     }
 
     [Fact]
@@ -192,8 +187,7 @@ public class MeshStackTests
         var controlPlane = Assert.Single(run.OfType(ReleaseType), r => r.Name == "linkerd-control-plane");
         var values = (ImmutableDictionary<string, object>)controlPlane.Inputs["values"];
         Assert.Equal(PulumiHarness.FakeCertificate, values["identityTrustAnchorsPEM"]);
-        var order = run.Registrations.Select(r => r.Name).ToList();
-        Assert.True(order.IndexOf("linkerd-crds") < order.IndexOf("linkerd-control-plane"));
+        Assert.True(run.Waited("linkerd-control-plane", "linkerd-crds"));
     }
 
     [Fact]
@@ -252,8 +246,7 @@ public class MeshStackTests
         var controlPlane = stack.Created.Single(c => c.ItemId.EndsWith("/linkerd-control-plane", StringComparison.Ordinal));
         Assert.Contains(anchor.Resource, controlPlane.DependsOn);
         Assert.True(stack.Created.ToList().IndexOf(anchor) < stack.Created.ToList().IndexOf(controlPlane));
-        var order = run.Registrations.Select(r => r.Name).ToList();
-        Assert.True(order.IndexOf("linkerd-linkerd-trust-anchor") < order.IndexOf("linkerd-control-plane"));
+        Assert.True(run.Waited("linkerd-control-plane", "linkerd-linkerd-trust-anchor"));
     }
 
     private static bool DependsTransitively(CreatedResource from, Resource target, IReadOnlyList<CreatedResource> all) =>

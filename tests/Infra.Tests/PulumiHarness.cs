@@ -20,6 +20,8 @@ public sealed class PulumiHarness
     public const string FakePrivateKey = "-----BEGIN PRIVATE KEY-----\nMOCK\n-----END PRIVATE KEY-----\n";
     public const string FakeRandom = "mock-random-value";
 
+    private static readonly TimeSpan CreationTime = TimeSpan.FromMilliseconds(20);
+
     private PulumiHarness(string stack) => Stack = stack;
 
     public string Stack { get; }
@@ -27,9 +29,24 @@ public sealed class PulumiHarness
     /// <summary>Registrations in the order the program made them (dependencies are awaited before registering).</summary>
     public ConcurrentQueue<MockResourceArgs> Registrations { get; } = new();
 
+    /// <summary>Each registration's start and end, in time order: the engine's view of what waited for what.</summary>
+    private ConcurrentQueue<(string Name, bool Done)> Timeline { get; } = new();
+
     public ImmutableArray<Resource> Resources { get; private set; }
 
     public IEnumerable<MockResourceArgs> OfType(string type) => Registrations.Where(r => r.Type == type);
+
+    /// <summary>
+    /// Whether <paramref name="later"/> was registered only once <paramref name="earlier"/> had been created. Each
+    /// creation takes a while here, so a resource that did not wait would start before the other one finished.
+    /// </summary>
+    public bool Waited(string later, string earlier)
+    {
+        var timeline = Timeline.ToList();
+        var done = timeline.IndexOf((earlier, true));
+        var start = timeline.IndexOf((later, false));
+        return done >= 0 && start > done;
+    }
 
     /// <summary>Runs a stack of the repository, or of a scratch copy of its Pulumi files.</summary>
     public static async Task<PulumiHarness> RunAsync(string stack, string? projectDirectory = null)
@@ -37,9 +54,13 @@ public sealed class PulumiHarness
         var harness = new PulumiHarness(stack);
         var mocks = new Mock<IMocks>();
         mocks.Setup(m => m.NewResourceAsync(It.IsAny<MockResourceArgs>()))
-            .ReturnsAsync((MockResourceArgs args) =>
+            .Returns(async (MockResourceArgs args) =>
             {
                 harness.Registrations.Enqueue(args);
+                harness.Timeline.Enqueue((args.Name!, false));
+                // Creating takes time, as in a cluster: whatever does not wait for this resource starts meanwhile.
+                await Task.Delay(CreationTime);
+                harness.Timeline.Enqueue((args.Name!, true));
                 return ($"{args.Name}-id", (object)Outputs(args));
             });
         mocks.Setup(m => m.CallAsync(It.IsAny<MockCallArgs>()))
