@@ -26,14 +26,15 @@ public sealed class LinkerdTrafficPlanner : ITrafficPlanner
 
     public void Plan(PlanBuilder plan)
     {
+        var injection = new LinkerdInjection(plan.Settings);
         foreach (var service in plan.Settings.Services)
         {
             var backends = Backends(service);
             if (service.Canary is not null)
             {
                 // Backends exist before the routes that send traffic to them.
-                plan.Add(StageKind.Policies, VersionService(service, Labels.Stable));
-                plan.Add(StageKind.Policies, VersionService(service, Labels.Canary));
+                plan.Add(StageKind.Policies, VersionService(service, Labels.Stable, injection));
+                plan.Add(StageKind.Policies, VersionService(service, Labels.Canary, injection));
             }
 
             foreach (var port in service.Ports)
@@ -126,7 +127,7 @@ public sealed class LinkerdTrafficPlanner : ITrafficPlanner
     private static bool IsStatusCode(string text) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var code) && code is >= 100 and < 600;
 
-    private static V1Service VersionService(ServiceSettings service, string version)
+    private static V1Service VersionService(ServiceSettings service, string version, LinkerdInjection injection)
     {
         var labels = Labels.For(service);
         labels[Labels.Version] = version;
@@ -138,7 +139,7 @@ public sealed class LinkerdTrafficPlanner : ITrafficPlanner
             Spec = new V1ServiceSpec
             {
                 Selector = new Dictionary<string, string>(Labels.Selector(service)) { [Labels.Version] = version },
-                Ports = WorkloadPlanner.ServicePorts(service),
+                Ports = WorkloadPlanner.ServicePorts(service, injection),
             },
         };
     }
