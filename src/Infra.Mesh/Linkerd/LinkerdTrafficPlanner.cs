@@ -12,7 +12,7 @@ namespace Infra.Mesh.Linkerd;
 /// <summary>
 /// Routing on Linkerd with Gateway API routes whose parent is the Service itself (GAMMA): the calling proxy applies
 /// the route's timeout and retries and splits a canary's traffic by weight between per-version Services.
-/// HTTP ports get an HTTPRoute, gRPC ports of a canary a GRPCRoute; TCP has no requests to route.
+/// HTTP ports get an HTTPRoute, gRPC ports a GRPCRoute; TCP has no requests to route.
 /// </summary>
 public sealed class LinkerdTrafficPlanner : ITrafficPlanner
 {
@@ -44,7 +44,7 @@ public sealed class LinkerdTrafficPlanner : ITrafficPlanner
                     case PortProtocol.Http or PortProtocol.Http2:
                         plan.Add(StageKind.Policies, HttpRoute(service, port, backends));
                         break;
-                    case PortProtocol.Grpc when service.Canary is not null:
+                    case PortProtocol.Grpc:
                         plan.Add(StageKind.Policies, GrpcRoute(service, port, backends));
                         break;
                 }
@@ -84,20 +84,21 @@ public sealed class LinkerdTrafficPlanner : ITrafficPlanner
 
     private static GrpcRoute GrpcRoute(ServiceSettings service, ServicePort port, ImmutableArray<(string Service, int Weight)> backends)
     {
-        var canary = service.Canary!;
         // GRPCRoute has no timeouts field in the standard channel; Linkerd reads the request timeout from an annotation.
         var annotations = RetryAnnotations(service.Traffic.Retries, GrpcRetryAnnotation, c => GrpcRetryConditions.Contains(c))
             .SetItem(RequestTimeoutAnnotation, service.Traffic.Timeout);
+        var rules = new List<GrpcRouteRule>();
+        if (service.Canary is { } canary)
+        {
+            rules.Add(new GrpcRouteRule(
+                [new GrpcRouteMatch([new HttpHeaderMatch(canary.HeaderName, canary.HeaderValue)])],
+                [new BackendReference(VersionServiceName(service, Labels.Canary), port.Port, 100)]));
+        }
+
+        rules.Add(new GrpcRouteRule(null, [.. backends.Select(b => new BackendReference(b.Service, port.Port, b.Weight))]));
         return new GrpcRoute(
             Meta(service, RouteName(service, port), annotations),
-            new GrpcRouteSpec(
-                [ParentReference.Service(service.Name, port.Port)],
-                [
-                    new GrpcRouteRule(
-                        [new GrpcRouteMatch([new HttpHeaderMatch(canary.HeaderName, canary.HeaderValue)])],
-                        [new BackendReference(VersionServiceName(service, Labels.Canary), port.Port, 100)]),
-                    new GrpcRouteRule(null, [.. backends.Select(b => new BackendReference(b.Service, port.Port, b.Weight))]),
-                ]));
+            new GrpcRouteSpec([ParentReference.Service(service.Name, port.Port)], [.. rules]));
     }
 
     /// <summary>

@@ -114,6 +114,27 @@ public class LinkerdTrafficTests
     }
 
     [Fact]
+    public void Every_grpc_port_gets_its_service_timeout_and_the_grpc_retries_linkerd_can_express()
+    {
+        var catalog = LinkerdStacks.Settings(LinkerdStacks.Dev).Service("catalog");
+        Assert.Null(catalog.Canary);
+        var route = LinkerdStacks.Objects(LinkerdStacks.Dev).Named("GRPCRoute", "shop", "catalog-grpc");
+
+        var parent = Assert.Single(route["spec"]!["parentRefs"].Items());
+        Assert.Equal(("Service", "catalog", catalog.Port("grpc").Port), ((string?)parent["kind"], (string?)parent["name"], (int?)parent["port"]));
+        var rule = Assert.Single(route["spec"]!["rules"].Items());
+        Assert.Equal([("catalog", 100)], rule["backendRefs"].Items().Select(b => ((string)b["name"]!, (int)b["weight"]!)));
+        // catalog retries "5xx,connect-failure,refused-stream,unavailable": on gRPC, Linkerd can act on "unavailable".
+        Assert.Equal(new Dictionary<string, string>
+        {
+            ["retry.linkerd.io/grpc"] = "unavailable",
+            ["retry.linkerd.io/limit"] = catalog.Traffic.Retries.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["retry.linkerd.io/timeout"] = catalog.Traffic.Retries.PerTryTimeout,
+            ["timeout.linkerd.io/request"] = catalog.Traffic.Timeout,
+        }, route["metadata"]!["annotations"]!.AsObject().ToDictionary(a => a.Key, a => (string)a.Value!));
+    }
+
+    [Fact]
     public void A_canary_with_a_grpc_port_is_split_there_too()
     {
         using var files = new StackFiles();
