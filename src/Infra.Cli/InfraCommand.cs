@@ -45,11 +45,27 @@ public static class InfraCommand
         };
         diff.SetAction(parse => Diff(parse.GetValue(from)!, parse.GetValue(to)!, parse.GetValue(project), parse.GetValue(format) == "json", stdout, stderr));
 
+        var stacks = new Argument<string[]>("stacks") { Description = "Stacks to measure (default: every Pulumi.<stack>.yaml).", Arity = ArgumentArity.ZeroOrMore };
+        var iterations = new Option<int>("--iterations", "-n") { Description = "Measured runs per stack, after one warm-up run.", DefaultValueFactory = _ => 20 };
+        iterations.Validators.Add(result =>
+        {
+            // A token that is not a number is already reported by the parser; only judge the range of numbers.
+            if (result.Tokens.Count == 1 && int.TryParse(result.Tokens[0].Value, System.Globalization.CultureInfo.InvariantCulture, out var n) && n is < 1 or > 10_000)
+            {
+                result.AddError("--iterations must be between 1 and 10000.");
+            }
+        });
+        var bench = new Command("bench", "Measure how long settings, planning and rendering take per stack (run with -c Release for real numbers).")
+        {
+            stacks, project, iterations, format,
+        };
+        bench.SetAction(parse => Bench(parse.GetValue(stacks) ?? [], parse.GetValue(project), parse.GetValue(iterations), parse.GetValue(format) == "json", stdout, stderr));
+
         var root = new RootCommand(
             "infra: plans and renders the service mesh (Istio or Linkerd) under the Clojure services, per Pulumi stack, offline.\n"
             + "Examples: infra validate prod | infra render dev --out /tmp/dev | infra diff dev prod")
         {
-            render, validate, diff,
+            render, validate, diff, bench,
         };
 
         var result = root.Parse(args);
@@ -184,6 +200,48 @@ public static class InfraCommand
             foreach (var value in change.Changes)
             {
                 stdout.WriteLine($"    {value.Path}: {Short(value.From)} -> {Short(value.To)}");
+            }
+        }
+
+        return Ok;
+    }
+
+    private static int Bench(string[] stacks, DirectoryInfo? project, int iterations, bool json, TextWriter stdout, TextWriter stderr)
+    {
+        string directory;
+        try
+        {
+            directory = ProjectDirectory(project);
+        }
+        catch (ProjectNotFoundException e)
+        {
+            return Report("(project)", [new SettingsError("Pulumi.yaml", "(project)", e.Message)], json, stdout, stderr);
+        }
+
+        var names = stacks.Length > 0
+            ? stacks
+            : [.. Directory.GetFiles(directory, "Pulumi.*.yaml").Select(f => Path.GetFileName(f)[7..^5]).Order(StringComparer.Ordinal)];
+        var invalid = names.Select(name => (name, loaded: Load(name, project))).FirstOrDefault(s => s.loaded.Plan is null);
+        if (invalid.loaded is { } broken)
+        {
+            return Report(invalid.name, broken.Errors, json, stdout, stderr);
+        }
+
+        var results = names.Select(name => Benchmark.Run(directory, name, iterations)).ToList();
+        if (json)
+        {
+            stdout.WriteLine(new JsonObject
+            {
+                ["configuration"] = Benchmark.BuildConfiguration,
+                ["results"] = new JsonArray([.. results.Select(r => (JsonNode)Benchmark.ToJson(r))]),
+            }.ToJsonString(Indented));
+        }
+        else
+        {
+            stdout.WriteLine($"Median of {iterations} runs per stack after one warm-up ({Benchmark.BuildConfiguration} build):");
+            foreach (var result in results)
+            {
+                stdout.WriteLine(Benchmark.ToText(result));
             }
         }
 

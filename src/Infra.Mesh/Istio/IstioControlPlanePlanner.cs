@@ -41,19 +41,18 @@ public sealed class IstioControlPlanePlanner : IPlanner
         }
 
         var gatewayPlanned = settings.Services.Any(s => s.Public is not null);
-        var tagged = new List<string>();
-        foreach (var revision in istio.Revisions)
-        {
-            var istiod = plan.Add(StageKind.ControlPlane, Release(
-                IstioNames.IstiodRelease(revision), "istiod", revision.Version, IstiodValues.For(settings, revision, gatewayPlanned)) with
+        var untagged = istio.Revisions.Where(r => r.Name != istio.TagRevision)
+            .Select(revision => plan.Add(StageKind.ControlPlane, Istiod(settings, revision, gatewayPlanned) with
             {
                 DependsOn = [.. controlPlaneNeeds],
-            });
-            if (revision.Name == istio.TagRevision)
-            {
-                tagged.Add(istiod.Id);
-            }
-        }
+            }).Id)
+            .ToList();
+        // The tag's webhook and Service belong to whichever istiod release lists the tag, and Helm will not create an
+        // object another release owns. When the tag moves, the release giving it up must be upgraded first.
+        var tagged = plan.Add(StageKind.ControlPlane, Istiod(settings, istio.Revisions.Single(r => r.Name == istio.TagRevision), gatewayPlanned) with
+        {
+            DependsOn = [.. controlPlaneNeeds, .. untagged],
+        });
 
         if (gatewayPlanned)
         {
@@ -62,10 +61,13 @@ public sealed class IstioControlPlanePlanner : IPlanner
                 IngressGatewayValues(settings), [])
             {
                 // The gateway's proxy is injected by the tagged revision's webhook when its pods are created.
-                DependsOn = [.. tagged],
+                DependsOn = [tagged.Id],
             });
         }
     }
+
+    private static HelmReleaseItem Istiod(StackSettings settings, IstioRevision revision, bool gatewayPlanned) =>
+        Release(IstioNames.IstiodRelease(revision), "istiod", revision.Version, IstiodValues.For(settings, revision, gatewayPlanned));
 
     private static HelmReleaseItem Release(string name, string chart, string version, JsonObject values) =>
         new(name, chart, IstioSettings.ChartRepository, version, IstioSettings.SystemNamespace, values, []);

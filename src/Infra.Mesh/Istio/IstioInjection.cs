@@ -23,6 +23,8 @@ public sealed class IstioInjection(IstioSettings istio) : IInjection
         ImmutableSortedDictionary<string, string>.Empty.Add(RevisionLabel, istio.Tag),
         ImmutableSortedDictionary<string, string>.Empty);
 
+    public string AppProtocol(ServicePort port) => port.AppProtocol;
+
     public MeshMetadata PodTemplate(ServiceSettings service)
     {
         var labels = ImmutableSortedDictionary<string, string>.Empty;

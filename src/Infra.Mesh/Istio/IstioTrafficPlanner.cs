@@ -99,7 +99,7 @@ public sealed class IstioTrafficPlanner : ITrafficPlanner
     private static List<HttpRoute> HttpRoutes(ServiceSettings service, IReadOnlyList<StringMatch>? uris, PortSelector? port)
     {
         var traffic = service.Traffic;
-        var retries = new HttpRetry(traffic.Retries.Attempts, traffic.Retries.PerTryTimeout, traffic.Retries.RetryOn);
+        var retries = Retry(traffic.Retries);
         var routes = new List<HttpRoute>();
         if (service.Canary is { } canary)
         {
@@ -120,6 +120,17 @@ public sealed class IstioTrafficPlanner : ITrafficPlanner
             retries));
         return routes;
     }
+
+    /// <summary>
+    /// Envoy applies the per-try timeout to the first attempt too, and retries an attempt that timed out only under
+    /// these conditions; under any other it would just cut every request short of the route's timeout.
+    /// </summary>
+    private static readonly string[] RetriesTimedOutAttempt = ["5xx", "gateway-error", "reset"];
+
+    private static HttpRetry Retry(RetrySettings retries) => new(
+        retries.Attempts,
+        retries.RetryOn.Split(',', StringSplitOptions.TrimEntries).Intersect(RetriesTimedOutAttempt).Any() ? retries.PerTryTimeout : null,
+        retries.RetryOn);
 
     private static Gateway IngressGateway(ServiceSettings service, PublicSettings exposed, IngressSettings ingress) =>
         new(Meta(service, service.Name, ingress.Namespace), new GatewaySpec(

@@ -45,6 +45,17 @@ public sealed class LinkerdInjection(StackSettings settings) : IInjection
     }
 
     /// <summary>
+    /// The values Linkerd's policy controller reads; any other value (<c>grpc</c>, <c>http2</c>) it proxies as opaque
+    /// TCP, without the port's routes, per-request balancing or HTTP metrics.
+    /// </summary>
+    public string AppProtocol(ServicePort port) => port.Protocol switch
+    {
+        PortProtocol.Http => "http",
+        PortProtocol.Http2 or PortProtocol.Grpc => "kubernetes.io/h2c",
+        _ => "linkerd.io/opaque",
+    };
+
+    /// <summary>
     /// What a meshed pod accepts on ports no Server selects: nothing under default deny; otherwise meshed (mTLS)
     /// clients only, unless the namespace's mTLS mode is PERMISSIVE.
     /// </summary>

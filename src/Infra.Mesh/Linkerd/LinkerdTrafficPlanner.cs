@@ -12,7 +12,7 @@ namespace Infra.Mesh.Linkerd;
 /// <summary>
 /// Routing on Linkerd with Gateway API routes whose parent is the Service itself (GAMMA): the calling proxy applies
 /// the route's timeout and retries and splits a canary's traffic by weight between per-version Services.
-/// HTTP ports get an HTTPRoute, gRPC ports of a canary a GRPCRoute; TCP has no requests to route.
+/// HTTP ports get an HTTPRoute, gRPC ports a GRPCRoute; TCP has no requests to route.
 /// </summary>
 public sealed class LinkerdTrafficPlanner : ITrafficPlanner
 {
@@ -26,14 +26,15 @@ public sealed class LinkerdTrafficPlanner : ITrafficPlanner
 
     public void Plan(PlanBuilder plan)
     {
+        var injection = new LinkerdInjection(plan.Settings);
         foreach (var service in plan.Settings.Services)
         {
             var backends = Backends(service);
             if (service.Canary is not null)
             {
                 // Backends exist before the routes that send traffic to them.
-                plan.Add(StageKind.Policies, VersionService(service, Labels.Stable));
-                plan.Add(StageKind.Policies, VersionService(service, Labels.Canary));
+                plan.Add(StageKind.Policies, VersionService(service, Labels.Stable, injection));
+                plan.Add(StageKind.Policies, VersionService(service, Labels.Canary, injection));
             }
 
             foreach (var port in service.Ports)
@@ -43,7 +44,7 @@ public sealed class LinkerdTrafficPlanner : ITrafficPlanner
                     case PortProtocol.Http or PortProtocol.Http2:
                         plan.Add(StageKind.Policies, HttpRoute(service, port, backends));
                         break;
-                    case PortProtocol.Grpc when service.Canary is not null:
+                    case PortProtocol.Grpc:
                         plan.Add(StageKind.Policies, GrpcRoute(service, port, backends));
                         break;
                 }
@@ -83,20 +84,21 @@ public sealed class LinkerdTrafficPlanner : ITrafficPlanner
 
     private static GrpcRoute GrpcRoute(ServiceSettings service, ServicePort port, ImmutableArray<(string Service, int Weight)> backends)
     {
-        var canary = service.Canary!;
         // GRPCRoute has no timeouts field in the standard channel; Linkerd reads the request timeout from an annotation.
         var annotations = RetryAnnotations(service.Traffic.Retries, GrpcRetryAnnotation, c => GrpcRetryConditions.Contains(c))
             .SetItem(RequestTimeoutAnnotation, service.Traffic.Timeout);
+        var rules = new List<GrpcRouteRule>();
+        if (service.Canary is { } canary)
+        {
+            rules.Add(new GrpcRouteRule(
+                [new GrpcRouteMatch([new HttpHeaderMatch(canary.HeaderName, canary.HeaderValue)])],
+                [new BackendReference(VersionServiceName(service, Labels.Canary), port.Port, 100)]));
+        }
+
+        rules.Add(new GrpcRouteRule(null, [.. backends.Select(b => new BackendReference(b.Service, port.Port, b.Weight))]));
         return new GrpcRoute(
             Meta(service, RouteName(service, port), annotations),
-            new GrpcRouteSpec(
-                [ParentReference.Service(service.Name, port.Port)],
-                [
-                    new GrpcRouteRule(
-                        [new GrpcRouteMatch([new HttpHeaderMatch(canary.HeaderName, canary.HeaderValue)])],
-                        [new BackendReference(VersionServiceName(service, Labels.Canary), port.Port, 100)]),
-                    new GrpcRouteRule(null, [.. backends.Select(b => new BackendReference(b.Service, port.Port, b.Weight))]),
-                ]));
+            new GrpcRouteSpec([ParentReference.Service(service.Name, port.Port)], [.. rules]));
     }
 
     /// <summary>
@@ -126,7 +128,7 @@ public sealed class LinkerdTrafficPlanner : ITrafficPlanner
     private static bool IsStatusCode(string text) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var code) && code is >= 100 and < 600;
 
-    private static V1Service VersionService(ServiceSettings service, string version)
+    private static V1Service VersionService(ServiceSettings service, string version, LinkerdInjection injection)
     {
         var labels = Labels.For(service);
         labels[Labels.Version] = version;
@@ -138,7 +140,7 @@ public sealed class LinkerdTrafficPlanner : ITrafficPlanner
             Spec = new V1ServiceSpec
             {
                 Selector = new Dictionary<string, string>(Labels.Selector(service)) { [Labels.Version] = version },
-                Ports = WorkloadPlanner.ServicePorts(service),
+                Ports = WorkloadPlanner.ServicePorts(service, injection),
             },
         };
     }

@@ -80,7 +80,7 @@ public enum PortProtocol
 
 public sealed record ServicePort(string Name, int Port, PortProtocol Protocol)
 {
-    /// <summary>The Kubernetes <c>appProtocol</c> value meshes read (and the port-name prefix Istio reads).</summary>
+    /// <summary>The protocol as Istio names it in <c>appProtocol</c> and port-name prefixes (each mesh's value: <see cref="Workloads.IInjection.AppProtocol"/>).</summary>
     public string AppProtocol => Protocol switch
     {
         PortProtocol.Http => "http",

@@ -464,9 +464,10 @@ public static class StackSettingsLoader
         node.IsMapping("host", "paths");
         var host = node["host"].RequiredText() is not null ? node["host"].Matching(Names.Host(), "a DNS host name such as api.example.com") : null;
         var paths = node["paths"].TextList();
-        foreach (var path in paths.Where(p => !Names.HttpPath().IsMatch(p)))
+        // Public paths are prefixes already: a trailing * would become a literal character in the ingress route.
+        foreach (var path in paths.Where(p => !Names.HttpPath().IsMatch(p) || p.EndsWith('*')))
         {
-            node["paths"].Error($"'{path}' is not an HTTP path prefix");
+            node["paths"].Error($"'{path}' is not an HTTP path prefix; expected /prefix (every path below it is public), without *");
         }
 
         return new PublicSettings(host ?? "", paths.Count > 0 ? [.. paths] : ["/"]);

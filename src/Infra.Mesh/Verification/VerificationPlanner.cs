@@ -74,8 +74,12 @@ public sealed class VerificationPlanner(IProxyProbe proxy) : IPlanner
                 [.. graph.OutOf(caller).Select(Allowed)]))
             .ToList();
 
-        jobs.AddRange(settings.Namespaces.Select(ns => new VerificationJob(ns, "verify-denied", VerifierAccount,
-            [.. settings.Services.Where(s => s.Injected && s.Ports.Any(p => p.IsHttp)).Select(Denied)])));
+        // Without default deny, a service nobody may call and nobody reaches from outside has no allow-list to enforce.
+        var guarded = settings.Services
+            .Where(s => s.Injected && s.Ports.Any(p => p.IsHttp))
+            .Where(s => settings.Security.DefaultDeny || graph.Into(s).Any() || s.Public is not null)
+            .ToList();
+        jobs.AddRange(settings.Namespaces.Select(ns => new VerificationJob(ns, "verify-denied", VerifierAccount, [.. guarded.Select(Denied)])));
         return jobs;
     }
 

@@ -18,4 +18,7 @@ public interface IInjection
     MeshMetadata Namespace(string name);
 
     MeshMetadata PodTemplate(ServiceSettings service);
+
+    /// <summary>The <c>appProtocol</c> of a Service port, in the vocabulary this mesh's proxies read it in.</summary>
+    string AppProtocol(ServicePort port);
 }

@@ -70,7 +70,7 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
                 }
             }
 
-            plan.Add(StageKind.Workloads, Service(service));
+            plan.Add(StageKind.Workloads, Service(service, injection));
             if (settings.IsProduction)
             {
                 plan.Add(StageKind.Workloads, DisruptionBudget(service));
@@ -341,7 +341,7 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
         TimeoutSeconds = 3,
     };
 
-    private static V1Service Service(ServiceSettings service) => new()
+    private static V1Service Service(ServiceSettings service, IInjection injection) => new()
     {
         ApiVersion = "v1",
         Kind = "Service",
@@ -350,7 +350,7 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
         {
             // All versions: the mesh splits traffic between stable and canary, not the Service.
             Selector = Labels.Selector(service),
-            Ports = ServicePorts(service),
+            Ports = ServicePorts(service, injection),
         },
     };
 
@@ -359,10 +359,10 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
     /// maxUnavailable rather than minAvailable, so a single-replica service can still be drained.
     /// </summary>
     /// <summary>
-    /// The catalog's ports, named and with <c>appProtocol</c> so both meshes detect the protocol. The nREPL port is
+    /// The catalog's ports, named and with the <c>appProtocol</c> the mesh reads the protocol from. The nREPL port is
     /// deliberately absent: it is reachable only by port-forward.
     /// </summary>
-    public static List<V1ServicePort> ServicePorts(ServiceSettings service) =>
+    public static List<V1ServicePort> ServicePorts(ServiceSettings service, IInjection injection) =>
     [
         .. service.Ports.Select(p => new V1ServicePort
         {
@@ -370,7 +370,7 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
             Port = p.Port,
             TargetPort = p.Name,
             Protocol = "TCP",
-            AppProtocol = p.AppProtocol,
+            AppProtocol = injection.AppProtocol(p),
         }),
     ];
 

@@ -78,6 +78,22 @@ public class IstioTrafficTests
 
     [Theory]
     [MemberData(nameof(Stacks_))]
+    public void A_per_try_timeout_is_set_only_where_an_attempt_that_timed_out_is_retried(string stack)
+    {
+        // Otherwise Envoy would answer 504 after perTryTimeout, long before the route's timeout.
+        var plan = Stacks.Plan(stack);
+        var routes = Stacks.Objects(plan).OfKind("VirtualService").SelectMany(vs => vs.Spec()["http"].Objects()).ToList();
+        Assert.Contains(routes, r => r["retries"]!["perTryTimeout"] is not null);
+        Assert.Contains(routes, r => r["retries"]!["perTryTimeout"] is null);
+        Assert.All(routes, route =>
+        {
+            var conditions = ((string)route["retries"]!["retryOn"]!).Split(',');
+            Assert.Equal(conditions.Intersect(["5xx", "gateway-error", "reset"]).Any(), route["retries"]!["perTryTimeout"] is not null);
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Stacks_))]
     public void Destination_rules_have_a_subset_per_version_mesh_mtls_and_limits(string stack)
     {
         var plan = Stacks.Plan(stack);

@@ -43,7 +43,7 @@ public class IstioUpgradeTests
     {
         var plan = IstioStacks.Plan("prod", AddRevision);
 
-        Assert.Equal(["1.30.3", "1.31.0"], Istiods(plan).Select(r => r.Version));
+        Assert.Equal(["1.30.3", "1.31.0"], Istiods(plan).Select(r => r.Version).Order());
         Assert.Equal(["stable"], plan.Release("istiod-1-30-3").Values["revisionTags"].Strings());
         Assert.Empty(plan.Release("istiod-1-31-0").Values["revisionTags"].Strings());
         // CRDs, CNI and the gateway chart move to the new version first; CRDs are backwards compatible.
@@ -69,6 +69,21 @@ public class IstioUpgradeTests
         Assert.All(ProxyRevisions(plan), r => Assert.Equal("1-31-0", r));
         Assert.Equal("1-31-0", (string)plan.Release(IstioNames.IngressGatewayRelease).Values["revision"]!);
         Assert.Equal("1-31-0", (string)plan.Release(IstioControlPlanePlanner.BaseRelease).Values["defaultRevision"]!);
+    }
+
+    [Theory]
+    [InlineData("1-30-3", "1-31-0")]
+    [InlineData("1-31-0", "1-30-3")]
+    public void The_release_taking_the_tag_is_upgraded_after_the_release_giving_it_up(string tagged, string other)
+    {
+        // Helm refuses to create the tag's webhook and Service while another release still owns them.
+        var plan = IstioStacks.Plan("prod", AddRevision.Replace("tagRevision: 1-30-3", $"tagRevision: {tagged}", StringComparison.Ordinal));
+        var taking = plan.Release($"istiod-{tagged}");
+        var givingUp = plan.Release($"istiod-{other}");
+
+        Assert.Equal(["stable"], taking.Values["revisionTags"].Strings());
+        Assert.Contains(givingUp.Id, taking.DependsOn);
+        Assert.DoesNotContain(taking.Id, givingUp.DependsOn);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Infra.Mesh.Settings;
 using Infra.Mesh.Tests.Support;
 
 namespace Infra.Mesh.Tests.Linkerd;
@@ -79,6 +80,58 @@ public class LinkerdTrafficTests
 
         // The default retryOn has no response condition: no retries rather than retrying every 5xx of a POST.
         Assert.Null(objects.Named("HTTPRoute", "payments", "payments-http")["metadata"]!["annotations"]);
+    }
+
+    /// <summary>
+    /// The calling proxy takes a Service port's protocol from its appProtocol: <c>http</c>, <c>kubernetes.io/h2c</c> or
+    /// <c>linkerd.io/opaque</c>; any other value (Istio's <c>grpc</c>, <c>http2</c>) is proxied as opaque TCP, which
+    /// would drop the port's routes, request balancing and metrics.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(LinkerdStacks.All), MemberType = typeof(LinkerdStacks))]
+    public void Every_service_port_declares_a_protocol_linkerd_routes(string variant)
+    {
+        var settings = LinkerdStacks.Settings(variant);
+        var objects = LinkerdStacks.Objects(variant);
+        var expected = new Dictionary<PortProtocol, string>
+        {
+            [PortProtocol.Http] = "http",
+            [PortProtocol.Http2] = "kubernetes.io/h2c",
+            [PortProtocol.Grpc] = "kubernetes.io/h2c",
+            [PortProtocol.Tcp] = "linkerd.io/opaque",
+        };
+        foreach (var service in settings.Services)
+        {
+            var versions = service.Canary is null ? [] : Versions.Select(v => $"{service.Name}-{v}");
+            foreach (var name in versions.Prepend(service.Name))
+            {
+                var ports = objects.Named("Service", service.Namespace, name)["spec"]!["ports"].Items();
+                Assert.Equal(service.Ports.Select(p => (p.Name, expected[p.Protocol])), ports.Select(p => ((string)p["name"]!, (string)p["appProtocol"]!)));
+            }
+        }
+
+        Assert.Contains(settings.Services.SelectMany(s => s.Ports), p => p.Protocol == PortProtocol.Grpc);
+    }
+
+    [Fact]
+    public void Every_grpc_port_gets_its_service_timeout_and_the_grpc_retries_linkerd_can_express()
+    {
+        var catalog = LinkerdStacks.Settings(LinkerdStacks.Dev).Service("catalog");
+        Assert.Null(catalog.Canary);
+        var route = LinkerdStacks.Objects(LinkerdStacks.Dev).Named("GRPCRoute", "shop", "catalog-grpc");
+
+        var parent = Assert.Single(route["spec"]!["parentRefs"].Items());
+        Assert.Equal(("Service", "catalog", catalog.Port("grpc").Port), ((string?)parent["kind"], (string?)parent["name"], (int?)parent["port"]));
+        var rule = Assert.Single(route["spec"]!["rules"].Items());
+        Assert.Equal([("catalog", 100)], rule["backendRefs"].Items().Select(b => ((string)b["name"]!, (int)b["weight"]!)));
+        // catalog retries "5xx,connect-failure,refused-stream,unavailable": on gRPC, Linkerd can act on "unavailable".
+        Assert.Equal(new Dictionary<string, string>
+        {
+            ["retry.linkerd.io/grpc"] = "unavailable",
+            ["retry.linkerd.io/limit"] = catalog.Traffic.Retries.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["retry.linkerd.io/timeout"] = catalog.Traffic.Retries.PerTryTimeout,
+            ["timeout.linkerd.io/request"] = catalog.Traffic.Timeout,
+        }, route["metadata"]!["annotations"]!.AsObject().ToDictionary(a => a.Key, a => (string)a.Value!));
     }
 
     [Fact]

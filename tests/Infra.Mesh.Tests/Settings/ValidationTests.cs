@@ -36,6 +36,8 @@ public class ValidationTests
             "infra:services[catalog].ports[grpc].protocol", "'udp'", "http, http2, grpc, tcp"),
         new Breakage("port without a protocol", "dev", Project, "port: 9090\n            protocol: grpc", "port: 9090",
             "infra:services[catalog].ports[grpc].protocol", "required", "http, http2, grpc, tcp") { Line = ErrorLine.Elsewhere },
+        new Breakage("public path with a wildcard", "dev", Project, "host: api.acme.example", "host: api.acme.example\n          paths: [/api/*]",
+            "infra:services[api-gateway].public.paths", "'/api/*'", "without *") { Line = ErrorLine.Elsewhere },
         new Breakage("image without tag or digest", "dev", Project, "image: ghcr.io/acme/orders:2.7.0", "image: ghcr.io/acme/orders",
             "infra:services[orders].image", "'ghcr.io/acme/orders'", "repository:1.2.3 or repository@sha256"),
         new Breakage("latest image in prod", "prod", Project, "image: ghcr.io/acme/orders:2.7.0", "image: ghcr.io/acme/orders:latest",

@@ -46,6 +46,24 @@ public class VerificationPlannerTests
     }
 
     [Fact]
+    public void Without_default_deny_only_services_with_an_allow_list_are_expected_to_refuse()
+    {
+        var dev = Stacks.Settings("dev");
+        var open = dev with
+        {
+            Security = dev.Security with { DefaultDeny = false },
+            Services = [.. dev.Services.Select(s => s with { Calls = [.. s.Calls.Where(c => c.Service != "catalog")] })],
+        };
+
+        var refused = VerificationPlanner.Jobs(open).Where(j => j.ServiceAccount == VerificationPlanner.VerifierAccount)
+            .SelectMany(j => j.Checks).Select(c => new Uri(c.Url).Host.Split('.')[0]).ToHashSet();
+
+        Assert.DoesNotContain("catalog", refused); // nobody calls it: nothing restricts it without default deny
+        Assert.Contains("orders", refused);        // api-gateway's allow rule makes everyone else refused
+        Assert.Contains("api-gateway", refused);   // public: only the ingress gateway is allowed
+    }
+
+    [Fact]
     public void Declared_methods_and_paths_are_what_the_allowed_checks_send()
     {
         var jobs = VerificationPlanner.Jobs(Stacks.Settings("dev"));

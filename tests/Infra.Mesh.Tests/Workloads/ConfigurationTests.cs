@@ -35,7 +35,7 @@ public class ConfigurationTests
         var catalog = Assert.IsType<EdnMap>(ConfigEdn(objects, "catalog"));
 
         Assert.Equal(10L, Assert.IsType<EdnMap>(orders["db"])["pool-size"]);
-        Assert.Equal("orders-db.shop.svc.cluster.local", Assert.IsType<EdnMap>(orders["db"])["host"]);
+        Assert.Equal(3000L, Assert.IsType<EdnMap>(orders["db"])["connection-timeout-ms"]);
         Assert.Equal([new EdnKeyword("idempotency-keys"), new EdnKeyword("async-invoices")], Assert.IsType<EdnVector>(orders["features"]).Items);
         Assert.Equal(new EdnKeyword("stripe"), Assert.IsType<EdnMap>(payments["provider"])["name"]);
         Assert.Equal(true, Assert.IsType<EdnMap>(catalog["search"])["enabled"]);

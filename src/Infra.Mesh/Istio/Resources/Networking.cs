@@ -48,7 +48,7 @@ public sealed record HttpMatch(IReadOnlyDictionary<string, StringMatch>? Headers
 
 public sealed record StringMatch(string? Exact, string? Prefix);
 
-public sealed record HttpRetry(int Attempts, string PerTryTimeout, string RetryOn);
+public sealed record HttpRetry(int Attempts, string? PerTryTimeout, string RetryOn);
 
 public sealed record RouteDestination(Destination Destination, int Weight);
 
