@@ -31,8 +31,11 @@ public class MeshStackTests
         var run = await PulumiHarness.RunAsync("dev");
 
         Assert.True(run.Waited("istiod-1-30-3", "istio-base"), "istiod waits for the base (CRD) release");
+        Assert.True(run.Waited("istio-ingressgateway", "istiod-1-30-3"), "the ingress gateway waits for istiod, which injects it");
         Assert.True(run.Waited("namespaces", "istiod-1-30-3"), "application namespaces wait for istiod, so pods get sidecars on first creation");
-        Assert.True(run.Waited("workloads", "namespaces"), "workloads wait for their namespaces");
+        Assert.True(run.Waited("namespaces", "istio-ingressgateway"), "then the gateways and addons");
+        Assert.True(run.Waited("policies", "namespaces"), "policies are in place before any pod starts");
+        Assert.True(run.Waited("workloads", "policies"), "workloads come last");
     }
 
     [Fact]
