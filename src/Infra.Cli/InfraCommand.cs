@@ -270,7 +270,8 @@ public static class InfraCommand
 
     private static string Describe(MeshPlan plan) => $"{plan.Settings.Mesh.ToString().ToLowerInvariant()}, {plan.Settings.Environment}";
 
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    // Relaxed escaping keeps quotes in messages readable ('consul', not \u0027consul\u0027); the output is never embedded in HTML.
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>A stack's plan, or every problem that prevents one (bad settings, no project): bad input, never a stack trace.</summary>
     private sealed record Loaded(MeshPlan? Plan, IReadOnlyList<SettingsError> Errors);

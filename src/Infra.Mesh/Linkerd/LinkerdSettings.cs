@@ -60,8 +60,14 @@ public sealed partial record LinkerdSettings(string Version, bool Viz, bool Cni,
                 identity["issuer"].OneOf("pulumi", "pulumi", "cert-manager") == "cert-manager" ? IssuerManagement.CertManager : IssuerManagement.Pulumi,
                 trustAnchorValidity,
                 issuerValidity,
-                identity["issuerRenewBeforeHours"].WholeNumber(24 * 30, 1, issuerValidity - 1) ?? 24 * 30));
+                identity["issuerRenewBeforeHours"].WholeNumber(DefaultRenewBefore(issuerValidity), 1, issuerValidity - 1) ?? DefaultRenewBefore(issuerValidity)));
     }
+
+    /// <summary>
+    /// 30 days before expiry, but never more than a third of a short-lived issuer's lifetime: a window as long as the
+    /// lifetime would replace the issuer on every <c>pulumi up</c>.
+    /// </summary>
+    public static int DefaultRenewBefore(int issuerValidityHours) => Math.Min(24 * 30, Math.Max(1, issuerValidityHours / 3));
 
     /// <summary>Edge chart versions are YYYY.M.N (edge-26.8.3 is chart 2026.8.3).</summary>
     [GeneratedRegex(@"^[0-9]{4}\.[0-9]{1,2}\.[0-9]{1,3}$")]

@@ -115,6 +115,7 @@ public static class PlanMarkdown
     {
         ManifestItem m => m.Kind,
         SecretItem => "Secret",
+        ManifestFileItem => "Manifest file (applied as published, not rendered here)",
         _ => item.GetType().Name,
     };
 
@@ -123,6 +124,7 @@ public static class PlanMarkdown
         ManifestItem { Namespace: { } ns } m => $"`{ns}/{m.Name}`",
         ManifestItem m => $"`{m.Name}`",
         SecretItem sec => $"`{sec.Namespace}/{sec.Name}`",
+        ManifestFileItem file => $"`{file.Name}` from {file.Url}",
         _ => $"`{item.Id}`",
     };
 

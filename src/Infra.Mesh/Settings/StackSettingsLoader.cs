@@ -59,7 +59,7 @@ public static class StackSettingsLoader
             new KubernetesSettings(kubernetes["context"].Text()),
             services,
             ReadIngress(Key("ingress")),
-            ReadSecurity(Key("security"), production),
+            ReadSecurity(Key("security"), production, [.. services.Select(s => s.Namespace).Distinct(StringComparer.Ordinal)]),
             ReadObservability(Key("observability"), production),
             ReadVerification(Key("verification")),
             IstioSettings.Read(Key("istio"), production),
@@ -543,13 +543,20 @@ public static class StackSettingsLoader
             node["replicas"].WholeNumber(1, 1, 20) ?? 1);
     }
 
-    private static SecuritySettings ReadSecurity(ConfigNode node, bool production)
+    private static SecuritySettings ReadSecurity(ConfigNode node, bool production, IReadOnlyList<string> namespaces)
     {
         node.IsMapping("mtls", "namespaceMtls", "defaultDeny");
         var mode = ReadMtls(node["mtls"], production, "STRICT") ?? MtlsMode.Strict;
         var perNamespace = node["namespaceMtls"];
         perNamespace.IsMapping();
+        foreach (var unknown in perNamespace.Keys().Where(ns => !namespaces.Contains(ns)))
+        {
+            // A typo would otherwise leave the real namespace on the mesh-wide mode without a word.
+            perNamespace[unknown].Error($"'{unknown}' is not a namespace of the catalog; known: {string.Join(", ", namespaces.Order(StringComparer.Ordinal))}");
+        }
+
         var overrides = perNamespace.Keys()
+            .Where(namespaces.Contains)
             .Select(ns => (ns, mode: ReadMtls(perNamespace[ns], production, null)))
             .Where(e => e.mode is not null)
             .ToImmutableSortedDictionary(e => e.ns, e => e.mode!.Value, StringComparer.Ordinal);

@@ -38,6 +38,8 @@ public class ValidationTests
             "infra:services[catalog].ports[grpc].protocol", "required", "http, http2, grpc, tcp") { Line = ErrorLine.Elsewhere },
         new Breakage("public path with a wildcard", "dev", Project, "host: api.acme.example", "host: api.acme.example\n          paths: [/api/*]",
             "infra:services[api-gateway].public.paths", "'/api/*'", "without *") { Line = ErrorLine.Elsewhere },
+        new Breakage("per-namespace mTLS for a namespace the catalog does not have", "dev", Dev, "mtls: PERMISSIVE", "mtls: PERMISSIVE\n    namespaceMtls:\n      shpo: STRICT",
+            "infra:security.namespaceMtls.shpo", "'shpo'", "payments, shop, storefront") { Line = ErrorLine.Elsewhere },
         new Breakage("image without tag or digest", "dev", Project, "image: ghcr.io/acme/orders:2.7.0", "image: ghcr.io/acme/orders",
             "infra:services[orders].image", "'ghcr.io/acme/orders'", "repository:1.2.3 or repository@sha256"),
         new Breakage("latest image in prod", "prod", Project, "image: ghcr.io/acme/orders:2.7.0", "image: ghcr.io/acme/orders:latest",
