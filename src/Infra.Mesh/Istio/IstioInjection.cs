@@ -18,6 +18,8 @@ public sealed class IstioInjection(IstioSettings istio) : IInjection
     public const string RevisionLabel = "istio.io/rev";
     public const string InjectLabel = "sidecar.istio.io/inject";
     public const string ProxyRevisionAnnotation = "infra/istio-revision";
+    public const string ProxyConfigAnnotation = "proxy.istio.io/config";
+    public const string DnsCaptureAnnotation = "{\"proxyMetadata\":{\"ISTIO_META_DNS_CAPTURE\":\"true\"}}";
 
     public MeshMetadata Namespace(string name) => new(
         ImmutableSortedDictionary<string, string>.Empty.Add(RevisionLabel, istio.Tag),
@@ -38,6 +40,14 @@ public sealed class IstioInjection(IstioSettings istio) : IInjection
         {
             // nREPL is a debugging back door: never routed or authorised through the mesh, only port-forwarded.
             annotations = annotations.Add("traffic.sidecar.istio.io/excludeInboundPorts", service.Nrepl.Port.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (service.ExternalHosts.Any(h => h.Protocol == ExternalProtocol.Tcp && !h.InCluster))
+        {
+            // TCP has no Host header or SNI: the proxy answers the app's DNS query with the address istiod allocated
+            // to the ServiceEntry, so the connection lands on that host's own listener. Istio merges proxyMetadata
+            // with the mesh defaults.
+            annotations = annotations.Add(ProxyConfigAnnotation, DnsCaptureAnnotation);
         }
 
         return new MeshMetadata(labels.Add(InjectLabel, "true"), annotations.Add(ProxyRevisionAnnotation, istio.TagRevision));

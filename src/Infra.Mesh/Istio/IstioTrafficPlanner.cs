@@ -1,3 +1,4 @@
+using System.Globalization;
 using Infra.Mesh.Istio.Resources;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Settings;
@@ -28,9 +29,9 @@ public sealed class IstioTrafficPlanner : ITrafficPlanner
                 plan.Add(StageKind.Policies, IngressRoutes(service, exposed, settings.Ingress));
             }
 
-            if (!service.ExternalHosts.IsEmpty)
+            foreach (var entry in ExternalServiceEntries(service))
             {
-                plan.Add(StageKind.Policies, ExternalHosts(service));
+                plan.Add(StageKind.Policies, entry);
             }
 
             if (service.Injected)
@@ -45,8 +46,8 @@ public sealed class IstioTrafficPlanner : ITrafficPlanner
     [
         IstioNames.ControlPlaneEgressHost,
         .. service.Calls.Select(c => settings.Service(c.Service)).Select(callee => $"{callee.Namespace}/{IstioNames.Host(callee)}"),
-        // The ServiceEntry is exported to the service's own namespace only.
-        .. service.ExternalHosts.Select(host => $"{service.Namespace}/{host}"),
+        // A Kubernetes Service is registered in its own namespace; a ServiceEntry is exported to the caller's only.
+        .. service.ExternalHosts.Select(h => $"{h.ClusterNamespace ?? service.Namespace}/{h.Host}").Distinct(StringComparer.Ordinal),
     ];
 
     /// <summary>The weighted destinations of the default route: stable takes what the canary does not.</summary>
@@ -149,15 +150,28 @@ public sealed class IstioTrafficPlanner : ITrafficPlanner
             [exposed.Host], [$"{ingress.Namespace}/{service.Name}"], HttpRoutes(service, uris, port), null));
     }
 
-    private static ServiceEntry ExternalHosts(ServiceSettings service) =>
-        new(Meta(service, $"{service.Name}-external"), new ServiceEntrySpec(
-            [.. service.ExternalHosts],
-            // Only this service's namespace sees the entry; other services stay blocked under REGISTRY_ONLY.
-            ["."],
-            "MESH_EXTERNAL",
-            "DNS",
-            // The app speaks TLS itself (https://...); the proxy passes it through by SNI.
-            [new ServerPort(443, "tls", "TLS")]));
+    /// <summary>
+    /// One ServiceEntry per port and protocol (an entry's ports apply to all its hosts) for the hosts outside the
+    /// cluster; an in-cluster Service is already in the registry. TLS is routed by SNI; a TCP entry gets an address
+    /// from istiod's IP auto-allocation, which the declaring workload's proxy answers DNS with (see
+    /// <see cref="IstioInjection.DnsCaptureAnnotation"/>), so each TCP host has its own listener.
+    /// </summary>
+    private static IEnumerable<ServiceEntry> ExternalServiceEntries(ServiceSettings service) =>
+        service.ExternalHosts.Where(h => !h.InCluster)
+            .GroupBy(h => (h.Protocol, h.Port))
+            .Select(group => new ServiceEntry(Meta(service, ServiceEntryName(service, group.Key.Protocol, group.Key.Port)), new ServiceEntrySpec(
+                [.. group.Select(h => h.Host)],
+                // Only this service's namespace sees the entry; other services stay blocked under REGISTRY_ONLY.
+                ["."],
+                "MESH_EXTERNAL",
+                "DNS",
+                [group.Key.Protocol == ExternalProtocol.Tcp ? new ServerPort(group.Key.Port, "tcp", "TCP") : new ServerPort(group.Key.Port, "tls", "TLS")])));
+
+    /// <summary>TLS on 443 keeps the name it always had, so existing stacks update the entry in place.</summary>
+    private static string ServiceEntryName(ServiceSettings service, ExternalProtocol protocol, int port) =>
+        protocol == ExternalProtocol.Tls && port == ExternalHost.DefaultTlsPort
+            ? $"{service.Name}-external"
+            : $"{service.Name}-external-{protocol.ToString().ToLowerInvariant()}-{port.ToString(CultureInfo.InvariantCulture)}";
 
     private static Sidecar Sidecar(ServiceSettings service, StackSettings settings) =>
         new(Meta(service, service.Name), new SidecarSpec(

@@ -116,10 +116,15 @@ public static class IstiodValues
         return meshConfig;
     }
 
-    /// <summary>The namespaces istiod watches: its own, the ingress gateway's, and the application namespaces.</summary>
+    /// <summary>
+    /// The namespaces istiod watches: its own, the ingress gateway's, the application namespaces, and those of
+    /// in-cluster Services a service declares in <c>externalHosts</c> (unwatched, they are not in the registry and
+    /// REGISTRY_ONLY drops the traffic).
+    /// </summary>
     public static IEnumerable<string> MeshNamespaces(StackSettings settings, bool gatewayPlanned) =>
         new[] { IstioNames.RootNamespace }
             .Concat(gatewayPlanned ? [settings.Ingress.Namespace] : [])
             .Concat(settings.Namespaces)
+            .Concat(settings.Services.SelectMany(s => s.ExternalHosts).Select(h => h.ClusterNamespace).OfType<string>())
             .Distinct(StringComparer.Ordinal);
 }

@@ -21,6 +21,10 @@ public static partial class Names
     [GeneratedRegex(@"^(?=.{1,253}$)(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")]
     public static partial Regex Host();
 
+    /// <summary>A Kubernetes Service's cluster-local host: <c>service.namespace.svc.cluster.local</c>.</summary>
+    [GeneratedRegex(@"^[a-z0-9]([-a-z0-9]*[a-z0-9])?\.[a-z0-9]([-a-z0-9]*[a-z0-9])?\.svc\.cluster\.local$")]
+    public static partial Regex ClusterServiceHost();
+
     /// <summary>A Go-style duration as meshes take it: 250ms, 5s, 1m, 1h.</summary>
     [GeneratedRegex(@"^[0-9]+(ms|s|m|h)$")]
     public static partial Regex Duration();

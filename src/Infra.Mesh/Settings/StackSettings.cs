@@ -56,7 +56,7 @@ public sealed record ServiceSettings(
     CanarySettings? Canary,
     TrafficSettings Traffic,
     AutoscalingSettings Autoscaling,
-    ImmutableArray<string> ExternalHosts,
+    ImmutableArray<ExternalHost> ExternalHosts,
     bool Injected,
     bool AutomountServiceAccountToken)
 {
@@ -139,6 +139,30 @@ public sealed record SecretEnvironmentVariable(string Name, string ConfigKey);
 
 /// <summary>One edge of the call graph: this service calls <paramref name="Service"/>.</summary>
 public sealed record CallSettings(string Service, ImmutableArray<string> Methods, ImmutableArray<string> Paths);
+
+public enum ExternalProtocol
+{
+    /// <summary>The app speaks TLS itself; the proxy passes it through by SNI.</summary>
+    Tls,
+
+    /// <summary>Plain TCP (PostgreSQL, Kafka, Redis...): the proxy can only route it by address and port.</summary>
+    Tcp,
+}
+
+/// <summary>A host outside the catalog the service may reach: a managed database, a SaaS API, or an in-cluster Service.</summary>
+public sealed record ExternalHost(string Host, int Port, ExternalProtocol Protocol)
+{
+    public const int DefaultTlsPort = 443;
+
+    private const string ClusterDomain = ".svc.cluster.local";
+
+    /// <summary>The namespace of a Kubernetes Service (<c>name.namespace.svc.cluster.local</c>); null for a host outside the cluster.</summary>
+    public string? ClusterNamespace => Host.EndsWith(ClusterDomain, StringComparison.Ordinal)
+        ? Host[..^ClusterDomain.Length].Split('.') is [_, var ns] ? ns : null
+        : null;
+
+    public bool InCluster => ClusterNamespace is not null;
+}
 
 /// <summary>Exposed through the mesh's ingress under <paramref name="Host"/>.</summary>
 public sealed record PublicSettings(string Host, ImmutableArray<string> PathPrefixes);

@@ -190,7 +190,7 @@ public static class StackSettingsLoader
             ReadCanary(node["canary"]),
             ReadTraffic(node["traffic"]),
             ReadAutoscaling(node["autoscaling"], replicas, production),
-            [.. node["externalHosts"].Items().Select(h => h.Matching(Names.Host(), "a DNS host name such as api.stripe.com")).OfType<string>()],
+            ReadExternalHosts(node["externalHosts"]),
             node["inject"].Bool(true) ?? true,
             node["automountServiceAccountToken"].Bool(false) ?? false)
         {
@@ -269,6 +269,65 @@ public static class StackSettingsLoader
         }
 
         return [.. ports];
+    }
+
+    /// <summary>
+    /// Each entry is a host (TLS on 443, the original form) or a mapping <c>{host, port, protocol}</c> for anything
+    /// else, such as a PostgreSQL database on TCP 5432.
+    /// </summary>
+    private static ImmutableArray<ExternalHost> ReadExternalHosts(ConfigNode node)
+    {
+        const string HostDescription = "a DNS host name such as api.stripe.com or orders-db.shop.svc.cluster.local";
+        var hosts = new List<ExternalHost>();
+        foreach (var item in node.Items())
+        {
+            var entry = item.IsScalar ? ReadHostOnly(item) : ReadHostMapping(item);
+            if (entry is null)
+            {
+                continue;
+            }
+
+            var hostNode = item.IsScalar ? item : item["host"];
+            if (entry.Host.EndsWith(".svc.cluster.local", StringComparison.Ordinal) && !Names.ClusterServiceHost().IsMatch(entry.Host))
+            {
+                hostNode.Error($"'{entry.Host}' is not a Kubernetes Service host; expected <service>.<namespace>.svc.cluster.local");
+            }
+            else if (entry.Protocol == ExternalProtocol.Tcp && entry.Host.StartsWith("*.", StringComparison.Ordinal))
+            {
+                // Without SNI the proxy cannot tell which host under a wildcard a TCP connection is for.
+                hostNode.Error($"'{entry.Host}' is a wildcard, which only protocol tls allows; name the exact host");
+            }
+            else if (hosts.Any(h => h.Host == entry.Host && h.Port == entry.Port))
+            {
+                hostNode.Error($"'{entry.Host}' port {entry.Port} is declared more than once");
+            }
+            else
+            {
+                hosts.Add(entry);
+            }
+        }
+
+        return [.. hosts];
+
+        static ExternalHost? ReadHostOnly(ConfigNode item) =>
+            item.Matching(Names.Host(), HostDescription) is { } host ? new ExternalHost(host, ExternalHost.DefaultTlsPort, ExternalProtocol.Tls) : null;
+
+        static ExternalHost? ReadHostMapping(ConfigNode item)
+        {
+            if (!item.IsMapping("host", "port", "protocol"))
+            {
+                return null;
+            }
+
+            var host = item["host"].RequiredText() is not null ? item["host"].Matching(Names.Host(), HostDescription) : null;
+            var protocol = item["protocol"].OneOf("tls", "tls", "tcp");
+            var port = protocol == "tcp" && !item["port"].Exists
+                ? Missing<int?>(item["port"], " (a tcp host has no default port; allowed: 1..65535)")
+                : item["port"].WholeNumber(ExternalHost.DefaultTlsPort, 1, 65535);
+            return host is null || protocol is null || port is null
+                ? null
+                : new ExternalHost(host, port.Value, protocol == "tcp" ? ExternalProtocol.Tcp : ExternalProtocol.Tls);
+        }
     }
 
     private static T? Missing<T>(ConfigNode node, string hint = "")

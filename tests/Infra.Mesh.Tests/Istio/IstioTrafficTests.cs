@@ -125,28 +125,90 @@ public class IstioTrafficTests
             Assert.Equal(service.Name, (string)sidecar["workloadSelector"]!["labels"]!["app"]!);
             var expected = service.Calls.Select(c => plan.Settings.Service(c.Service))
                 .Select(callee => $"{callee.Namespace}/{callee.Name}.{callee.Namespace}.svc.cluster.local")
-                .Concat(service.ExternalHosts.Select(h => $"{service.Namespace}/{h}"))
+                .Concat(service.ExternalHosts.Select(h => $"{h.ClusterNamespace ?? service.Namespace}/{h.Host}").Distinct())
                 .Append("istio-system/*");
             Assert.Equal(expected.Order(), Assert.Single(sidecar["egress"].Objects())["hosts"].Strings().Order());
         }
     }
 
     [Fact]
-    public void External_hosts_are_service_entries_visible_only_to_the_declaring_namespace()
+    public void External_hosts_are_service_entries_on_their_port_visible_only_to_the_declaring_namespace()
     {
         var prod = Stacks.Plan("prod");
         var entries = Stacks.Objects(prod).OfKind("ServiceEntry").ToList();
-        var declaring = prod.Settings.Services.Where(s => !s.ExternalHosts.IsEmpty).ToList();
-        Assert.NotEmpty(declaring);
-        Assert.Equal(declaring.Count, entries.Count);
-        foreach (var service in declaring)
+        var declared = prod.Settings.Services.SelectMany(s => s.ExternalHosts.Select(h => (Service: s, Host: h))).ToList();
+        Assert.Contains(declared, d => d.Host.Protocol == ExternalProtocol.Tls);
+        Assert.Contains(declared, d => d.Host.Protocol == ExternalProtocol.Tcp);
+        foreach (var (service, host) in declared)
         {
-            var spec = entries.Single(e => e.Namespace() == service.Namespace).Spec();
-            Assert.Equal(service.ExternalHosts, spec["hosts"].Strings());
+            var spec = entries.Single(e => e.Namespace() == service.Namespace && e.Spec()["hosts"].Strings().Contains(host.Host)).Spec();
+            var port = Assert.Single(spec["ports"].Objects());
+            Assert.Equal((host.Port, host.Protocol == ExternalProtocol.Tcp ? "TCP" : "TLS"), ((int)port["number"]!, (string)port["protocol"]!));
             Assert.Equal(["."], spec["exportTo"].Strings());
-            Assert.Equal("MESH_EXTERNAL", (string)spec["location"]!);
+            Assert.Equal(("MESH_EXTERNAL", "DNS"), ((string)spec["location"]!, (string)spec["resolution"]!));
         }
+
+        Assert.Equal(declared.Count, entries.Sum(e => e.Spec()["hosts"].Strings().Count()));
     }
+
+    [Fact]
+    public void A_plain_external_host_keeps_its_tls_service_entry()
+    {
+        var entry = Stacks.Objects(Stacks.Plan("prod")).Named("ServiceEntry", "payments-external").Spec();
+        Assert.Equal(["api.stripe.com"], entry["hosts"].Strings());
+        var port = Assert.Single(entry["ports"].Objects());
+        Assert.Equal((443, "TLS"), ((int)port["number"]!, (string)port["protocol"]!));
+    }
+
+    [Fact]
+    public void A_tcp_database_is_reachable_only_by_its_service_whose_proxy_answers_dns_with_the_allocated_address()
+    {
+        var plan = Stacks.Plan("prod");
+        var objects = Stacks.Objects(plan);
+        var orders = plan.Settings.Service("orders");
+        var database = Assert.Single(orders.ExternalHosts);
+        Assert.Equal(ExternalProtocol.Tcp, database.Protocol);
+
+        var entry = objects.OfKind("ServiceEntry").Single(e => e.Spec()["hosts"].Strings().Contains(database.Host));
+        Assert.Equal(orders.Namespace, entry.Namespace());
+        Assert.Equal(database.Port, (int)Assert.Single(entry.Spec()["ports"].Objects())["number"]!);
+        // No fixed addresses: istiod's IP auto-allocation gives the entry a VIP, so TCP hosts on one port do not collide.
+        Assert.Null(entry.Spec()["addresses"]);
+
+        var egress = objects.OfKind("Sidecar").Single(s => s.Name() == "orders").Spec()["egress"]![0]!["hosts"].Strings();
+        Assert.Contains($"{orders.Namespace}/{database.Host}", egress);
+        var others = objects.OfKind("Sidecar").Where(s => s.Name() != "orders");
+        Assert.All(others, s => Assert.DoesNotContain(s.Spec()["egress"]![0]!["hosts"].Strings(), h => h.EndsWith(database.Host, StringComparison.Ordinal)));
+
+        Assert.Equal("true", (string?)ProxyMetadata(objects, "orders")?["ISTIO_META_DNS_CAPTURE"]);
+        // TLS is routed by SNI: a service with only TLS hosts keeps the platform's DNS.
+        Assert.Null(ProxyMetadata(objects, "payments"));
+    }
+
+    [Fact]
+    public void An_in_cluster_service_is_only_sidecar_egress_in_its_own_namespace_which_istiod_then_watches()
+    {
+        var prod = Stacks.Settings("prod");
+        var database = new ExternalHost("orders-db.databases.svc.cluster.local", 5432, ExternalProtocol.Tcp);
+        var plan = MeshPlanner.Plan(prod with
+        {
+            Services = [.. prod.Services.Select(s => s.Name == "orders" ? s with { ExternalHosts = [database] } : s)],
+        });
+        var objects = Stacks.Objects(plan);
+
+        Assert.DoesNotContain(objects.OfKind("ServiceEntry"), e => e.Spec()["hosts"].Strings().Contains(database.Host));
+        var egress = objects.OfKind("Sidecar").Single(s => s.Name() == "orders").Spec()["egress"]![0]!["hosts"].Strings();
+        Assert.Contains($"databases/{database.Host}", egress);
+        // Kubernetes already gives the Service a cluster IP: no DNS capture needed.
+        Assert.Null(ProxyMetadata(objects, "orders"));
+        var watched = plan.Release("istiod-1-30-3").Values["meshConfig"]!["discoverySelectors"]![0]!["matchExpressions"]![0]!["values"].Strings();
+        Assert.Contains("databases", watched);
+    }
+
+    /// <summary>The proxyMetadata the stable Deployment's pods add to the mesh defaults, if any.</summary>
+    private static JsonNode? ProxyMetadata(IEnumerable<JsonObject> objects, string service) =>
+        (string?)objects.Named("Deployment", service)["spec"]!["template"]!["metadata"]!["annotations"]?[IstioInjection.ProxyConfigAnnotation]
+            is { } config ? JsonNode.Parse(config)!["proxyMetadata"] : null;
 
     [Theory]
     [MemberData(nameof(Stacks_))]
