@@ -156,22 +156,27 @@ public sealed class IstioTrafficPlanner : ITrafficPlanner
     /// from istiod's IP auto-allocation, which the declaring workload's proxy answers DNS with (see
     /// <see cref="IstioInjection.DnsCaptureAnnotation"/>), so each TCP host has its own listener.
     /// </summary>
+    /// <remarks>
+    /// Wildcard hosts (TLS only) get entries of their own with resolution NONE: Istio cannot resolve <c>*.example.com</c>
+    /// by DNS (its webhook rejects that), so the proxy forwards to the address the app resolved, matched by SNI.
+    /// </remarks>
     private static IEnumerable<ServiceEntry> ExternalServiceEntries(ServiceSettings service) =>
         service.ExternalHosts.Where(h => !h.InCluster)
-            .GroupBy(h => (h.Protocol, h.Port))
-            .Select(group => new ServiceEntry(Meta(service, ServiceEntryName(service, group.Key.Protocol, group.Key.Port)), new ServiceEntrySpec(
+            .GroupBy(h => (h.Protocol, h.Port, Wildcard: h.Host.StartsWith("*.", StringComparison.Ordinal)))
+            .Select(group => new ServiceEntry(Meta(service, ServiceEntryName(service, group.Key.Protocol, group.Key.Port, group.Key.Wildcard)), new ServiceEntrySpec(
                 [.. group.Select(h => h.Host)],
                 // Only this service's namespace sees the entry; other services stay blocked under REGISTRY_ONLY.
                 ["."],
                 "MESH_EXTERNAL",
-                "DNS",
+                group.Key.Wildcard ? "NONE" : "DNS",
                 [group.Key.Protocol == ExternalProtocol.Tcp ? new ServerPort(group.Key.Port, "tcp", "TCP") : new ServerPort(group.Key.Port, "tls", "TLS")])));
 
     /// <summary>TLS on 443 keeps the name it always had, so existing stacks update the entry in place.</summary>
-    private static string ServiceEntryName(ServiceSettings service, ExternalProtocol protocol, int port) =>
-        protocol == ExternalProtocol.Tls && port == ExternalHost.DefaultTlsPort
+    private static string ServiceEntryName(ServiceSettings service, ExternalProtocol protocol, int port, bool wildcard) =>
+        (protocol == ExternalProtocol.Tls && port == ExternalHost.DefaultTlsPort
             ? $"{service.Name}-external"
-            : $"{service.Name}-external-{protocol.ToString().ToLowerInvariant()}-{port.ToString(CultureInfo.InvariantCulture)}";
+            : $"{service.Name}-external-{protocol.ToString().ToLowerInvariant()}-{port.ToString(CultureInfo.InvariantCulture)}")
+        + (wildcard ? "-wildcard" : "");
 
     private static Sidecar Sidecar(ServiceSettings service, StackSettings settings) =>
         new(Meta(service, service.Name), new SidecarSpec(

@@ -161,6 +161,21 @@ public class IstioTrafficTests
     }
 
     [Fact]
+    public void A_wildcard_host_gets_an_entry_of_its_own_that_istio_does_not_resolve_by_dns()
+    {
+        using var files = new StackFiles();
+        files.Replace("Pulumi.yaml", "externalHosts: [api.stripe.com]", "externalHosts: [api.stripe.com, \"*.stripe.com\"]");
+        var objects = Stacks.Objects(MeshPlanner.Plan(StackSettingsLoader.Load(ProjectConfigFiles.Load(files.Directory, "prod"))));
+
+        var exact = objects.Named("ServiceEntry", "payments-external").Spec();
+        var wildcard = objects.Named("ServiceEntry", "payments-external-wildcard").Spec();
+        Assert.Equal(["api.stripe.com"], exact["hosts"].Strings());
+        Assert.Equal("DNS", (string?)exact["resolution"]);
+        Assert.Equal(["*.stripe.com"], wildcard["hosts"].Strings());
+        Assert.Equal("NONE", (string?)wildcard["resolution"]);
+    }
+
+    [Fact]
     public void A_tcp_database_is_reachable_only_by_its_service_whose_proxy_answers_dns_with_the_allocated_address()
     {
         var plan = Stacks.Plan("prod");
