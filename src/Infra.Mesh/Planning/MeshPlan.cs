@@ -25,14 +25,22 @@ public sealed record MeshPlan(StackSettings Settings, ImmutableArray<PlanStage> 
 
     public IEnumerable<HelmReleaseItem> Releases => Items.OfType<HelmReleaseItem>();
 
-    public IEnumerable<ManifestItem> Manifests => Items.OfType<ManifestItem>();
-
     public PlanStage Stage(StageKind kind) => Stages.Single(s => s.Kind == kind);
 }
 
 public sealed record PlanStage(StageKind Kind, ImmutableArray<PlanItem> Items)
 {
-    public string Name => StageNames.Of(Kind);
+    /// <summary>The stage's name in renders, plan.md and Pulumi resource names.</summary>
+    public string Name => Kind switch
+    {
+        StageKind.Crds => "crds",
+        StageKind.ControlPlane => "control-plane",
+        StageKind.GatewaysAndAddons => "gateways-addons",
+        StageKind.Namespaces => "namespaces",
+        StageKind.Policies => "policies",
+        StageKind.Workloads => "workloads",
+        _ => "verification",
+    };
 
     public string Description => Kind switch
     {
@@ -43,19 +51,5 @@ public sealed record PlanStage(StageKind Kind, ImmutableArray<PlanItem> Items)
         StageKind.Policies => "Traffic routing and security policies, in place before any pod starts",
         StageKind.Workloads => "Service accounts, configuration, deployments and services",
         _ => "Checks that traffic flows through the proxies and policies are enforced",
-    };
-}
-
-public static class StageNames
-{
-    public static string Of(StageKind kind) => kind switch
-    {
-        StageKind.Crds => "crds",
-        StageKind.ControlPlane => "control-plane",
-        StageKind.GatewaysAndAddons => "gateways-addons",
-        StageKind.Namespaces => "namespaces",
-        StageKind.Policies => "policies",
-        StageKind.Workloads => "workloads",
-        _ => "verification",
     };
 }

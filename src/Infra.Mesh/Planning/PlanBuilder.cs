@@ -29,13 +29,6 @@ public sealed class PlanBuilder(StackSettings settings)
 
     public ManifestItem Add(StageKind stage, IKubernetesObject<V1ObjectMeta> obj) => Add(stage, new ManifestItem(obj));
 
-    public void AddRange(StageKind stage, IEnumerable<IKubernetesObject<V1ObjectMeta>> objects)
-    {
-        foreach (var obj in objects)
-        {
-            Add(stage, obj);
-        }
-    }
 
     public T AddSlot<T>(T slot)
         where T : SecretSlot
