@@ -34,7 +34,6 @@ public static class StackSettingsLoader
         var file = source.StackFile;
         ConfigNode Key(string key) => ConfigNode.Root(source.Find(key), $"infra:{key}", file, errors);
 
-
         string[] environments = ["dev", "staging", "prod"];
         if (!Key("environment").Exists)
         {
