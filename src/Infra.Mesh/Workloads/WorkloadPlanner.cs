@@ -355,10 +355,6 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
     };
 
     /// <summary>
-    /// One budget over all versions, like the Service: voluntary evictions take at most one pod of the app at a time.
-    /// maxUnavailable rather than minAvailable, so a single-replica service can still be drained.
-    /// </summary>
-    /// <summary>
     /// The catalog's ports, named and with the <c>appProtocol</c> the mesh reads the protocol from. The nREPL port is
     /// deliberately absent: it is reachable only by port-forward.
     /// </summary>
@@ -374,6 +370,10 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
         }),
     ];
 
+    /// <summary>
+    /// One budget over all versions, like the Service: voluntary evictions take at most one pod of the app at a time.
+    /// maxUnavailable rather than minAvailable, so a single-replica service can still be drained.
+    /// </summary>
     private static V1PodDisruptionBudget DisruptionBudget(ServiceSettings service) => new()
     {
         ApiVersion = "policy/v1",
