@@ -54,7 +54,7 @@ public sealed class IstioSecurityPlanner : ISecurityPlanner
             if (rules.Count > 0)
             {
                 plan.Add(StageKind.Policies, new AuthorizationPolicy(
-                    new V1ObjectMeta { Name = callee.Name, NamespaceProperty = callee.Namespace, Labels = Labels.For(callee) },
+                    Labels.Meta(callee, callee.Name),
                     new AuthorizationPolicySpec(new PolicySelector(Labels.Selector(callee)), "ALLOW", rules)));
             }
         }

@@ -183,6 +183,11 @@ public sealed class IstioTrafficPlanner : ITrafficPlanner
             new WorkloadSelector(Labels.Selector(service)),
             [new EgressListener(EgressHosts(service, settings))]));
 
-    private static V1ObjectMeta Meta(ServiceSettings service, string name, string? ns = null) =>
-        new() { Name = name, NamespaceProperty = ns ?? service.Namespace, Labels = Labels.For(service) };
+    /// <summary>A service's object; the ingress Gateway and its routes live in the ingress namespace instead.</summary>
+    private static V1ObjectMeta Meta(ServiceSettings service, string name, string? ns = null)
+    {
+        var meta = Labels.Meta(service, name);
+        meta.NamespaceProperty = ns ?? service.Namespace;
+        return meta;
+    }
 }
