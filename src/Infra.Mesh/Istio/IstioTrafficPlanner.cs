@@ -144,7 +144,7 @@ public sealed class IstioTrafficPlanner : ITrafficPlanner
     private static VirtualService IngressRoutes(ServiceSettings service, PublicSettings exposed, IngressSettings ingress)
     {
         // The gateway needs the port named: the service may have several.
-        var port = new PortSelector(IstioNames.IngressPort(service).Port);
+        var port = new PortSelector(service.HttpPort.Port);
         var uris = exposed.PathPrefixes.Select(prefix => new StringMatch(null, prefix)).ToList();
         return new VirtualService(Meta(service, service.Name, ingress.Namespace), new VirtualServiceSpec(
             [exposed.Host], [$"{ingress.Namespace}/{service.Name}"], HttpRoutes(service, uris, port), null));

@@ -5,6 +5,12 @@ namespace Infra.Mesh.Settings;
 /// <summary>Kubernetes naming rules the settings are checked against.</summary>
 public static partial class Names
 {
+    /// <summary>The DNS domain of Kubernetes Services in the cluster.</summary>
+    public const string ClusterDomain = "svc.cluster.local";
+
+    /// <summary>A Kubernetes Service's cluster-local host: <c>service.namespace.svc.cluster.local</c>.</summary>
+    public static string ClusterHost(string service, string ns) => $"{service}.{ns}.{ClusterDomain}";
+
     /// <summary>DNS-1123 label: lowercase alphanumerics and '-', at most 63, alphanumeric at both ends.</summary>
     [GeneratedRegex("^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
     public static partial Regex Dns1123Label();

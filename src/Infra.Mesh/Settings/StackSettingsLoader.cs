@@ -287,7 +287,7 @@ public static class StackSettingsLoader
             }
 
             var hostNode = item.IsScalar ? item : item["host"];
-            if (entry.Host.EndsWith(".svc.cluster.local", StringComparison.Ordinal) && !Names.ClusterServiceHost().IsMatch(entry.Host))
+            if (entry.Host.EndsWith("." + Names.ClusterDomain, StringComparison.Ordinal) && !Names.ClusterServiceHost().IsMatch(entry.Host))
             {
                 hostNode.Error($"'{entry.Host}' is not a Kubernetes Service host; expected <service>.<namespace>.svc.cluster.local");
             }
