@@ -51,6 +51,16 @@ public static partial class Names
     [GeneratedRegex(@"^/[A-Za-z0-9._~!$&'()+,;=:@%/-]*\*?$")]
     public static partial Regex HttpPath();
 
-    [GeneratedRegex(@"^(?<repo>(?:[a-z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:[._/-][a-z0-9]+)*)(?::(?<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$")]
+    /// <summary>An image tag (OCI distribution spec), as in an image reference or a canary's tag.</summary>
+    private const string TagPattern = "[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}";
+
+    [GeneratedRegex(@"^(?<repo>(?:[a-z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:[._/-][a-z0-9]+)*)(?::(?<tag>" + TagPattern + @"))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$")]
     public static partial Regex Image();
+
+    [GeneratedRegex("^" + TagPattern + "$")]
+    public static partial Regex ImageTag();
+
+    /// <summary>A lowercase HTTP header name, as meshes match headers.</summary>
+    [GeneratedRegex("^[a-z0-9-]+$")]
+    public static partial Regex HeaderName();
 }
