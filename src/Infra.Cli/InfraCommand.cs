@@ -220,7 +220,7 @@ public static class InfraCommand
 
         var names = stacks.Length > 0
             ? stacks
-            : [.. Directory.GetFiles(directory, "Pulumi.*.yaml").Select(f => Path.GetFileName(f)[7..^5]).Order(StringComparer.Ordinal)];
+            : [.. ProjectConfigFiles.Stacks(directory)];
         var invalid = names.Select(name => (name, loaded: Load(name, project))).FirstOrDefault(s => s.loaded.Plan is null);
         if (invalid.loaded is { } broken)
         {

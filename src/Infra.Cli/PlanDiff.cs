@@ -52,8 +52,6 @@ public sealed partial record PlanDiff(
     ImmutableArray<ChangedEntry> Changed,
     int Unchanged)
 {
-    public bool IsEmpty => Added.IsEmpty && Removed.IsEmpty && Changed.IsEmpty;
-
     public static PlanDiff Between(MeshPlan from, MeshPlan to)
     {
         var before = RenderedEntry.Of(from).ToDictionary(e => e.Identity);

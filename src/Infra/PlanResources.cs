@@ -49,8 +49,6 @@ public sealed class PlanResources(MeshPlan plan, Provider provider, SecretSlots 
         private readonly HashSet<string> _visiting = new(StringComparer.Ordinal);
         private readonly List<ManifestItem> _manifests = [.. stage.Items.OfType<ManifestItem>()];
 
-        private string GroupId => $"stage/{stage.Name}";
-
         public List<CreatedResource> Create()
         {
             foreach (var item in stage.Items)
@@ -63,7 +61,7 @@ public sealed class PlanResources(MeshPlan plan, Provider provider, SecretSlots 
 
         private void Ensure(PlanItem item)
         {
-            var key = item is ManifestItem ? GroupId : item.Id;
+            var key = item is ManifestItem ? GroupId(stage) : item.Id;
             if (byId.ContainsKey(item.Id))
             {
                 return;
@@ -111,6 +109,9 @@ public sealed class PlanResources(MeshPlan plan, Provider provider, SecretSlots 
                 ? resource
                 : throw new InvalidOperationException($"Plan item '{id}' is needed in stage '{stage.Name}' but is planned in a later stage.");
     }
+
+    /// <summary>The id of a stage's ConfigGroup, which holds all of its objects.</summary>
+    private static string GroupId(PlanStage stage) => $"stage/{stage.Name}";
 
     private CreatedResource Release(HelmReleaseItem release, List<Resource> dependsOn)
     {
@@ -195,7 +196,7 @@ public sealed class PlanResources(MeshPlan plan, Provider provider, SecretSlots 
             Protect = manifests.Any(m => m.Protect),
             RetainOnDelete = manifests.Any(m => m.RetainOnDelete),
         };
-        return new CreatedResource($"stage/{stage.Name}", new ConfigGroup(stage.Name, new ConfigGroupArgs { Objs = objs }, options), options, dependsOn);
+        return new CreatedResource(GroupId(stage), new ConfigGroup(stage.Name, new ConfigGroupArgs { Objs = objs }, options), options, dependsOn);
     }
 }
 

@@ -23,7 +23,7 @@ public sealed class PulumiConfigSource(Config config, string stackName) : IStack
 
     public string StackName { get; } = stackName;
 
-    public string StackFile => $"Pulumi.{StackName}.yaml";
+    public string StackFile => ProjectConfigFiles.StackFileName(StackName);
 
     public IReadOnlyCollection<string>? Keys => _keys;
 

@@ -11,8 +11,6 @@ namespace Infra.Mesh.Istio;
 /// <summary>Istio: sidecars injected by istiod, routing by VirtualService/DestinationRule, policy by AuthorizationPolicy.</summary>
 public sealed class IstioMesh(StackSettings settings) : IMesh
 {
-    public MeshKind Kind => MeshKind.Istio;
-
     public IPlanner ControlPlane { get; } = new IstioControlPlanePlanner();
 
     public IInjection Injection { get; } = new IstioInjection(settings.Istio);

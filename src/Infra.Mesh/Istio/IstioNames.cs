@@ -1,3 +1,4 @@
+using Infra.Mesh.Security;
 using Infra.Mesh.Settings;
 
 namespace Infra.Mesh.Istio;
@@ -18,14 +19,10 @@ public static class IstioNames
     public static IReadOnlyDictionary<string, string> IngressGatewaySelector { get; } =
         new Dictionary<string, string> { ["istio"] = "ingressgateway" };
 
-    public static string Host(ServiceSettings service) => $"{service.Name}.{service.Namespace}.svc.cluster.local";
+    public static string Host(ServiceSettings service) => Names.ClusterHost(service.Name, service.Namespace);
 
     /// <summary>The ingress gateway's SPIFFE identity (its ServiceAccount is named after the release).</summary>
-    public static string IngressGatewayPrincipal(IngressSettings ingress) =>
-        $"cluster.local/ns/{ingress.Namespace}/sa/{IngressGatewayRelease}";
-
-    /// <summary>The port public traffic reaches a service on: its first HTTP port.</summary>
-    public static ServicePort IngressPort(ServiceSettings service) => service.Ports.FirstOrDefault(p => p.IsHttp) ?? service.PrimaryPort;
+    public static string IngressGatewayPrincipal(IngressSettings ingress) => CallGraph.Principal(ingress.Namespace, IngressGatewayRelease);
 
     public static string IstiodRelease(IstioRevision revision) => $"istiod-{revision.Name}";
 }

@@ -31,7 +31,7 @@ public sealed class IstioObservabilityPlanner : IObservabilityPlanner
     public static readonly Addon Jaeger = new("jaeger", "jaeger", "https://jaegertracing.github.io/helm-charts", "4.11.1");
 
     /// <summary>The chart names its Service after the release.</summary>
-    public static readonly string JaegerCollectorHost = $"{Jaeger.Release}.{IstioSettings.SystemNamespace}.svc.cluster.local";
+    public static readonly string JaegerCollectorHost = Names.ClusterHost(Jaeger.Release, IstioSettings.SystemNamespace);
 
     /// <summary>An addon chart: release name (also its Service name), chart, repository, pinned version.</summary>
     public sealed record Addon(string Release, string Chart, string Repository, string Version);

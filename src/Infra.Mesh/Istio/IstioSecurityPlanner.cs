@@ -54,7 +54,7 @@ public sealed class IstioSecurityPlanner : ISecurityPlanner
             if (rules.Count > 0)
             {
                 plan.Add(StageKind.Policies, new AuthorizationPolicy(
-                    new V1ObjectMeta { Name = callee.Name, NamespaceProperty = callee.Namespace, Labels = Labels.For(callee) },
+                    Labels.Meta(callee, callee.Name),
                     new AuthorizationPolicySpec(new PolicySelector(Labels.Selector(callee)), "ALLOW", rules)));
             }
         }
@@ -78,7 +78,7 @@ public sealed class IstioSecurityPlanner : ISecurityPlanner
     /// <summary>The ingress gateway reaches a public service only on its routed port and public paths.</summary>
     private static Rule IngressRule(ServiceSettings service, PublicSettings exposed, IngressSettings ingress)
     {
-        var port = IstioNames.IngressPort(service).Port.ToString(CultureInfo.InvariantCulture);
+        var port = service.HttpPort.Port.ToString(CultureInfo.InvariantCulture);
         var paths = exposed.PathPrefixes.SelectMany(PathPatterns).Distinct(StringComparer.Ordinal).ToList();
         return new Rule(
             [new RuleFrom(new Source([IstioNames.IngressGatewayPrincipal(ingress)]))],

@@ -144,7 +144,7 @@ public sealed class IstioTrafficPlanner : ITrafficPlanner
     private static VirtualService IngressRoutes(ServiceSettings service, PublicSettings exposed, IngressSettings ingress)
     {
         // The gateway needs the port named: the service may have several.
-        var port = new PortSelector(IstioNames.IngressPort(service).Port);
+        var port = new PortSelector(service.HttpPort.Port);
         var uris = exposed.PathPrefixes.Select(prefix => new StringMatch(null, prefix)).ToList();
         return new VirtualService(Meta(service, service.Name, ingress.Namespace), new VirtualServiceSpec(
             [exposed.Host], [$"{ingress.Namespace}/{service.Name}"], HttpRoutes(service, uris, port), null));
@@ -183,6 +183,11 @@ public sealed class IstioTrafficPlanner : ITrafficPlanner
             new WorkloadSelector(Labels.Selector(service)),
             [new EgressListener(EgressHosts(service, settings))]));
 
-    private static V1ObjectMeta Meta(ServiceSettings service, string name, string? ns = null) =>
-        new() { Name = name, NamespaceProperty = ns ?? service.Namespace, Labels = Labels.For(service) };
+    /// <summary>A service's object; the ingress Gateway and its routes live in the ingress namespace instead.</summary>
+    private static V1ObjectMeta Meta(ServiceSettings service, string name, string? ns = null)
+    {
+        var meta = Labels.Meta(service, name);
+        meta.NamespaceProperty = ns ?? service.Namespace;
+        return meta;
+    }
 }

@@ -14,8 +14,6 @@ namespace Infra.Mesh.Linkerd;
 /// </summary>
 public sealed class LinkerdMesh(StackSettings settings) : IMesh
 {
-    public MeshKind Kind => MeshKind.Linkerd;
-
     public IPlanner ControlPlane { get; } = new LinkerdControlPlanePlanner();
 
     public IInjection Injection { get; } = new LinkerdInjection(settings);

@@ -39,7 +39,7 @@ public sealed class LinkerdObservabilityPlanner : IObservabilityPlanner
         var viz = plan.Add(StageKind.GatewaysAndAddons,
             LinkerdControlPlanePlanner.Release(VizRelease, "linkerd-viz", LinkerdSettings.VizNamespace, settings.Linkerd, VizValues(settings), []) with
             {
-                DependsOn = [ns.Id, $"helm/{LinkerdSettings.SystemNamespace}/{LinkerdControlPlanePlanner.ControlPlaneRelease}"],
+                DependsOn = [ns.Id, HelmReleaseItem.IdOf(LinkerdSettings.SystemNamespace, LinkerdControlPlanePlanner.ControlPlaneRelease)],
             });
 
         if (settings.Observability.Grafana)

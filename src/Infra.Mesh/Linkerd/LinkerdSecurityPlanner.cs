@@ -74,12 +74,12 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
             var name = Bounded($"{ServerName(service, port)}-from-{string.Join('-', access.Callers.Select(c => c.Name))}");
             var route = plan.Add(StageKind.Policies, new ManifestItem(InboundRoute(service, port, name, access.Matches)) { DependsOn = [server.Id] });
             var callers = plan.Add(StageKind.Policies, Callers(service, name, access.Callers));
-            plan.Add(StageKind.Policies, Authorization(Meta(service, name), RouteTarget(name), route.Id, [Reference(callers)], callers.Id));
+            plan.Add(StageKind.Policies, Authorization(Labels.Meta(service, name), RouteTarget(name), route.Id, [Reference(callers)], callers.Id));
         }
 
         // The least specific route, authorized for nobody: a request no other route matches is refused with 403
         // (as every unauthorized request is) instead of Linkerd's 404 for an unrouted request.
-        plan.Add(StageKind.Policies, new ManifestItem(new HttpRoute(Meta(service, $"{ServerName(service, port)}-unmatched"), new HttpRouteSpec(
+        plan.Add(StageKind.Policies, new ManifestItem(new HttpRoute(Labels.Meta(service, $"{ServerName(service, port)}-unmatched"), new HttpRouteSpec(
             [ServerReference(service, port)], [new HttpRouteRule(Matches: [new HttpRouteMatch(HttpPathMatch.Prefix("/"))])])))
         {
             DependsOn = [server.Id],
@@ -91,7 +91,7 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
             IEnumerable<string> paths = [service.Health.ReadinessPath, service.Health.LivenessPath];
             var probes = paths.Distinct(StringComparer.Ordinal).Select(p => new RequestMatch("GET", p, IsPrefix: false));
             var route = plan.Add(StageKind.Policies, new ManifestItem(InboundRoute(service, port, name, [.. probes])) { DependsOn = [server.Id] });
-            plan.Add(StageKind.Policies, Authorization(Meta(service, name), RouteTarget(name), route.Id, [KubeletReference(service.Namespace)],
+            plan.Add(StageKind.Policies, Authorization(Labels.Meta(service, name), RouteTarget(name), route.Id, [KubeletReference(service.Namespace)],
                 ManifestIds.Of(Kubelet(service.Namespace))));
         }
     }
@@ -110,12 +110,12 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
 
         var name = ServerName(service, port);
         var callers = plan.Add(StageKind.Policies, Callers(service, name, unrestricted));
-        plan.Add(StageKind.Policies, Authorization(Meta(service, name), new PolicyTargetReference(LinkerdPolicy.Group, "Server", name), server.Id,
+        plan.Add(StageKind.Policies, Authorization(Labels.Meta(service, name), new PolicyTargetReference(LinkerdPolicy.Group, "Server", name), server.Id,
             [Reference(callers)], callers.Id));
     }
 
     private static Server Server(ServiceSettings service, ServicePort port) => new(
-        Meta(service, ServerName(service, port)),
+        Labels.Meta(service, ServerName(service, port)),
         new ServerSpec(
             new PodSelector(MatchLabels: Labels.Selector(service)),
             port.Name,
@@ -130,7 +130,7 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
             AccessPolicy: "deny"));
 
     private static HttpRoute InboundRoute(ServiceSettings service, ServicePort port, string name, ImmutableArray<RequestMatch> matches) => new(
-        Meta(service, name),
+        Labels.Meta(service, name),
         new HttpRouteSpec(
             [ServerReference(service, port)],
             // Gateway API allows at most 64 matches per rule.
@@ -140,14 +140,11 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
         new(LinkerdPolicy.Group, "Server", ServerName(service, port));
 
     private static MeshTlsAuthentication Callers(ServiceSettings service, string name, ImmutableArray<ServiceSettings> callers) => new(
-        Meta(service, name),
+        Labels.Meta(service, name),
         new MeshTlsAuthenticationSpec([.. callers.Select(c => IdentityReference.ServiceAccount(c.ServiceAccount, c.Namespace))]));
 
     private static AuthenticationReference Reference(ManifestItem authentication) =>
         new(LinkerdPolicy.Group, authentication.Kind, authentication.Name);
-
-    private static V1ObjectMeta Meta(ServiceSettings service, string name) =>
-        new() { Name = name, NamespaceProperty = service.Namespace, Labels = Labels.For(service) };
 
     /// <summary>Object names are at most 253 characters; a long list of callers is shortened to a stable hash.</summary>
     private static string Bounded(string name) =>

@@ -130,26 +130,23 @@ public sealed class LinkerdTrafficPlanner : ITrafficPlanner
 
     private static V1Service VersionService(ServiceSettings service, string version, LinkerdInjection injection)
     {
-        var labels = Labels.For(service);
-        labels[Labels.Version] = version;
         return new V1Service
         {
             ApiVersion = "v1",
             Kind = "Service",
-            Metadata = new V1ObjectMeta { Name = VersionServiceName(service, version), NamespaceProperty = service.Namespace, Labels = labels },
+            Metadata = Labels.Meta(service, VersionServiceName(service, version), version),
             Spec = new V1ServiceSpec
             {
-                Selector = new Dictionary<string, string>(Labels.Selector(service)) { [Labels.Version] = version },
+                Selector = Labels.Selector(service, version),
                 Ports = WorkloadPlanner.ServicePorts(service, injection),
             },
         };
     }
 
-    private static V1ObjectMeta Meta(ServiceSettings service, string name, ImmutableSortedDictionary<string, string> annotations) => new()
+    private static V1ObjectMeta Meta(ServiceSettings service, string name, ImmutableSortedDictionary<string, string> annotations)
     {
-        Name = name,
-        NamespaceProperty = service.Namespace,
-        Labels = Labels.For(service),
-        Annotations = annotations.IsEmpty ? null : annotations.OrderBy(a => a.Key, StringComparer.Ordinal).ToDictionary(),
-    };
+        var meta = Labels.Meta(service, name);
+        meta.Annotations = annotations.IsEmpty ? null : annotations.OrderBy(a => a.Key, StringComparer.Ordinal).ToDictionary();
+        return meta;
+    }
 }

@@ -1,6 +1,5 @@
 using Infra.Mesh.Observability;
 using Infra.Mesh.Security;
-using Infra.Mesh.Settings;
 using Infra.Mesh.Traffic;
 using Infra.Mesh.Verification;
 using Infra.Mesh.Workloads;
@@ -16,8 +15,6 @@ public interface IPlanner
 /// <summary>Everything where Istio and Linkerd differ, one planner per concern; the rest of planning is mesh-neutral.</summary>
 public interface IMesh
 {
-    MeshKind Kind { get; }
-
     /// <summary>CRDs, control plane, gateways and addons, from the official Helm charts.</summary>
     IPlanner ControlPlane { get; }
 

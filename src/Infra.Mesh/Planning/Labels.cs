@@ -1,4 +1,5 @@
 using Infra.Mesh.Settings;
+using k8s.Models;
 
 namespace Infra.Mesh.Planning;
 
@@ -25,4 +26,20 @@ public static class Labels
     };
 
     public static Dictionary<string, string> Selector(ServiceSettings service) => new(StringComparer.Ordinal) { [App] = service.Name };
+
+    /// <summary>The pods of one version (stable or canary) of a service.</summary>
+    public static Dictionary<string, string> Selector(ServiceSettings service, string version) =>
+        new(Selector(service), StringComparer.Ordinal) { [Version] = version };
+
+    /// <summary>Metadata of an object of a service: in its namespace, with its labels, and its version's for a version's own objects.</summary>
+    public static V1ObjectMeta Meta(ServiceSettings service, string name, string? version = null)
+    {
+        var labels = For(service);
+        if (version is not null)
+        {
+            labels[Version] = version;
+        }
+
+        return new V1ObjectMeta { Name = name, NamespaceProperty = service.Namespace, Labels = labels };
+    }
 }

@@ -29,7 +29,6 @@ public sealed class PlanBuilder(StackSettings settings)
 
     public ManifestItem Add(StageKind stage, IKubernetesObject<V1ObjectMeta> obj) => Add(stage, new ManifestItem(obj));
 
-
     public T AddSlot<T>(T slot)
         where T : SecretSlot
     {

@@ -30,7 +30,10 @@ public sealed record HelmReleaseItem(
     JsonObject Values,
     ImmutableArray<SecretValue> SecretValues) : PlanItem
 {
-    public override string Id => $"helm/{Namespace}/{ReleaseName}";
+    public override string Id => IdOf(Namespace, ReleaseName);
+
+    /// <summary>The id of a release planned elsewhere, for <see cref="PlanItem.DependsOn"/>.</summary>
+    public static string IdOf(string ns, string releaseName) => $"helm/{ns}/{releaseName}";
 
     public bool CreateNamespace { get; init; } = true;
 

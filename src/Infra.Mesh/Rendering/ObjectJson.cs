@@ -51,7 +51,7 @@ public static class ObjectJson
     }
 
     /// <summary>Sets a dotted path, creating the mappings on the way.</summary>
-    public static void SetPath(JsonObject root, string path, JsonNode value)
+    private static void SetPath(JsonObject root, string path, JsonNode value)
     {
         var parts = path.Split('.');
         var node = root;

@@ -21,5 +21,7 @@ public sealed class CallGraph
     public IEnumerable<CallEdge> OutOf(ServiceSettings caller) => Edges.Where(e => e.Caller.Name == caller.Name);
 
     /// <summary>The SPIFFE-style identity meshes give a workload: its namespace and service account.</summary>
-    public static string Principal(ServiceSettings service) => $"cluster.local/ns/{service.Namespace}/sa/{service.ServiceAccount}";
+    public static string Principal(ServiceSettings service) => Principal(service.Namespace, service.ServiceAccount);
+
+    public static string Principal(string ns, string serviceAccount) => $"cluster.local/ns/{ns}/sa/{serviceAccount}";
 }

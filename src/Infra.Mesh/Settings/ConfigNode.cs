@@ -9,8 +9,6 @@ public sealed class SettingsErrors
 {
     private readonly List<SettingsError> _errors = [];
 
-    public IReadOnlyList<SettingsError> All => _errors;
-
     /// <summary>Adds a problem once: several readers of one bad value (say, a mapping where a list belongs) report it once.</summary>
     public void Add(SettingsError error)
     {

@@ -5,6 +5,12 @@ namespace Infra.Mesh.Settings;
 /// <summary>Kubernetes naming rules the settings are checked against.</summary>
 public static partial class Names
 {
+    /// <summary>The DNS domain of Kubernetes Services in the cluster.</summary>
+    public const string ClusterDomain = "svc.cluster.local";
+
+    /// <summary>A Kubernetes Service's cluster-local host: <c>service.namespace.svc.cluster.local</c>.</summary>
+    public static string ClusterHost(string service, string ns) => $"{service}.{ns}.{ClusterDomain}";
+
     /// <summary>DNS-1123 label: lowercase alphanumerics and '-', at most 63, alphanumeric at both ends.</summary>
     [GeneratedRegex("^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
     public static partial Regex Dns1123Label();
@@ -45,6 +51,16 @@ public static partial class Names
     [GeneratedRegex(@"^/[A-Za-z0-9._~!$&'()+,;=:@%/-]*\*?$")]
     public static partial Regex HttpPath();
 
-    [GeneratedRegex(@"^(?<repo>(?:[a-z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:[._/-][a-z0-9]+)*)(?::(?<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$")]
+    /// <summary>An image tag (OCI distribution spec), as in an image reference or a canary's tag.</summary>
+    private const string TagPattern = "[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}";
+
+    [GeneratedRegex(@"^(?<repo>(?:[a-z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:[._/-][a-z0-9]+)*)(?::(?<tag>" + TagPattern + @"))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$")]
     public static partial Regex Image();
+
+    [GeneratedRegex("^" + TagPattern + "$")]
+    public static partial Regex ImageTag();
+
+    /// <summary>A lowercase HTTP header name, as meshes match headers.</summary>
+    [GeneratedRegex("^[a-z0-9-]+$")]
+    public static partial Regex HeaderName();
 }

@@ -32,10 +32,17 @@ public sealed class ProjectConfigFiles : IStackConfigSource
 
     public bool? HasSecret(string key) => _entries.TryGetValue(key, out var entry) && entry.IsSecret;
 
+    /// <summary>The file that holds a stack's settings: <c>Pulumi.&lt;stack&gt;.yaml</c>.</summary>
+    public static string StackFileName(string stackName) => $"Pulumi.{stackName}.yaml";
+
+    /// <summary>The stacks a project directory has a stack file for, in ordinal order.</summary>
+    public static IEnumerable<string> Stacks(string projectDirectory) =>
+        Directory.GetFiles(projectDirectory, StackFileName("*")).Select(p => Path.GetFileName(p)[7..^5]).Order(StringComparer.Ordinal);
+
     /// <summary>Loads a stack from a project directory; throws <see cref="SettingsException"/> with every file-level problem.</summary>
     public static ProjectConfigFiles Load(string projectDirectory, string stackName)
     {
-        var stackFileName = $"Pulumi.{stackName}.yaml";
+        var stackFileName = StackFileName(stackName);
         var errors = new List<SettingsError>();
         var entries = new Dictionary<string, ConfigEntry>(StringComparer.Ordinal);
 
@@ -54,11 +61,7 @@ public sealed class ProjectConfigFiles : IStackConfigSource
         var stackPath = Path.Combine(projectDirectory, stackFileName);
         if (!File.Exists(stackPath))
         {
-            var known = Directory.Exists(projectDirectory)
-                ? Directory.GetFiles(projectDirectory, "Pulumi.*.yaml")
-                    .Select(p => Path.GetFileName(p)[7..^5])
-                    .Order(StringComparer.Ordinal)
-                : Enumerable.Empty<string>();
+            var known = Directory.Exists(projectDirectory) ? Stacks(projectDirectory) : [];
             errors.Add(new SettingsError(stackFileName, "stack",
                 $"'{stackName}' has no stack file; known stacks: {string.Join(", ", known)}"));
         }

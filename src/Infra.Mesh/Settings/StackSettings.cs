@@ -64,6 +64,9 @@ public sealed record ServiceSettings(
 
     public ServicePort PrimaryPort => Ports[0];
 
+    /// <summary>The port HTTP traffic (from the ingress, or a verification check) reaches it on: its first HTTP port, else its primary port.</summary>
+    public ServicePort HttpPort => Ports.FirstOrDefault(p => p.IsHttp) ?? PrimaryPort;
+
     public ServicePort Port(string name) => Ports.Single(p => p.Name == name);
 
     /// <summary>How pods stop; an init property so the positional record stays source-compatible.</summary>
@@ -154,11 +157,11 @@ public sealed record ExternalHost(string Host, int Port, ExternalProtocol Protoc
 {
     public const int DefaultTlsPort = 443;
 
-    private const string ClusterDomain = ".svc.cluster.local";
+    private const string ClusterSuffix = "." + Names.ClusterDomain;
 
     /// <summary>The namespace of a Kubernetes Service (<c>name.namespace.svc.cluster.local</c>); null for a host outside the cluster.</summary>
-    public string? ClusterNamespace => Host.EndsWith(ClusterDomain, StringComparison.Ordinal)
-        ? Host[..^ClusterDomain.Length].Split('.') is [_, var ns] ? ns : null
+    public string? ClusterNamespace => Host.EndsWith(ClusterSuffix, StringComparison.Ordinal)
+        ? Host[..^ClusterSuffix.Length].Split('.') is [_, var ns] ? ns : null
         : null;
 
     public bool InCluster => ClusterNamespace is not null;

@@ -34,7 +34,6 @@ public static class StackSettingsLoader
         var file = source.StackFile;
         ConfigNode Key(string key) => ConfigNode.Root(source.Find(key), $"infra:{key}", file, errors);
 
-
         string[] environments = ["dev", "staging", "prod"];
         if (!Key("environment").Exists)
         {
@@ -288,7 +287,7 @@ public static class StackSettingsLoader
             }
 
             var hostNode = item.IsScalar ? item : item["host"];
-            if (entry.Host.EndsWith(".svc.cluster.local", StringComparison.Ordinal) && !Names.ClusterServiceHost().IsMatch(entry.Host))
+            if (entry.Host.EndsWith("." + Names.ClusterDomain, StringComparison.Ordinal) && !Names.ClusterServiceHost().IsMatch(entry.Host))
             {
                 hostNode.Error($"'{entry.Host}' is not a Kubernetes Service host; expected <service>.<namespace>.svc.cluster.local");
             }
@@ -544,11 +543,11 @@ public static class StackSettingsLoader
         header.IsMapping("name", "value");
         return new CanarySettings(
             node["tag"].RequiredText() is not null
-                ? node["tag"].Matching(new System.Text.RegularExpressions.Regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"), "an image tag") ?? ""
+                ? node["tag"].Matching(Names.ImageTag(), "an image tag") ?? ""
                 : "",
             node["weight"].WholeNumber(0, 0, 100) ?? 0,
             node["replicas"].WholeNumber(1, 1, 100) ?? 1,
-            header["name"].Matching(new System.Text.RegularExpressions.Regex("^[a-z0-9-]+$"), "a lowercase HTTP header name", "x-canary") ?? "x-canary",
+            header["name"].Matching(Names.HeaderName(), "a lowercase HTTP header name", "x-canary") ?? "x-canary",
             header["value"].Text() ?? "always");
     }
 

@@ -86,17 +86,16 @@ public sealed class VerificationPlanner(IProxyProbe proxy) : IPlanner
     private static VerificationCheck Allowed(CallEdge edge)
     {
         var callee = edge.Callee;
-        var port = callee.Ports.FirstOrDefault(p => p.IsHttp) ?? callee.PrimaryPort;
         var path = edge.Call.Paths.IsEmpty ? "/" : edge.Call.Paths[0].TrimEnd('*');
         var method = edge.Call.Methods.IsEmpty ? "GET" : edge.Call.Methods[0];
-        return new VerificationCheck($"{edge.Caller.Name} may call {callee.Name}", method, Url(callee, port, path), Expectation.Allowed);
+        return new VerificationCheck($"{edge.Caller.Name} may call {callee.Name}", method, Url(callee, path), Expectation.Allowed);
     }
 
     private static VerificationCheck Denied(ServiceSettings service) =>
-        new($"an undeclared caller is refused by {service.Name}", "GET", Url(service, service.Ports.First(p => p.IsHttp), "/verify/denied"), Expectation.Denied);
+        new($"an undeclared caller is refused by {service.Name}", "GET", Url(service, "/verify/denied"), Expectation.Denied);
 
-    private static string Url(ServiceSettings service, ServicePort port, string path) =>
-        $"http://{service.Name}.{service.Namespace}.svc.cluster.local:{port.Port.ToString(CultureInfo.InvariantCulture)}{path}";
+    private static string Url(ServiceSettings service, string path) =>
+        $"http://{Names.ClusterHost(service.Name, service.Namespace)}:{service.HttpPort.Port.ToString(CultureInfo.InvariantCulture)}{path}";
 
     /// <summary>The shell script a Job runs: wait for its own proxy, run every check, fail if any check failed.</summary>
     public string Script(VerificationJob job)

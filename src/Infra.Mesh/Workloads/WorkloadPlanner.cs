@@ -121,7 +121,7 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
     {
         ApiVersion = "v1",
         Kind = "ServiceAccount",
-        Metadata = Meta(service, service.ServiceAccount),
+        Metadata = Labels.Meta(service, service.ServiceAccount),
         // The mesh identity comes from this account; the API token is only mounted for services that call the API.
         AutomountServiceAccountToken = service.AutomountServiceAccountToken,
     };
@@ -130,7 +130,7 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
     {
         ApiVersion = "v1",
         Kind = "ConfigMap",
-        Metadata = Meta(service, ConfigMapName(service)),
+        Metadata = Labels.Meta(service, ConfigMapName(service)),
         Data = new Dictionary<string, string> { [ConfigFileName] = Edn.Write(service.Config.Edn) },
     };
 
@@ -140,13 +140,13 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
         {
             ApiVersion = "v1",
             Kind = "ConfigMap",
-            Metadata = Meta(service, EnvConfigMapName(service)),
+            Metadata = Labels.Meta(service, EnvConfigMapName(service)),
             Data = service.Config.Environment.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal),
         };
 
     private V1Deployment Deployment(ServiceSettings service, WorkloadVersion version, V1ConfigMap config, V1ConfigMap? env, bool production)
     {
-        var selector = VersionSelector(service, version);
+        var selector = Labels.Selector(service, version.Name);
         var podLabels = Labels.For(service);
         podLabels[Labels.Version] = version.Name;
         var mesh = injection.PodTemplate(service);
@@ -185,7 +185,7 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
         {
             ApiVersion = "apps/v1",
             Kind = "Deployment",
-            Metadata = Meta(service, version.DeploymentName, version.Name),
+            Metadata = Labels.Meta(service, version.DeploymentName, version.Name),
             Spec = new V1DeploymentSpec
             {
                 // With an autoscaler the replica count belongs to it; setting it here would undo every scale on each deploy.
@@ -251,7 +251,7 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
         TopologyKey = topologyKey,
         // Prefer spreading but still schedule when a zone or node is short: losing capacity is worse than skew.
         WhenUnsatisfiable = "ScheduleAnyway",
-        LabelSelector = new V1LabelSelector { MatchLabels = VersionSelector(service, version) },
+        LabelSelector = new V1LabelSelector { MatchLabels = Labels.Selector(service, version.Name) },
         // Spread each rollout's new ReplicaSet on its own, not against the old pods that are about to go.
         MatchLabelKeys = ["pod-template-hash"],
     };
@@ -345,7 +345,7 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
     {
         ApiVersion = "v1",
         Kind = "Service",
-        Metadata = Meta(service, service.Name),
+        Metadata = Labels.Meta(service, service.Name),
         Spec = new V1ServiceSpec
         {
             // All versions: the mesh splits traffic between stable and canary, not the Service.
@@ -354,10 +354,6 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
         },
     };
 
-    /// <summary>
-    /// One budget over all versions, like the Service: voluntary evictions take at most one pod of the app at a time.
-    /// maxUnavailable rather than minAvailable, so a single-replica service can still be drained.
-    /// </summary>
     /// <summary>
     /// The catalog's ports, named and with the <c>appProtocol</c> the mesh reads the protocol from. The nREPL port is
     /// deliberately absent: it is reachable only by port-forward.
@@ -374,11 +370,15 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
         }),
     ];
 
+    /// <summary>
+    /// One budget over all versions, like the Service: voluntary evictions take at most one pod of the app at a time.
+    /// maxUnavailable rather than minAvailable, so a single-replica service can still be drained.
+    /// </summary>
     private static V1PodDisruptionBudget DisruptionBudget(ServiceSettings service) => new()
     {
         ApiVersion = "policy/v1",
         Kind = "PodDisruptionBudget",
-        Metadata = Meta(service, service.Name),
+        Metadata = Labels.Meta(service, service.Name),
         Spec = new V1PodDisruptionBudgetSpec
         {
             MaxUnavailable = 1,
@@ -392,7 +392,7 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
     {
         ApiVersion = "autoscaling/v2",
         Kind = "HorizontalPodAutoscaler",
-        Metadata = Meta(service, version.DeploymentName, version.Name),
+        Metadata = Labels.Meta(service, version.DeploymentName, version.Name),
         Spec = new V2HorizontalPodAutoscalerSpec
         {
             ScaleTargetRef = new V2CrossVersionObjectReference { ApiVersion = "apps/v1", Kind = "Deployment", Name = version.DeploymentName },
@@ -417,20 +417,6 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
             },
         },
     };
-
-    private static Dictionary<string, string> VersionSelector(ServiceSettings service, WorkloadVersion version) =>
-        new(Labels.Selector(service), StringComparer.Ordinal) { [Labels.Version] = version.Name };
-
-    private static V1ObjectMeta Meta(ServiceSettings service, string name, string? version = null)
-    {
-        var labels = Labels.For(service);
-        if (version is not null)
-        {
-            labels[Labels.Version] = version;
-        }
-
-        return new V1ObjectMeta { Name = name, NamespaceProperty = service.Namespace, Labels = labels };
-    }
 
     /// <summary>SHA-256 over the sorted entries: the same data always gives the same checksum.</summary>
     public static string Checksum(IDictionary<string, string> data)
