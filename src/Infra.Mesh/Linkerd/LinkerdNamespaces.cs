@@ -9,7 +9,6 @@ namespace Infra.Mesh.Linkerd;
 /// </summary>
 public static class LinkerdNamespaces
 {
-    public const string PodSecurityEnforce = "pod-security.kubernetes.io/enforce";
     public const string AdmissionWebhooks = "config.linkerd.io/admission-webhooks";
 
     /// <summary>The control plane. Without the CNI its pods run proxy-init, which needs <c>privileged</c>.</summary>
@@ -20,7 +19,7 @@ public static class LinkerdNamespaces
             ["linkerd.io/is-control-plane"] = "true",
             [AdmissionWebhooks] = "disabled",
             ["linkerd.io/control-plane-ns"] = LinkerdSettings.SystemNamespace,
-            [PodSecurityEnforce] = cni ? "restricted" : "privileged",
+            [Labels.PodSecurityEnforce] = cni ? "restricted" : "privileged",
         },
         new() { [LinkerdInjection.InjectAnnotation] = "disabled" });
 
@@ -31,7 +30,7 @@ public static class LinkerdNamespaces
         {
             ["linkerd.io/cni-resource"] = "true",
             [AdmissionWebhooks] = "disabled",
-            [PodSecurityEnforce] = "privileged",
+            [Labels.PodSecurityEnforce] = "privileged",
         },
         null);
 
@@ -40,7 +39,7 @@ public static class LinkerdNamespaces
         new()
         {
             ["linkerd.io/extension"] = "viz",
-            [PodSecurityEnforce] = cni ? "restricted" : "privileged",
+            [Labels.PodSecurityEnforce] = cni ? "restricted" : "privileged",
         },
         null);
 

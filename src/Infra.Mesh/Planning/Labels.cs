@@ -14,6 +14,12 @@ public static class Labels
     public const string Stable = "stable";
     public const string Canary = "canary";
 
+    /// <summary>Pod Security Admission levels a namespace enforces, warns about and audits.</summary>
+    public const string PodSecurityEnforce = "pod-security.kubernetes.io/enforce";
+    public const string PodSecurityEnforceVersion = "pod-security.kubernetes.io/enforce-version";
+    public const string PodSecurityWarn = "pod-security.kubernetes.io/warn";
+    public const string PodSecurityAudit = "pod-security.kubernetes.io/audit";
+
     public static Dictionary<string, string> Managed() => new(StringComparer.Ordinal) { [ManagedBy] = "infra" };
 
     /// <summary>Labels of a service's objects; <c>app</c> is what Istio and Linkerd dashboards group by.</summary>

@@ -93,12 +93,12 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
         // Pod Security Admission: enforced in prod; elsewhere it only warns and audits so experiments are not blocked.
         if (production)
         {
-            labels["pod-security.kubernetes.io/enforce"] = "restricted";
-            labels["pod-security.kubernetes.io/enforce-version"] = "latest";
+            labels[Labels.PodSecurityEnforce] = "restricted";
+            labels[Labels.PodSecurityEnforceVersion] = "latest";
         }
 
-        labels["pod-security.kubernetes.io/warn"] = "restricted";
-        labels["pod-security.kubernetes.io/audit"] = "restricted";
+        labels[Labels.PodSecurityWarn] = "restricted";
+        labels[Labels.PodSecurityAudit] = "restricted";
         foreach (var (key, value) in mesh.Labels)
         {
             labels[key] = value;
