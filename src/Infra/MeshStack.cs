@@ -19,7 +19,15 @@ public sealed class MeshStack : Stack
         var config = new Config(ProjectConfigFiles.Namespace);
         var plan = Plan = MeshPlanner.Plan(LoadSettings(config));
         var settings = plan.Settings;
-        var providerArgs = new ProviderArgs();
+        var providerArgs = new ProviderArgs
+        {
+            // Without these the provider replaces a ConfigMap or Secret whenever its data changes (forceNewProperties in
+            // pulumi-kubernetes v4.32.0 provider/pkg/provider/diff.go): pods of a `reload: live` service would see the
+            // object deleted and recreated instead of the kubelet swapping in the new file, and a pod starting in between
+            // could not mount it. Objects marked `immutable` are still replaced.
+            EnableConfigMapMutable = true,
+            EnableSecretMutable = true,
+        };
         if (settings.Kubernetes.Context is { } context)
         {
             providerArgs.Context = context;
