@@ -183,13 +183,23 @@ public class MeshStackTests
         using var files = new StackFiles();
         // `pulumi config set infra:observability.traceSampling 5` without --path sets a flat key the settings never read.
         files.Replace("Pulumi.dev.yaml", "  infra:observability:", "  infra:observability.traceSampling: 5\n  infra:observability:");
-        files.Replace("Pulumi.dev.yaml", "  infra:ordersDbPassword:\n    secure:", "  infra:ordersDbPassword: hunter2\n  infra:unusedSecret:\n    secure:");
+        files.Replace("Pulumi.dev.yaml", "  infra:observability:", "  infra:ordersDbPassword: hunter2\n  infra:observability:");
 
         var error = await Assert.ThrowsAnyAsync<Exception>(() => PulumiHarness.RunAsync("dev", files.Directory));
 
         Assert.Contains("unknown key 'observability.traceSampling'", error.Message, StringComparison.Ordinal);
         Assert.Contains("infra:ordersDbPassword is set as plain text", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Missing_secrets_stop_the_run_with_the_command_for_each()
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => PulumiHarness.RunAsync("prod", secretsSet: false));
+
+        Assert.Contains("Stack 'prod' needs 2 secret(s) that are not set", error.Message, StringComparison.Ordinal);
+        Assert.Contains("pulumi config set --secret infra:ordersDbPassword -s prod", error.Message, StringComparison.Ordinal);
+        Assert.Contains("pulumi config set --secret infra:paymentsStripeKey -s prod", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
