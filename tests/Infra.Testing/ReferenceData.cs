@@ -26,6 +26,9 @@ public static class ReferenceData
     public static string IstioChart(string chart) => Path("istio", IstioVersion, "charts", chart);
 
     /// <summary>Folder of a Linkerd chart (linkerd-crds, linkerd-control-plane, linkerd-viz).</summary>
+    /// <summary>An addon chart's folder: <c>addons/&lt;chart&gt;-&lt;version&gt;</c> (prometheus, grafana, kiali-server, jaeger).</summary>
+    public static string AddonChart(string chart, string version) => Path("addons", $"{chart}-{version}");
+
     public static string LinkerdChart(string chart) => Path("linkerd", LinkerdVersion, "charts", chart);
 
     // The repo checkout (e.g. /work/main) is a sibling of shared/, so some ancestor of the test binaries holds shared/reference.

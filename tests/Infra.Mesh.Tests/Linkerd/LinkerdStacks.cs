@@ -2,17 +2,19 @@ using System.Text.Json.Nodes;
 using Infra.Mesh.Planner;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Settings;
+using Infra.Mesh.Linkerd;
 using Infra.Mesh.Tests.Support;
+using Infra.Testing;
 
 namespace Infra.Mesh.Tests.Linkerd;
 
-/// <summary>The real dev-linkerd stack, and the real prod stack and dev-linkerd with one key changed, for what only they plan.</summary>
+/// <summary>The real dev-linkerd and prod-linkerd stacks, and dev-linkerd with cert-manager, for what only they plan.</summary>
 public static class LinkerdStacks
 {
     public const string Dev = "dev-linkerd";
 
-    /// <summary>Pulumi.prod.yaml on Linkerd: everything prod enforces (HA, restricted pods, default deny).</summary>
-    public const string Prod = "prod-on-linkerd";
+    /// <summary>The real prod-linkerd stack: everything prod enforces (HA, restricted pods, default deny, protection).</summary>
+    public const string Prod = "prod-linkerd";
 
     /// <summary>dev-linkerd with the identity issuer managed by cert-manager.</summary>
     public const string CertManager = "dev-linkerd-cert-manager";
@@ -21,23 +23,14 @@ public static class LinkerdStacks
 
     public static StackSettings Settings(string variant)
     {
-        if (variant == Dev)
+        if (variant is Dev or Prod)
         {
-            return Stacks.Settings(Dev);
+            return Stacks.Settings(variant);
         }
 
         using var files = new StackFiles();
-        var stack = variant == Prod ? "prod" : Dev;
-        if (variant == Prod)
-        {
-            files.Replace("Pulumi.prod.yaml", "infra:mesh: istio", "infra:mesh: linkerd");
-        }
-        else
-        {
-            files.Replace("Pulumi.dev-linkerd.yaml", "issuer: pulumi", "issuer: cert-manager");
-        }
-
-        return Load(files, stack);
+        files.Replace("Pulumi.dev-linkerd.yaml", "issuer: pulumi", "issuer: cert-manager");
+        return Load(files, Dev);
     }
 
     public static StackSettings Load(StackFiles files, string stack) => StackSettingsLoader.Load(ProjectConfigFiles.Load(files.Directory, stack));
@@ -58,6 +51,11 @@ public static class LinkerdStacks
         objects.OfKind(kind).In(ns).Single(o => o.Name() == name);
 
     public static IEnumerable<JsonObject> Items(this JsonNode? array) => array?.AsArray().Select(n => n!.AsObject()) ?? [];
+
+    /// <summary>A Linkerd chart's values.yaml, plus for the control plane the documented keys only its templates read.</summary>
+    public static HelmChartValues ChartValues(string chart) => chart == LinkerdControlPlanePlanner.ControlPlaneRelease
+        ? HelmChartValues.LinkerdWithHaKeys(chart, LinkerdControlPlanePlanner.UndeclaredComponentResources.Keys)
+        : HelmChartValues.Linkerd(chart);
 
     public static HelmReleaseItem Release(this MeshPlan plan, string name) => plan.Releases.Single(r => r.ReleaseName == name);
 }

@@ -228,12 +228,12 @@ public class ValidationTests
         var error = Assert.Single(Assert.Throws<SettingsException>(() => ProjectConfigFiles.Load(Stacks.ProjectDirectory, "staging")).Errors);
 
         Assert.Equal("Pulumi.staging.yaml", error.File);
-        Assert.Contains("dev, dev-linkerd, prod", error.Message, StringComparison.Ordinal);
+        Assert.Contains("dev, dev-linkerd, prod, prod-linkerd", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void The_real_stacks_are_valid()
     {
-        Assert.All(["dev", "prod", "dev-linkerd"], stack => Assert.NotEmpty(Stacks.Settings(stack).Services));
+        Assert.All(["dev", "prod", "dev-linkerd", "prod-linkerd"], stack => Assert.NotEmpty(Stacks.Settings(stack).Services));
     }
 }
