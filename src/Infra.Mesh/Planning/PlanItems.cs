@@ -25,6 +25,13 @@ public abstract record PlanItem
     /// new one first and fails with AlreadyExists on the object the old one still holds.
     /// </summary>
     public ImmutableArray<FormerIdentity> FormerIdentities { get; init; } = [];
+
+    /// <summary>
+    /// The plan fingerprint this item's name ends with (<c>-&lt;fingerprint&gt;</c>), or null. Such an item is
+    /// recreated under a new name whenever the plan changes (verification Jobs run again on every change), so its
+    /// identity is its name without the suffix: identity checks and reviews compare it that way.
+    /// </summary>
+    public string? FingerprintSuffix { get; init; }
 }
 
 /// <summary>

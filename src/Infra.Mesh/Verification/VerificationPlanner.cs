@@ -60,7 +60,7 @@ public sealed class VerificationPlanner(IProxyProbe proxy) : IPlanner
 
         foreach (var job in Jobs(settings))
         {
-            plan.Add(StageKind.Verification, Job(job, revision));
+            plan.Add(StageKind.Verification, new ManifestItem(Job(job, revision)) { FingerprintSuffix = revision });
         }
     }
 

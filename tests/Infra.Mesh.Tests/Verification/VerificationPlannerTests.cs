@@ -125,4 +125,16 @@ public class VerificationPlannerTests
             .Stage(StageKind.Verification).Items.OfType<ManifestItem>().Where(m => m.Kind == "Job").Select(m => m.Name)];
 
     private static string Stem(string name) => name[..name.LastIndexOf('-')];
+
+    [Fact]
+    public void Verification_jobs_declare_the_fingerprint_their_names_end_with()
+    {
+        var plan = Stacks.Plan("dev");
+        var jobs = plan.Stages.SelectMany(s => s.Items).OfType<ManifestItem>().Where(m => m.Kind == "Job").ToList();
+
+        Assert.NotEmpty(jobs);
+        Assert.All(jobs, job => Assert.EndsWith("-" + job.FingerprintSuffix, job.Name, StringComparison.Ordinal));
+        Assert.Single(jobs.Select(j => j.FingerprintSuffix).Distinct());
+        Assert.All(plan.Stages.SelectMany(s => s.Items).Where(i => i is not ManifestItem { Kind: "Job" }), i => Assert.Null(i.FingerprintSuffix));
+    }
 }
