@@ -34,7 +34,7 @@ public static class StackSettingsLoader
             Key("environment").Error($"is required but missing; allowed: {string.Join(", ", environments)}");
         }
 
-        var environment = Key("environment").OneOf(null, environments) ?? "dev";
+        var environment = Key("environment").OneOf("dev", environments);
         var production = environment == "prod";
         var meshName = Key("mesh").OneOf("istio", "istio", "linkerd");
 
@@ -144,7 +144,7 @@ public static class StackSettingsLoader
         var image = ReadImage(node["image"], production);
         var ports = ReadPorts(node["ports"]);
         var nrepl = ReadNrepl(node["nrepl"], ports, production);
-        var replicas = node["replicas"].WholeNumber(1, 0, 100) ?? 1;
+        var replicas = node["replicas"].WholeNumber(1, 0, 100);
         var primaryHttp = ports.FirstOrDefault(p => p.IsHttp)?.Name ?? ports.FirstOrDefault()?.Name ?? "http";
 
         var health = node["health"];
@@ -164,18 +164,18 @@ public static class StackSettingsLoader
             ports,
             new HealthSettings(
                 PortReference(health["port"], ports, primaryHttp),
-                health["readinessPath"].Matching(Names.HttpPath(), "an HTTP path such as /health/ready", "/health/ready") ?? "/",
-                health["livenessPath"].Matching(Names.HttpPath(), "an HTTP path such as /health/live", "/health/live") ?? "/",
-                health["startupSeconds"].WholeNumber(180, 10, 1800) ?? 180),
+                health["readinessPath"].Matching(Names.HttpPath(), "an HTTP path such as /health/ready", "/health/ready"),
+                health["livenessPath"].Matching(Names.HttpPath(), "an HTTP path such as /health/live", "/health/live"),
+                health["startupSeconds"].WholeNumber(180, 10, 1800)),
             new MetricsSettings(
                 PortReference(metrics["port"], ports, primaryHttp),
-                metrics["path"].Matching(Names.HttpPath(), "an HTTP path such as /metrics", "/metrics") ?? "/metrics"),
+                metrics["path"].Matching(Names.HttpPath(), "an HTTP path such as /metrics", "/metrics")),
             nrepl,
             new ResourceSettings(
-                resources["cpu"].Matching(Names.Quantity(), "a CPU quantity such as 250m or 1", "250m") ?? "250m",
-                resources["memory"].Matching(Names.Quantity(), "a memory quantity such as 768Mi or 1Gi", "768Mi") ?? "768Mi",
+                resources["cpu"].Matching(Names.Quantity(), "a CPU quantity such as 250m or 1", "250m"),
+                resources["memory"].Matching(Names.Quantity(), "a memory quantity such as 768Mi or 1Gi", "768Mi"),
                 resources["cpuLimit"].Matching(Names.Quantity(), "a CPU quantity such as 1 or 2")),
-            new JvmSettings(jvm["maxRamPercentage"].WholeNumber(75, 25, 90) ?? 75, [.. jvm["options"].TextList()]),
+            new JvmSettings(jvm["maxRamPercentage"].WholeNumber(75, 25, 90), [.. jvm["options"].TextList()]),
             ReadConfig(node["config"]),
             ReadSecrets(source, node["secrets"], referencedSecrets),
             ReadCalls(node["calls"], name, declared),
@@ -184,8 +184,8 @@ public static class StackSettingsLoader
             ReadTraffic(node["traffic"]),
             ReadAutoscaling(node["autoscaling"], replicas, production),
             ReadExternalHosts(node["externalHosts"]),
-            node["inject"].Bool(true) ?? true,
-            node["automountServiceAccountToken"].Bool(false) ?? false)
+            node["inject"].Bool(true),
+            node["automountServiceAccountToken"].Bool(false))
         {
             Shutdown = ReadShutdown(node["shutdown"]),
         };
@@ -233,10 +233,10 @@ public static class StackSettingsLoader
             var name = item["name"].RequiredText() is not null
                 ? item["name"].Matching(Names.PortName(), "an IANA service name (lowercase letters, digits, '-', at most 15)")
                 : null;
-            var number = item["port"].Exists ? item["port"].WholeNumber(null, 1, 65535) : Missing<int?>(item["port"]);
+            var number = item["port"].Exists ? item["port"].WholeNumber(1, 65535) : item["port"].Missing<int?>();
             var protocol = item["protocol"].Exists
-                ? item["protocol"].OneOf(null, "http", "http2", "grpc", "tcp")
-                : Missing<string>(item["protocol"], " (a protocol the mesh can use: http, http2, grpc, tcp)");
+                ? item["protocol"].OneOf(["http", "http2", "grpc", "tcp"])
+                : item["protocol"].Missing<string>(" (a protocol the mesh can use: http, http2, grpc, tcp)");
             if (name is null || number is null || protocol is null)
             {
                 continue;
@@ -314,19 +314,13 @@ public static class StackSettingsLoader
 
             var host = item["host"].RequiredText() is not null ? item["host"].Matching(Names.Host(), HostDescription) : null;
             var protocol = item["protocol"].OneOf("tls", "tls", "tcp");
-            var port = protocol == "tcp" && !item["port"].Exists
-                ? Missing<int?>(item["port"], " (a tcp host has no default port; allowed: 1..65535)")
-                : item["port"].WholeNumber(ExternalHost.DefaultTlsPort, 1, 65535);
-            return host is null || protocol is null || port is null
+            var port = item["port"].Exists ? item["port"].WholeNumber(1, 65535)
+                : protocol == "tcp" ? item["port"].Missing<int?>(" (a tcp host has no default port; allowed: 1..65535)")
+                : ExternalHost.DefaultTlsPort;
+            return host is null || port is null
                 ? null
                 : new ExternalHost(host, port.Value, protocol == "tcp" ? ExternalProtocol.Tcp : ExternalProtocol.Tls);
         }
-    }
-
-    private static T? Missing<T>(ConfigNode node, string hint = "")
-    {
-        node.Error("is required but missing" + hint);
-        return default;
     }
 
     private static string PortReference(ConfigNode node, ImmutableArray<ServicePort> ports, string defaultPort)
@@ -348,22 +342,21 @@ public static class StackSettingsLoader
         }
 
         node.IsMapping("port", "enabled");
-        var port = node["port"].WholeNumber(7888, 1, 65535) ?? 7888;
+        var port = node["port"].WholeNumber(7888, 1, 65535);
         if (ports.Any(p => p.Port == port))
         {
             node["port"].Error($"port {port} is also a service port; nREPL needs a port of its own");
         }
 
-        return new NreplSettings(port, node["enabled"].Bool(!production) ?? false);
+        return new NreplSettings(port, node["enabled"].Bool(!production));
     }
 
     private static ShutdownSettings ReadShutdown(ConfigNode node)
     {
         node.IsMapping("preStopSeconds", "terminationGracePeriodSeconds");
         var defaults = ShutdownSettings.Default;
-        var preStop = node["preStopSeconds"].WholeNumber(defaults.PreStopSeconds, 0, 300) ?? defaults.PreStopSeconds;
-        var grace = node["terminationGracePeriodSeconds"].WholeNumber(defaults.TerminationGracePeriodSeconds, 1, 3600)
-            ?? defaults.TerminationGracePeriodSeconds;
+        var preStop = node["preStopSeconds"].WholeNumber(defaults.PreStopSeconds, 0, 300);
+        var grace = node["terminationGracePeriodSeconds"].WholeNumber(defaults.TerminationGracePeriodSeconds, 1, 3600);
         if (grace <= preStop)
         {
             // The grace period includes the preStop pause; without time left the app is killed before it can drain.
@@ -539,9 +532,9 @@ public static class StackSettingsLoader
             node["tag"].RequiredText() is not null
                 ? node["tag"].Matching(Names.ImageTag(), "an image tag") ?? ""
                 : "",
-            node["weight"].WholeNumber(0, 0, 100) ?? 0,
-            node["replicas"].WholeNumber(1, 1, 100) ?? 1,
-            header["name"].Matching(Names.HeaderName(), "a lowercase HTTP header name", "x-canary") ?? "x-canary",
+            node["weight"].WholeNumber(0, 0, 100),
+            node["replicas"].WholeNumber(1, 1, 100),
+            header["name"].Matching(Names.HeaderName(), "a lowercase HTTP header name", "x-canary"),
             header["value"].Text() ?? "always");
     }
 
@@ -556,43 +549,43 @@ public static class StackSettingsLoader
         outlier.IsMapping("consecutive5xxErrors", "interval", "baseEjectionTime", "maxEjectionPercent");
         const string duration = "a duration such as 250ms, 5s or 1m";
         return new TrafficSettings(
-            node["timeout"].Matching(Names.Duration(), duration, "10s") ?? "10s",
+            node["timeout"].Matching(Names.Duration(), duration, "10s"),
             new RetrySettings(
-                retries["attempts"].WholeNumber(2, 0, 10) ?? 2,
-                retries["perTryTimeout"].Matching(Names.Duration(), duration, "3s") ?? "3s",
+                retries["attempts"].WholeNumber(2, 0, 10),
+                retries["perTryTimeout"].Matching(Names.Duration(), duration, "3s"),
                 // Only failures where the request never reached the app: safe for non-idempotent calls too.
                 retries["retryOn"].Text() ?? "connect-failure,refused-stream,unavailable"),
             new ConnectionPoolSettings(
-                pool["maxConnections"].WholeNumber(100, 1, 100_000) ?? 100,
-                pool["maxPendingRequests"].WholeNumber(100, 1, 100_000) ?? 100,
-                pool["maxRequestsPerConnection"].WholeNumber(0, 0, 100_000) ?? 0),
+                pool["maxConnections"].WholeNumber(100, 1, 100_000),
+                pool["maxPendingRequests"].WholeNumber(100, 1, 100_000),
+                pool["maxRequestsPerConnection"].WholeNumber(0, 0, 100_000)),
             new OutlierDetectionSettings(
-                outlier["consecutive5xxErrors"].WholeNumber(5, 1, 1000) ?? 5,
-                outlier["interval"].Matching(Names.Duration(), duration, "10s") ?? "10s",
-                outlier["baseEjectionTime"].Matching(Names.Duration(), duration, "30s") ?? "30s",
-                outlier["maxEjectionPercent"].WholeNumber(50, 1, 100) ?? 50));
+                outlier["consecutive5xxErrors"].WholeNumber(5, 1, 1000),
+                outlier["interval"].Matching(Names.Duration(), duration, "10s"),
+                outlier["baseEjectionTime"].Matching(Names.Duration(), duration, "30s"),
+                outlier["maxEjectionPercent"].WholeNumber(50, 1, 100)));
     }
 
     private static AutoscalingSettings ReadAutoscaling(ConfigNode node, int replicas, bool production)
     {
         node.IsMapping("enabled", "minReplicas", "maxReplicas", "targetCpuUtilization");
-        var min = node["minReplicas"].WholeNumber(Math.Max(2, replicas), 1, 100) ?? 2;
-        var max = node["maxReplicas"].WholeNumber(Math.Max(min, replicas) * 3, 1, 500) ?? min;
+        var min = node["minReplicas"].WholeNumber(Math.Max(2, replicas), 1, 100);
+        var max = node["maxReplicas"].WholeNumber(Math.Max(min, replicas) * 3, 1, 500);
         if (max < min)
         {
             node["maxReplicas"].Error($"{max} is below minReplicas ({min})");
         }
 
-        return new AutoscalingSettings(node["enabled"].Bool(production) ?? production, min, max, node["targetCpuUtilization"].WholeNumber(70, 10, 100) ?? 70);
+        return new AutoscalingSettings(node["enabled"].Bool(production), min, max, node["targetCpuUtilization"].WholeNumber(70, 10, 100));
     }
 
     private static IngressSettings ReadIngress(ConfigNode node)
     {
         node.IsMapping("namespace", "tlsSecretName", "replicas");
         return new IngressSettings(
-            node["namespace"].Matching(Names.Dns1123Label(), "a DNS-1123 label", "mesh-ingress") ?? "mesh-ingress",
-            node["tlsSecretName"].Matching(Names.Dns1123Label(), "the name of a kubernetes.io/tls Secret", "ingress-tls") ?? "ingress-tls",
-            node["replicas"].WholeNumber(1, 1, 20) ?? 1);
+            node["namespace"].Matching(Names.Dns1123Label(), "a DNS-1123 label", "mesh-ingress"),
+            node["tlsSecretName"].Matching(Names.Dns1123Label(), "the name of a kubernetes.io/tls Secret", "ingress-tls"),
+            node["replicas"].WholeNumber(1, 1, 20));
     }
 
     private static SecuritySettings ReadSecurity(ConfigNode node, bool production, IReadOnlyList<string> namespaces)
@@ -612,7 +605,7 @@ public static class StackSettingsLoader
             .Select(ns => (ns, mode: ReadMtls(perNamespace[ns], production, null)))
             .Where(e => e.mode is not null)
             .ToImmutableSortedDictionary(e => e.ns, e => e.mode!.Value, StringComparer.Ordinal);
-        var defaultDeny = node["defaultDeny"].Bool(true) ?? true;
+        var defaultDeny = node["defaultDeny"].Bool(true);
         if (production && !defaultDeny)
         {
             node["defaultDeny"].Error("'false' is not allowed in prod; allowed: true (only least-privilege allow rules open traffic there)");
@@ -623,7 +616,8 @@ public static class StackSettingsLoader
 
     private static MtlsMode? ReadMtls(ConfigNode node, bool production, string? defaultMode)
     {
-        var value = node.OneOf(defaultMode, "STRICT", "PERMISSIVE");
+        string[] modes = ["STRICT", "PERMISSIVE"];
+        var value = defaultMode is null ? node.OneOf(modes) : node.OneOf(defaultMode, modes);
         if (value == "PERMISSIVE" && production)
         {
             node.Error("'PERMISSIVE' is not allowed in prod; allowed: STRICT");
@@ -642,17 +636,17 @@ public static class StackSettingsLoader
     {
         node.IsMapping("traceSampling", "accessLogs", "prometheus", "grafana", "kiali", "jaeger");
         return new ObservabilitySettings(
-            node["traceSampling"].Number(production ? 1.0 : 100.0, 0, 100) ?? 1.0,
-            node["accessLogs"].Bool(true) ?? true,
-            node["prometheus"].Bool(true) ?? true,
-            node["grafana"].Bool(!production) ?? false,
-            node["kiali"].Bool(true) ?? true,
-            node["jaeger"].Bool(!production) ?? false);
+            node["traceSampling"].Number(production ? 1.0 : 100.0, 0, 100),
+            node["accessLogs"].Bool(true),
+            node["prometheus"].Bool(true),
+            node["grafana"].Bool(!production),
+            node["kiali"].Bool(true),
+            node["jaeger"].Bool(!production));
     }
 
     private static VerificationSettings ReadVerification(ConfigNode node)
     {
         node.IsMapping("enabled");
-        return new VerificationSettings(node["enabled"].Bool(true) ?? true);
+        return new VerificationSettings(node["enabled"].Bool(true));
     }
 }
