@@ -8,12 +8,12 @@ using Infra.Testing;
 
 namespace Infra.Mesh.Tests.Linkerd;
 
-/// <summary>The real dev-linkerd and prod-linkerd stacks, and dev-linkerd with cert-manager, for what only they plan.</summary>
+/// <summary>The fixture's dev-linkerd and prod-linkerd stacks, and dev-linkerd with cert-manager, for what only they plan.</summary>
 public static class LinkerdStacks
 {
     public const string Dev = "dev-linkerd";
 
-    /// <summary>The real prod-linkerd stack: everything prod enforces (HA, restricted pods, default deny, protection).</summary>
+    /// <summary>The fixture's prod-linkerd stack: everything prod enforces (HA, restricted pods, default deny, protection).</summary>
     public const string Prod = "prod-linkerd";
 
     /// <summary>dev-linkerd with the identity issuer managed by cert-manager.</summary>
