@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using Infra.Mesh.Settings;
 
 namespace Infra.Cli.Verbs;
 
@@ -29,7 +30,15 @@ public static class ValidateCommand
 
         if (json)
         {
-            cli.Out.WriteLine(new JsonObject { ["stack"] = stack, ["valid"] = true, ["summary"] = CliContext.Summary(plan) }.ToJsonString(CliContext.Indented));
+            cli.Out.WriteLine(new JsonObject
+            {
+                ["stack"] = stack,
+                ["valid"] = true,
+                ["summary"] = CliContext.Summary(plan),
+                // What `pulumi config set --secret` must set before a preview (scripts such as .ci/e2e read it).
+                ["secretConfigKeys"] = new JsonArray([.. plan.Settings.SecretConfigKeys.Select(k => (JsonNode)$"{ProjectConfigFiles.Namespace}:{k}")]),
+                ["kubernetesContext"] = plan.Settings.Kubernetes.Context,
+            }.ToJsonString(CliContext.Indented));
         }
         else
         {
