@@ -179,7 +179,15 @@ public sealed record ConnectionPoolSettings(int MaxConnections, int MaxPendingRe
 
 public sealed record OutlierDetectionSettings(int Consecutive5xxErrors, string Interval, string BaseEjectionTime, int MaxEjectionPercent);
 
-public sealed record TrafficSettings(string Timeout, RetrySettings Retries, ConnectionPoolSettings ConnectionPool, OutlierDetectionSettings OutlierDetection);
+public sealed record TrafficSettings(string Timeout, RetrySettings Retries, ConnectionPoolSettings ConnectionPool, OutlierDetectionSettings OutlierDetection)
+{
+    /// <summary>
+    /// The <c>traffic</c> keys the catalog or the stack's override sets for this service (<c>timeout</c>, <c>retries</c>,
+    /// <c>connectionPool</c>, <c>outlierDetection</c>); the rest are defaults. Istio ambient gives a service a waypoint
+    /// (an Envoy that applies them) only for what was asked for.
+    /// </summary>
+    public ImmutableArray<string> Declared { get; init; } = [];
+}
 
 public sealed record AutoscalingSettings(bool Enabled, int MinReplicas, int MaxReplicas, int TargetCpuUtilization);
 

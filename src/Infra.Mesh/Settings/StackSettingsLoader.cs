@@ -25,6 +25,8 @@ public static class StackSettingsLoader
         "automountServiceAccountToken", "shutdown",
     ];
 
+    private static readonly string[] TrafficKeys = ["timeout", "retries", "connectionPool", "outlierDetection"];
+
     /// <summary>The methods a call may be restricted to.</summary>
     public static ImmutableArray<string> HttpMethods { get; } = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
@@ -553,7 +555,7 @@ public static class StackSettingsLoader
 
     private static TrafficSettings ReadTraffic(ConfigNode node)
     {
-        node.IsMapping("timeout", "retries", "connectionPool", "outlierDetection");
+        node.IsMapping(TrafficKeys);
         var retries = node["retries"];
         retries.IsMapping("attempts", "perTryTimeout", "retryOn");
         var pool = node["connectionPool"];
@@ -576,7 +578,10 @@ public static class StackSettingsLoader
                 outlier["consecutive5xxErrors"].WholeNumber(5, 1, 1000) ?? 5,
                 outlier["interval"].Matching(Names.Duration(), duration, "10s") ?? "10s",
                 outlier["baseEjectionTime"].Matching(Names.Duration(), duration, "30s") ?? "30s",
-                outlier["maxEjectionPercent"].WholeNumber(50, 1, 100) ?? 50));
+                outlier["maxEjectionPercent"].WholeNumber(50, 1, 100) ?? 50))
+        {
+            Declared = [.. TrafficKeys.Where(key => node[key].Exists)],
+        };
     }
 
     private static AutoscalingSettings ReadAutoscaling(ConfigNode node, int replicas, bool production)
