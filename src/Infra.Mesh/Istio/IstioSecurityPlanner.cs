@@ -92,6 +92,16 @@ public sealed class IstioSecurityPlanner(Waypoints? waypoints) : ISecurityPlanne
                 rules.Add(IngressRule(callee, exposed, settings.Ingress, l7: waypoints is null));
             }
 
+            if (waypoints is not null && settings.Observability.Prometheus && (security.DefaultDeny || rules.Count > 0))
+            {
+                // Scrapes go to the pods, never through a waypoint; ztunnel can limit them to the port only. Where no
+                // ALLOW policy or default deny applies, everything (Prometheus included) is let through already.
+                var metricsPort = callee.Port(callee.Metrics.Port).Port.ToString(CultureInfo.InvariantCulture);
+                rules.Add(new Rule(
+                    [new RuleFrom(new Source([IstioObservabilityPlanner.PrometheusPrincipal]))],
+                    [new RuleTo(new Operation([metricsPort], null, null))]));
+            }
+
             // An ALLOW policy without rules would deny everything, which default deny already does.
             if (rules.Count > 0)
             {

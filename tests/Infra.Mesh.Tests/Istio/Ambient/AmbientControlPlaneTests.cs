@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Infra.Mesh.Istio;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Tests.Support;
@@ -49,17 +48,17 @@ public class AmbientControlPlaneTests
         var plan = Stacks.Plan(AmbientStacks.Dev);
         var profile = YamlJson.ParseOne(File.ReadAllText(ReferenceData.Path("istio", ReferenceData.IstioVersion, "profiles", "profile-ambient.yaml")))!.AsObject();
 
-        var istiod = Effective(profile, plan.Release("istiod-1-30-3").Values, descoped: "pilot");
+        var istiod = IstioChartConventions.WithProfile("istiod", profile, plan.Release("istiod-1-30-3").Values);
         Assert.Equal("true", (string?)istiod["env"]!["PILOT_ENABLE_AMBIENT"]);
         var proxyMetadata = istiod["meshConfig"]!["defaultConfig"]!["proxyMetadata"]!;
         Assert.Equal("true", (string?)proxyMetadata["ISTIO_META_ENABLE_HBONE"]);
         Assert.Equal("true", (string?)proxyMetadata["EXIT_ON_ZERO_ACTIVE_CONNECTIONS"]);
         Assert.Null(istiod["meshConfig"]!["defaultConfig"]!["holdApplicationUntilProxyStarts"]);
 
-        var cni = Effective(profile, plan.Release(IstioControlPlanePlanner.CniRelease).Values, descoped: "cni");
+        var cni = IstioChartConventions.WithProfile("cni", profile, plan.Release(IstioControlPlanePlanner.CniRelease).Values);
         Assert.True((bool)cni["ambient"]!["enabled"]!);
 
-        var ztunnel = Effective(profile, plan.Release(IstioControlPlanePlanner.ZtunnelRelease).Values, descoped: "global");
+        var ztunnel = IstioChartConventions.WithProfile("ztunnel", profile, plan.Release(IstioControlPlanePlanner.ZtunnelRelease).Values);
         Assert.Equal("distroless", (string?)ztunnel["variant"]);
     }
 
@@ -70,36 +69,5 @@ public class AmbientControlPlaneTests
         Assert.All(plan.Releases, r => Assert.Null(r.Values["profile"]));
         Assert.DoesNotContain(plan.Releases, r => r.ReleaseName == IstioControlPlanePlanner.ZtunnelRelease);
         Assert.True((bool)plan.Release("istiod-1-30-3").Values["meshConfig"]!["defaultConfig"]!["holdApplicationUntilProxyStarts"]!);
-    }
-
-    private static JsonObject Effective(JsonObject profile, JsonObject ours, string descoped)
-    {
-        var values = Merge(new JsonObject(), profile);
-        Merge(values, ours);
-        // zzy_descope_legacy.yaml (istiod: .pilot, cni: .cni) and ztunnel's global flattening copy the key's content to the root.
-        if (values[descoped] is JsonObject scoped)
-        {
-            Merge(values, scoped);
-        }
-
-        return values;
-    }
-
-    /// <summary>Helm's mustMergeOverwrite: maps merge key by key, anything else is replaced.</summary>
-    private static JsonObject Merge(JsonObject target, JsonObject source)
-    {
-        foreach (var (key, value) in source)
-        {
-            if (target[key] is JsonObject into && value is JsonObject from)
-            {
-                Merge(into, from);
-            }
-            else
-            {
-                target[key] = value?.DeepClone();
-            }
-        }
-
-        return target;
     }
 }

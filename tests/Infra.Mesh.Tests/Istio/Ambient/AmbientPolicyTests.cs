@@ -5,6 +5,7 @@ using Infra.Mesh.Security;
 using Infra.Mesh.Settings;
 using Infra.Mesh.Tests.Support;
 using Infra.Mesh.Verification;
+using Infra.Testing;
 
 namespace Infra.Mesh.Tests.Istio.Ambient;
 
@@ -35,9 +36,11 @@ public class AmbientPolicyTests
         Assert.Equal(Verdict.Forbidden, model.Decide(CallGraph.Principal(gateway), "shop", "orders", 8080, "GET", "/admin"));
         // Dialling an orders pod directly skips the waypoint, so ztunnel refuses the caller's own identity...
         Assert.Equal(Verdict.Refused, model.Decide(CallGraph.Principal(gateway), "shop", "orders", 8080, "GET", "/orders/42", viaService: false));
-        // ...and lets only the waypoint's through.
+        // ...and lets the waypoint's through instead (besides Prometheus, on the metrics port).
         var ztunnelRules = objects.OfKind("AuthorizationPolicy").Single(p => p.Namespace() == "shop" && p.Name() == "orders").Spec()["rules"].Objects();
-        Assert.Equal([CallGraph.Principal("shop", "waypoint")], ztunnelRules.SelectMany(r => r["from"].Objects()).SelectMany(f => f["source"]!["principals"].Strings()));
+        Assert.Equal(
+            [CallGraph.Principal("shop", "waypoint"), CallGraph.Principal("istio-system", "prometheus")],
+            ztunnelRules.SelectMany(r => r["from"].Objects()).SelectMany(f => f["source"]!["principals"].Strings()));
     }
 
     [Fact]
@@ -49,6 +52,31 @@ public class AmbientPolicyTests
         Assert.Equal(Verdict.Allowed, model.Decide(ingress, "storefront", "api-gateway", 8080, "GET", "/", viaService: false));
         Assert.Equal(Verdict.Refused, model.Decide(ingress, "shop", "orders", 8080, "GET", "/orders", viaService: false));
         Assert.Equal(Verdict.Refused, model.Decide(ingress, "shop", "catalog", 9090, "POST", "/", viaService: false));
+    }
+
+    [Fact]
+    public void Prometheus_scrapes_every_service_on_its_metrics_port_only_with_its_own_identity()
+    {
+        var plan = MeshPlanner.Plan(DevAmbient);
+        var model = new AmbientPolicyModel(Stacks.Objects(plan));
+        var prometheus = plan.Release("prometheus").Values;
+        Assert.Equal("ambient", (string?)prometheus["server"]!["podLabels"]!["istio.io/dataplane-mode"]);
+        Assert.Equal("prometheus", (string?)prometheus["serviceAccounts"]!["server"]!["name"]);
+        Assert.Empty(HelmChartValues.Load(ReferenceData.Path("addons", "prometheus-28.13.0", "values.yaml")).UnknownKeys(prometheus));
+        var principal = CallGraph.Principal("istio-system", "prometheus");
+
+        foreach (var service in DevAmbient.Services)
+        {
+            var metrics = service.Port(service.Metrics.Port).Port;
+            Assert.Equal(Verdict.Allowed, model.Decide(principal, service.Namespace, service.Name, metrics, "GET", service.Metrics.Path, viaService: false));
+            foreach (var other in service.Ports.Where(p => p.Port != metrics))
+            {
+                Assert.Equal(Verdict.Refused, model.Decide(principal, service.Namespace, service.Name, other.Port, "GET", "/", viaService: false));
+            }
+        }
+
+        Assert.Contains(DevAmbient.Services, s => s.Ports.Length > 1);
+        Assert.Null(Stacks.Plan("dev").Release("prometheus").Values["serviceAccounts"]);
     }
 
     [Fact]
