@@ -1,7 +1,4 @@
 using System.Collections.Immutable;
-using Infra.Mesh.Istio;
-using Infra.Mesh.Linkerd;
-using Infra.Mesh.Workloads;
 using YamlDotNet.RepresentationModel;
 
 namespace Infra.Mesh.Settings;
@@ -26,9 +23,6 @@ public static class StackSettingsLoader
     ];
 
     private static readonly string[] TrafficKeys = ["timeout", "retries", "connectionPool", "outlierDetection"];
-
-    /// <summary>The methods a call may be restricted to.</summary>
-    public static ImmutableArray<string> HttpMethods { get; } = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
     public static StackSettings Load(IStackConfigSource source)
     {
@@ -385,7 +379,7 @@ public static class StackSettingsLoader
     /// <summary>A name set twice would be silently shadowed in the container (env wins over envFrom, later wins over earlier).</summary>
     private static void CheckEnvironmentNames(ConfigNode node, ServiceSettings service)
     {
-        var planned = WorkloadPlanner.PlannedEnvironment;
+        var planned = PlatformEnvironment.Names;
         foreach (var (name, _) in service.Config.Environment.Where(e => planned.Contains(e.Key)))
         {
             node["config"]["env"][name].Error($"'{name}' is set by the platform; reserved: {string.Join(", ", planned)} (JVM flags go in jvm.options)");
@@ -441,17 +435,15 @@ public static class StackSettingsLoader
             }
 
             referenced.Add(key);
-            switch (source.HasSecret(key))
+            if (source.HasSecret(key) == false && source.Find(key) is { IsSecret: false })
             {
-                case false when source.Find(key) is { } plain && !plain.IsSecret:
-                    node[variable].Error($"infra:{key} is set as plain text; set it with: pulumi config set --secret infra:{key}");
-                    break;
-                case false:
-                    node[variable].Error($"infra:{key} is not set; set it with: pulumi config set --secret infra:{key} -s {source.StackName}");
-                    break;
-                default:
-                    secrets.Add(new SecretEnvironmentVariable(variable, key));
-                    break;
+                node[variable].Error($"infra:{key} is set as plain text; set it with: pulumi config set --secret infra:{key}");
+            }
+            else
+            {
+                // Set or not: renders show a placeholder either way, and `pulumi preview`/`up` stop before creating
+                // anything while a key is missing (MeshStack), so stack files need not carry ciphertext.
+                secrets.Add(new SecretEnvironmentVariable(variable, key));
             }
         }
 
@@ -497,9 +489,9 @@ public static class StackSettingsLoader
             }
 
             var methods = shortForm ? [] : item["methods"].TextList();
-            foreach (var method in methods.Where(m => !HttpMethods.Contains(m)))
+            foreach (var method in methods.Where(m => !CallSettings.HttpMethods.Contains(m)))
             {
-                item["methods"].Error($"'{method}' is not allowed; allowed: {string.Join(", ", HttpMethods)}");
+                item["methods"].Error($"'{method}' is not allowed; allowed: {string.Join(", ", CallSettings.HttpMethods)}");
             }
 
             var paths = shortForm ? [] : item["paths"].TextList();

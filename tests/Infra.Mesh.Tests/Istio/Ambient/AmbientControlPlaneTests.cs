@@ -1,4 +1,5 @@
 using Infra.Mesh.Istio;
+using Infra.Mesh.Planner;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Tests.Support;
 using Infra.Testing;

@@ -1,6 +1,6 @@
 using CsCheck;
 using Infra.Mesh.Istio;
-using Infra.Mesh.Planning;
+using Infra.Mesh.Planner;
 using Infra.Mesh.Security;
 using Infra.Mesh.Settings;
 using Infra.Mesh.Tests.Support;
@@ -140,7 +140,7 @@ public class AmbientPolicyTests
                 var method = call.Methods.IsEmpty ? "GET" : call.Methods[0];
                 var path = call.Paths.IsEmpty ? "/anything" : call.Paths[0].TrimEnd('*') + (call.Paths[0].EndsWith('*') ? "x" : "");
                 Assert.Equal(Verdict.Allowed, model.Decide(principal, callee.Namespace, callee.Name, port, method, path));
-                if (!call.Methods.IsEmpty && StackSettingsLoader.HttpMethods.Except(call.Methods).FirstOrDefault() is { } undeclared)
+                if (!call.Methods.IsEmpty && CallSettings.HttpMethods.Except(call.Methods).FirstOrDefault() is { } undeclared)
                 {
                     Assert.Equal(Verdict.Forbidden, model.Decide(principal, callee.Namespace, callee.Name, port, undeclared, path));
                 }

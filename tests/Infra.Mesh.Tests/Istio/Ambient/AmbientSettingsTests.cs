@@ -1,4 +1,4 @@
-using Infra.Mesh.Istio;
+using Infra.Mesh.Settings;
 using Infra.Mesh.Tests.Support;
 
 namespace Infra.Mesh.Tests.Istio.Ambient;

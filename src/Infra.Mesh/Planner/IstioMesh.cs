@@ -1,3 +1,4 @@
+using Infra.Mesh.Istio;
 using Infra.Mesh.Istio.Ambient;
 using Infra.Mesh.Observability;
 using Infra.Mesh.Planning;
@@ -7,7 +8,7 @@ using Infra.Mesh.Traffic;
 using Infra.Mesh.Verification;
 using Infra.Mesh.Workloads;
 
-namespace Infra.Mesh.Istio;
+namespace Infra.Mesh.Planner;
 
 /// <summary>
 /// Istio: routing by VirtualService/DestinationRule, policy by AuthorizationPolicy. With the sidecar data plane istiod
