@@ -81,7 +81,7 @@ public class MeshStackTests
         var run = await PulumiHarness.RunAsync("dev-ambient");
 
         Assert.True(run.Waited("istiod-1-30-3", "istio-base"), "istiod waits for the base (CRD) release");
-        Assert.True(run.Waited("istiod-1-30-3", "gateway-api-v1.5.1-standard"), "istiod watches Gateway API kinds only when their CRDs exist");
+        Assert.True(run.Waited("istiod-1-30-3", "gateway-api-standard"), "istiod watches Gateway API kinds only when their CRDs exist");
         Assert.True(run.Waited("istio-cni", "istiod-1-30-3"), "the CNI node agent comes after istiod");
         Assert.True(run.Waited("ztunnel", "istio-cni"), "ztunnel comes last, once pods can be redirected to it");
         Assert.True(run.Waited("namespaces", "ztunnel"), "namespaces are enrolled only once ztunnel runs");
