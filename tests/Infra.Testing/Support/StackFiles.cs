@@ -1,4 +1,4 @@
-namespace Infra.Mesh.Tests.Support;
+namespace Infra.Testing.Support;
 
 /// <summary>
 /// A scratch copy of the project's Pulumi files in a temp directory, so a test can break one key of a real
