@@ -3,6 +3,7 @@ using Infra.Mesh.Planner;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Rendering;
 using Infra.Mesh.Settings;
+using Xunit;
 
 namespace Infra.Testing.Support;
 
