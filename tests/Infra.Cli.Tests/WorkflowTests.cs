@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Infra.Cli.Tests.Support;
 using Infra.Mesh.Settings;
-using Infra.Mesh.Tests.Support;
+using Infra.Testing.Support;
 
 namespace Infra.Cli.Tests;
 
