@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Infra.Cli.Tests.Support;
 using Infra.Mesh.Settings;
+using Infra.Testing;
 using Infra.Testing.Support;
 
 namespace Infra.Cli.Tests;
@@ -14,7 +14,7 @@ public partial class WorkflowTests
 {
     private static readonly string Workflows = Path.Combine(Stacks.RepositoryDirectory, ".github", "workflows");
 
-    private static JsonObject Workflow(string file) => Yaml.Documents(File.ReadAllText(Path.Combine(Workflows, file)))[0];
+    private static JsonObject Workflow(string file) => YamlJson.ParseOne(File.ReadAllText(Path.Combine(Workflows, file)))!.AsObject();
 
     private static IEnumerable<(string Job, JsonObject Definition)> Jobs(JsonObject workflow) =>
         workflow["jobs"]!.AsObject().Select(j => (j.Key, j.Value!.AsObject()));
@@ -32,7 +32,7 @@ public partial class WorkflowTests
     [Fact]
     public void Every_action_is_pinned_to_a_commit_sha()
     {
-        var uses = Directory.GetFiles(Workflows, "*.yml").Select(f => Yaml.Documents(File.ReadAllText(f))[0])
+        var uses = Directory.GetFiles(Workflows, "*.yml").Select(f => YamlJson.ParseOne(File.ReadAllText(f))!.AsObject())
             .SelectMany(Jobs).SelectMany(j => Steps(j.Definition)).Select(s => (string?)s["uses"]).OfType<string>().ToList();
 
         Assert.NotEmpty(uses);
@@ -44,7 +44,7 @@ public partial class WorkflowTests
     {
         foreach (var file in Directory.GetFiles(Workflows, "*.yml"))
         {
-            var workflow = Yaml.Documents(File.ReadAllText(file))[0];
+            var workflow = YamlJson.ParseOne(File.ReadAllText(file))!.AsObject();
             Assert.Equal("""{"contents":"read"}""", Text(workflow["permissions"]));
             foreach (var (name, job) in Jobs(workflow).Where(j => j.Definition["permissions"] is not null))
             {
@@ -116,9 +116,9 @@ public partial class WorkflowTests
         foreach (var job in jobs.Values)
         {
             Assert.Equal("pulumi-${{ matrix.stack }}", (string?)job["concurrency"]!["group"]);
-            Assert.Equal("false", (string?)job["concurrency"]!["cancel-in-progress"]);
+            Assert.Equal("false", Text(job["concurrency"]!["cancel-in-progress"]));
             var up = Steps(job).Single(s => (string?)s["with"]?["command"] == "up");
-            Assert.Equal("true", (string?)up["with"]!["refresh"]);
+            Assert.Equal("true", Text(up["with"]!["refresh"]));
             Assert.Contains(Steps(job), s => ((string?)s["run"])?.Contains("pulumi stack output --json", StringComparison.Ordinal) == true
                 && ((string?)s["run"])!.Contains("GITHUB_STEP_SUMMARY", StringComparison.Ordinal));
         }
