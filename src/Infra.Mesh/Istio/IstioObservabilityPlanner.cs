@@ -48,11 +48,12 @@ public sealed class IstioObservabilityPlanner : IObservabilityPlanner
     public void Plan(PlanBuilder plan)
     {
         var observability = plan.Settings.Observability;
+        var ambient = plan.Settings.Istio.Ambient;
         plan.Add(StageKind.Policies, MeshTelemetry(observability));
 
         if (observability.Prometheus)
         {
-            plan.Add(StageKind.GatewaysAndAddons, Release(Prometheus, PrometheusValues(plan.Settings.IsProduction, plan.Settings.Istio.Ambient)));
+            plan.Add(StageKind.GatewaysAndAddons, Release(Prometheus, PrometheusValues(plan.Settings.IsProduction, ambient)));
         }
 
         if (observability.Grafana)
@@ -66,7 +67,7 @@ public sealed class IstioObservabilityPlanner : IObservabilityPlanner
             {
                 Labels = Labels.Managed().ToImmutableSortedDictionary(StringComparer.Ordinal),
             });
-            plan.Add(StageKind.GatewaysAndAddons, Release(Grafana, GrafanaValues()) with { DependsOn = [secret.Id] });
+            plan.Add(StageKind.GatewaysAndAddons, Release(Grafana, GrafanaValues(ambient)) with { DependsOn = [secret.Id] });
         }
 
         if (observability.Kiali)
@@ -74,7 +75,7 @@ public sealed class IstioObservabilityPlanner : IObservabilityPlanner
             // Kiali signs login tokens with this key (AES: 16, 24 or 32 characters); left empty, the chart
             // generates a new one on every render and logs everyone out.
             var key = plan.AddSlot(new RandomSecretSlot(KialiSigningKeySlot, 32));
-            plan.Add(StageKind.GatewaysAndAddons, Release(Kiali, KialiValues(observability.Jaeger)) with
+            plan.Add(StageKind.GatewaysAndAddons, Release(Kiali, KialiValues(observability.Jaeger, ambient)) with
             {
                 SecretValues = [new SecretValue("login_token.signing_key", new GeneratedSecret(key.Id, SlotOutput.Value))],
             });
@@ -133,8 +134,38 @@ public sealed class IstioObservabilityPlanner : IObservabilityPlanner
         };
         if (ambient)
         {
-            server["podLabels"] = new JsonObject { [Ambient.AmbientInjection.DataplaneModeLabel] = "ambient" };
+            server["podLabels"] = AmbientPodLabels();
             values["serviceAccounts"] = new JsonObject { ["server"] = new JsonObject { ["name"] = PrometheusServiceAccount } };
+        }
+
+        return values;
+    }
+
+    /// <summary>
+    /// Enrols one addon pod in ambient although istio-system is not (istiod must stay out). Grafana and Kiali query the
+    /// enrolled Prometheus, and the mesh-wide PeerAuthentication (STRICT in prod) makes its ztunnel refuse plain text,
+    /// so they join too and reach it over HBONE.
+    /// </summary>
+    private static JsonObject AmbientPodLabels() => new() { [Ambient.AmbientInjection.DataplaneModeLabel] = "ambient" };
+
+    /// <summary>
+    /// Grafana values its chart's values.yaml does not declare (only as a comment), with the template that reads them.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> GrafanaUndeclaredValues = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["podLabels"] = "grafana 9.2.2 templates/deployment.yaml (`with .Values.podLabels`)",
+    };
+
+    /// <param name="ambient">
+    /// Enrol the pod (see <see cref="AmbientPodLabels"/>); <c>podLabels</c> is documented, commented out, in the chart's
+    /// values.yaml and read by its deployment template (<see cref="GrafanaUndeclaredValues"/>).
+    /// </param>
+    private static JsonObject GrafanaValues(bool ambient)
+    {
+        var values = GrafanaSettings();
+        if (ambient)
+        {
+            values["podLabels"] = AmbientPodLabels();
         }
 
         return values;
@@ -146,7 +177,7 @@ public sealed class IstioObservabilityPlanner : IObservabilityPlanner
     /// <c>env.GF_SECURITY_ADMIN_USER</c> is set (grafana chart 9.2.2 templates/_pod.tpl, the GF_SECURITY_ADMIN_USER and
     /// GF_SECURITY_ADMIN_PASSWORD env of the grafana container), so the Secret holds only the generated password.
     /// </summary>
-    private static JsonObject GrafanaValues() => new()
+    private static JsonObject GrafanaSettings() => new()
     {
         ["admin"] = new JsonObject { ["existingSecret"] = GrafanaAdminSecret, ["passwordKey"] = GrafanaPasswordKey },
         ["env"] = new JsonObject { ["GF_SECURITY_ADMIN_USER"] = "admin" },
@@ -176,7 +207,18 @@ public sealed class IstioObservabilityPlanner : IObservabilityPlanner
         ["external_services.tracing"] = "kiali-server/templates/configmap.yaml (`omit .Values \"kiali_route_url\"` rendered as config.yaml); templates/_helpers.tpl reads its auth",
     };
 
-    private static JsonObject KialiValues(bool jaeger) => new()
+    private static JsonObject KialiValues(bool jaeger, bool ambient)
+    {
+        var values = KialiSettings(jaeger);
+        if (ambient)
+        {
+            values["deployment"] = new JsonObject { ["pod_labels"] = AmbientPodLabels() };
+        }
+
+        return values;
+    }
+
+    private static JsonObject KialiSettings(bool jaeger) => new()
     {
         ["auth"] = new JsonObject { ["strategy"] = "token" },
         ["external_services"] = new JsonObject

@@ -94,8 +94,8 @@ public class RenderConformanceTests
     private static HelmChartValues? Chart(HelmReleaseItem release) => release.Repository switch
     {
         "https://kiali.org/helm-charts" => Addon(release).WithUndeclaredPaths(Infra.Mesh.Istio.IstioObservabilityPlanner.KialiUndeclaredValues.Keys),
-        "https://prometheus-community.github.io/helm-charts" or "https://grafana.github.io/helm-charts"
-            or "https://jaegertracing.github.io/helm-charts" => Addon(release),
+        "https://grafana.github.io/helm-charts" => Addon(release).WithUndeclaredPaths(Infra.Mesh.Istio.IstioObservabilityPlanner.GrafanaUndeclaredValues.Keys),
+        "https://prometheus-community.github.io/helm-charts" or "https://jaegertracing.github.io/helm-charts" => Addon(release),
         "https://istio-release.storage.googleapis.com/charts" => HelmChartValues.Istio(release.Chart),
         "https://helm.linkerd.io/edge" when release.Chart is "linkerd-crds" or "linkerd-control-plane" or "linkerd-viz" => Linkerd.LinkerdStacks.ChartValues(release.Chart),
         _ => null,
