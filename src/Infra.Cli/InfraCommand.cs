@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Infra.Mesh.Analysis;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Rendering;
 using Infra.Mesh.Settings;
@@ -61,11 +62,13 @@ public static class InfraCommand
         };
         bench.SetAction(parse => Bench(parse.GetValue(stacks) ?? [], parse.GetValue(project), parse.GetValue(iterations), parse.GetValue(format) == "json", stdout, stderr));
 
+        var analyze = AnalyzeCommand.Create(stack, project, stdout, stderr);
+
         var root = new RootCommand(
             "infra: plans and renders the service mesh (Istio or Linkerd) under the Clojure services, per Pulumi stack, offline.\n"
-            + "Examples: infra validate prod | infra render dev --out /tmp/dev | infra diff dev prod")
+            + "Examples: infra validate prod | infra render dev --out /tmp/dev | infra diff dev prod | infra analyze prod --format sarif")
         {
-            render, validate, diff, bench,
+            render, validate, diff, analyze, bench,
         };
 
         var result = root.Parse(args);
@@ -93,11 +96,18 @@ public static class InfraCommand
 
         if (json)
         {
-            stdout.WriteLine(new JsonObject { ["stack"] = stack, ["valid"] = true, ["summary"] = Summary(plan) }.ToJsonString(Indented));
+            stdout.WriteLine(new JsonObject
+            {
+                ["stack"] = stack,
+                ["valid"] = true,
+                ["summary"] = Summary(plan),
+                ["warnings"] = new JsonArray([.. loaded.Warnings.Select(w => (JsonNode)FindingJson.Of(w))]),
+            }.ToJsonString(Indented));
         }
         else
         {
             stdout.WriteLine($"{plan.Settings.StackFile}: valid ({Describe(plan)}, {plan.Settings.Services.Length} services, {plan.Items.Count()} plan items)");
+            WriteWarnings(loaded.Warnings, stderr);
         }
 
         return Ok;
@@ -142,6 +152,7 @@ public static class InfraCommand
         else
         {
             stdout.WriteLine($"Rendered stack '{stack}' ({Describe(plan)}) to {directory}: {files.Count} files.");
+            WriteWarnings(loaded.Warnings, stderr);
             stdout.WriteLine($"Start with {Path.Combine(directory, PlanRenderer.PlanDocument)}.");
         }
 
@@ -271,29 +282,39 @@ public static class InfraCommand
     private static string Describe(MeshPlan plan) => $"{plan.Settings.Mesh.ToString().ToLowerInvariant()}, {plan.Settings.Environment}";
 
     // Relaxed escaping keeps quotes in messages readable ('consul', not \u0027consul\u0027); the output is never embedded in HTML.
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    internal static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>A stack's plan, or every problem that prevents one (bad settings, no project): bad input, never a stack trace.</summary>
-    private sealed record Loaded(MeshPlan? Plan, IReadOnlyList<SettingsError> Errors);
+    private sealed record Loaded(MeshPlan? Plan, IReadOnlyList<SettingsError> Errors, IReadOnlyList<Finding> Warnings);
 
     private static Loaded Load(string stack, DirectoryInfo? project)
     {
         try
         {
             var source = ProjectConfigFiles.Load(ProjectDirectory(project), stack);
-            return new Loaded(MeshPlanner.Plan(StackSettingsLoader.Load(source)), []);
+            var analysis = StackAnalyzer.Load(source);
+            return new Loaded(analysis.Plan, [], analysis.Warnings);
         }
         catch (SettingsException e)
         {
-            return new Loaded(null, e.Errors);
+            return new Loaded(null, e.Errors, []);
         }
         catch (ProjectNotFoundException e)
         {
-            return new Loaded(null, [new SettingsError("Pulumi.yaml", "(project)", e.Message)]);
+            return new Loaded(null, [new SettingsError("Pulumi.yaml", "(project)", e.Message)], []);
         }
     }
 
-    private static int Report(string stack, IReadOnlyList<SettingsError> errors, bool json, TextWriter stdout, TextWriter stderr)
+    /// <summary>Warnings go to standard error, one per line, so they never mix with a command's output.</summary>
+    private static void WriteWarnings(IReadOnlyList<Finding> warnings, TextWriter stderr)
+    {
+        foreach (var warning in warnings)
+        {
+            stderr.WriteLine($"  {warning}");
+        }
+    }
+
+    internal static int Report(string stack, IReadOnlyList<SettingsError> errors, bool json, TextWriter stdout, TextWriter stderr)
     {
         ReportErrors(new JsonObject { ["stack"] = stack }, $"Stack '{stack}'", errors, json, stdout, stderr);
         return BadInput;
@@ -336,7 +357,7 @@ public static class InfraCommand
     };
 
     /// <summary>The given directory, or the nearest one at or above the current directory that holds Pulumi.yaml.</summary>
-    private static string ProjectDirectory(DirectoryInfo? project)
+    internal static string ProjectDirectory(DirectoryInfo? project)
     {
         if (project is not null)
         {

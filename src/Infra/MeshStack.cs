@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Infra.Mesh.Analysis;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Settings;
 using Pulumi;
@@ -17,7 +18,7 @@ public sealed class MeshStack : Stack
     public MeshStack()
     {
         var config = new Config(ProjectConfigFiles.Namespace);
-        var plan = Plan = MeshPlanner.Plan(LoadSettings(config));
+        var plan = Plan = Analyze(config).Plan;
         var settings = plan.Settings;
         var providerArgs = new ProviderArgs();
         if (settings.Kubernetes.Context is { } context)
@@ -64,11 +65,17 @@ public sealed class MeshStack : Stack
     public Output<ImmutableDictionary<string, string>> PlanSummary { get; private set; }
 
     /// <summary>Bad settings end the run with every problem listed and no stack trace (Pulumi prints a RunException plainly).</summary>
-    private static StackSettings LoadSettings(Config config)
+    private static StackAnalysis Analyze(Config config)
     {
         try
         {
-            return StackSettingsLoader.Load(new PulumiConfigSource(config, Deployment.Instance.StackName));
+            var analysis = StackAnalyzer.Load(new PulumiConfigSource(config, Deployment.Instance.StackName));
+            foreach (var warning in analysis.Warnings)
+            {
+                Log.Warn(warning.ToString());
+            }
+
+            return analysis;
         }
         catch (SettingsException e)
         {

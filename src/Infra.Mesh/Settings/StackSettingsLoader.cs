@@ -15,7 +15,7 @@ public static class StackSettingsLoader
     private static readonly string[] TopLevelKeys =
     [
         "environment", "mesh", "kubernetes", "services", "serviceOverrides", "ingress",
-        "security", "observability", "verification", "istio", "linkerd",
+        "security", "observability", "verification", "istio", "linkerd", "analysis",
     ];
 
     private static readonly string[] ServiceKeys =
@@ -479,12 +479,6 @@ public static class StackSettingsLoader
             if (!declared.Contains(service))
             {
                 target.Error($"calls '{service}', which the catalog does not declare; declared: {string.Join(", ", declared.Order(StringComparer.Ordinal))}");
-                continue;
-            }
-
-            if (service == caller)
-            {
-                target.Error("a service does not need to declare a call to itself");
                 continue;
             }
 
