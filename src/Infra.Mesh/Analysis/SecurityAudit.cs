@@ -127,7 +127,7 @@ public sealed class SecurityAudit : IPlanRule
 
             var nrepl = context.Service(service)["nrepl"];
             context.Report(RuleCatalog.Unauthorized, nrepl.Exists ? nrepl : context.Service(service)["name"],
-                $"port {ports} of Deployment {Name(deployment)} bypasses the proxy: only the app binding it to 127.0.0.1 ({Workloads.WorkloadPlanner.NreplBindVariable}) "
+                $"port {ports} of Deployment {Name(deployment)} bypasses the proxy: only the app binding it to 127.0.0.1 ({PlatformEnvironment.NreplBind}) "
                 + "keeps other pods from reaching it without mTLS or authorization (prod turns nREPL off)");
         }
     }

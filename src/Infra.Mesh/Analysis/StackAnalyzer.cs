@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Infra.Mesh.Analysis.Rules;
+using Infra.Mesh.Planner;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Settings;
 

@@ -1,4 +1,3 @@
-using Infra.Mesh.Linkerd;
 using Infra.Mesh.Settings;
 
 namespace Infra.Mesh.Analysis.Rules;

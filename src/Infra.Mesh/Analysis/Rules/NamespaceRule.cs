@@ -1,4 +1,3 @@
-using Infra.Mesh.Istio;
 using Infra.Mesh.Linkerd;
 using Infra.Mesh.Settings;
 
