@@ -30,6 +30,10 @@ public sealed record StackSettings(
     public ImmutableArray<string> Namespaces => [.. Services.Select(s => s.Namespace).Distinct(StringComparer.Ordinal)];
 
     public ServiceSettings Service(string name) => Services.Single(s => s.Name == name);
+
+    /// <summary>The secret config keys the services read (without <c>infra:</c>), each once, in catalog order.</summary>
+    public ImmutableArray<string> SecretConfigKeys =>
+        [.. Services.SelectMany(s => s.Secrets).Select(s => s.ConfigKey).Distinct(StringComparer.Ordinal)];
 }
 
 /// <summary>The explicit Kubernetes provider: which kubeconfig context to deploy to.</summary>

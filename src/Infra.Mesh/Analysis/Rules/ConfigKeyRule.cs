@@ -10,7 +10,7 @@ public sealed class ConfigKeyRule(IStackConfigSource source) : ISettingsRule
 {
     public void Check(RuleContext context)
     {
-        var read = context.Settings.Services.SelectMany(s => s.Secrets).Select(s => s.ConfigKey).ToHashSet(StringComparer.Ordinal);
+        var read = context.Settings.SecretConfigKeys.ToHashSet(StringComparer.Ordinal);
         foreach (var key in (source.Keys ?? []).Where(k => source.Find(k) is { IsSecret: true } && !read.Contains(k)).Order(StringComparer.Ordinal))
         {
             var entry = source.Find(key)!;
