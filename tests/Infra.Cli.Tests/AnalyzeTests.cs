@@ -38,7 +38,7 @@ public class AnalyzeTests
         using var files = new StackFiles();
         files.Replace("Pulumi.dev.yaml", "tag: 2.8.0-rc.1", "tag: 2.7.0");
         var findings = InfraTool.Run("analyze", "dev", "--project", files.Directory);
-        Assert.Equal(AnalyzeCommand.ErrorFindings, findings.ExitCode);
+        Assert.Equal(Verbs.AnalyzeCommand.ErrorFindings, findings.ExitCode);
         Assert.Contains(findings.Stdout.Split('\n'), l => l.Contains("error INFRA142: infra:serviceOverrides.orders.canary.tag", StringComparison.Ordinal));
 
         files.Replace("Pulumi.dev.yaml", "weight: 10", "weight: 150");
