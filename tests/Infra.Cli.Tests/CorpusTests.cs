@@ -13,7 +13,7 @@ namespace Infra.Cli.Tests;
 /// </summary>
 public class CorpusTests
 {
-    private static readonly string CorpusDirectory = Path.Combine(Stacks.ProjectDirectory, "tests", "corpus");
+    private static readonly string CorpusDirectory = Path.Combine(Stacks.RepositoryDirectory, "tests", "corpus");
 
     public static TheoryData<string> Cases() => [.. Directory.GetFiles(CorpusDirectory, "*.yaml").Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal)];
 

@@ -9,7 +9,7 @@ public class RuleTableTests
     [Fact]
     public void The_readme_table_lists_every_rule_with_its_kind_severity_meshes_and_title()
     {
-        var rows = File.ReadAllLines(Path.Combine(Stacks.ProjectDirectory, "README.md"))
+        var rows = File.ReadAllLines(Path.Combine(Stacks.RepositoryDirectory, "README.md"))
             .Where(l => l.StartsWith("| INFRA", StringComparison.Ordinal))
             .Select(l => l.Trim('|').Split(" | ").Select(c => c.Trim()).ToArray())
             .ToList();
