@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Infra.Cli.Tests.Support;
 using Infra.Mesh.Analysis;
-using Infra.Mesh.Tests.Support;
+using Infra.Testing.Support;
 using YamlDotNet.RepresentationModel;
 
 namespace Infra.Cli.Tests;

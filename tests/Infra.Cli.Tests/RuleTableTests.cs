@@ -1,5 +1,5 @@
 using Infra.Mesh.Analysis;
-using Infra.Mesh.Tests.Support;
+using Infra.Testing.Support;
 
 namespace Infra.Cli.Tests;
 
