@@ -1,5 +1,5 @@
 using Infra.Mesh.Settings;
-using Infra.Mesh.Tests.Support;
+using Infra.Testing.Support;
 
 namespace Infra.Mesh.Tests.Settings;
 
@@ -228,7 +228,7 @@ public class ValidationTests
         var error = Assert.Single(Assert.Throws<SettingsException>(() => ProjectConfigFiles.Load(Stacks.ProjectDirectory, "staging")).Errors);
 
         Assert.Equal("Pulumi.staging.yaml", error.File);
-        Assert.Contains("dev, dev-linkerd, prod", error.Message, StringComparison.Ordinal);
+        Assert.Contains("dev, dev-ambient, dev-linkerd, prod", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
