@@ -38,11 +38,13 @@ public static class ValidateCommand
                 // What `pulumi config set --secret` must set before a preview (scripts such as .ci/e2e read it).
                 ["secretConfigKeys"] = new JsonArray([.. plan.Settings.SecretConfigKeys.Select(k => (JsonNode)$"{ProjectConfigFiles.Namespace}:{k}")]),
                 ["kubernetesContext"] = plan.Settings.Kubernetes.Context,
+                ["warnings"] = new JsonArray([.. loaded.Warnings.Select(w => (JsonNode)FindingJson.Of(w))]),
             }.ToJsonString(CliContext.Indented));
         }
         else
         {
             cli.Out.WriteLine($"{plan.Settings.StackFile}: valid ({CliContext.Describe(plan)}, {plan.Settings.Services.Length} services, {plan.Items.Count()} plan items)");
+            cli.WriteWarnings(loaded.Warnings);
         }
 
         return InfraCommand.Ok;
