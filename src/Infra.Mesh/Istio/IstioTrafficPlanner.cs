@@ -70,19 +70,24 @@ public sealed class IstioTrafficPlanner : ITrafficPlanner
 
     private static DestinationRule DestinationRule(ServiceSettings service)
     {
-        var traffic = service.Traffic;
-        var pool = traffic.ConnectionPool;
-        var outlier = traffic.OutlierDetection;
         return new DestinationRule(Meta(service, service.Name), new DestinationRuleSpec(
             IstioNames.Host(service),
-            new TrafficPolicy(
-                // A service outside the mesh has no proxy to terminate mesh mTLS.
-                new ClientTls(service.Injected ? "ISTIO_MUTUAL" : "DISABLE"),
-                new ConnectionPool(
-                    new TcpPool(pool.MaxConnections),
-                    new HttpPool(pool.MaxPendingRequests, pool.MaxRequestsPerConnection == 0 ? null : pool.MaxRequestsPerConnection)),
-                new OutlierDetection(outlier.Consecutive5xxErrors, outlier.Interval, outlier.BaseEjectionTime, outlier.MaxEjectionPercent)),
+            TrafficPolicy(service),
             [.. WorkloadVersion.Of(service).Select(v => new Subset(v.Name, new Dictionary<string, string> { [Labels.Version] = v.Name }))]));
+    }
+
+    /// <summary>How callers' proxies connect to the service: mesh mTLS, connection limits, outlier detection.</summary>
+    public static TrafficPolicy TrafficPolicy(ServiceSettings service)
+    {
+        var pool = service.Traffic.ConnectionPool;
+        var outlier = service.Traffic.OutlierDetection;
+        return new TrafficPolicy(
+            // A service outside the mesh has no proxy to terminate mesh mTLS.
+            new ClientTls(service.Injected ? "ISTIO_MUTUAL" : "DISABLE"),
+            new ConnectionPool(
+                new TcpPool(pool.MaxConnections),
+                new HttpPool(pool.MaxPendingRequests, pool.MaxRequestsPerConnection == 0 ? null : pool.MaxRequestsPerConnection)),
+            new OutlierDetection(outlier.Consecutive5xxErrors, outlier.Interval, outlier.BaseEjectionTime, outlier.MaxEjectionPercent));
     }
 
     private static VirtualService MeshRoutes(ServiceSettings service)
@@ -128,7 +133,7 @@ public sealed class IstioTrafficPlanner : ITrafficPlanner
     /// </summary>
     private static readonly string[] RetriesTimedOutAttempt = ["5xx", "gateway-error", "reset"];
 
-    private static HttpRetry Retry(RetrySettings retries) => new(
+    public static HttpRetry Retry(RetrySettings retries) => new(
         retries.Attempts,
         retries.RetryOn.Split(',', StringSplitOptions.TrimEntries).Intersect(RetriesTimedOutAttempt).Any() ? retries.PerTryTimeout : null,
         retries.RetryOn);

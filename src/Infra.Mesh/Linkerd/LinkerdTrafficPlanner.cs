@@ -78,9 +78,13 @@ public sealed class LinkerdTrafficPlanner : ITrafficPlanner
 
         rules.Add(new HttpRouteRule(BackendRefs: [.. backends.Select(b => new BackendReference(b.Service, port.Port, b.Weight))], Timeouts: timeouts));
         return new HttpRoute(
-            Meta(service, RouteName(service, port), RetryAnnotations(service.Traffic.Retries, HttpRetryAnnotation, IsHttpRetryCondition)),
+            Meta(service, RouteName(service, port), HttpRetryAnnotations(service)),
             new HttpRouteSpec([ParentReference.Service(service.Name, port.Port)], [.. rules]));
     }
+
+    /// <summary>The retry annotations Linkerd reads on an HTTPRoute, for the service's retry settings.</summary>
+    public static ImmutableSortedDictionary<string, string> HttpRetryAnnotations(ServiceSettings service) =>
+        RetryAnnotations(service.Traffic.Retries, HttpRetryAnnotation, IsHttpRetryCondition);
 
     private static GrpcRoute GrpcRoute(ServiceSettings service, ServicePort port, ImmutableArray<(string Service, int Weight)> backends)
     {

@@ -1,3 +1,4 @@
+using Infra.Mesh.Delivery;
 using Infra.Mesh.Istio;
 using Infra.Mesh.Linkerd;
 using Infra.Mesh.Settings;
@@ -26,6 +27,7 @@ public static class MeshPlanner
             mesh.Traffic,
             mesh.Security,
             mesh.Observability,
+            new DeliveryPlanner(settings.Mesh == MeshKind.Linkerd ? new LinkerdDelivery() : new IstioDelivery()),
             new VerificationPlanner(mesh.Proxy),
         ];
         foreach (var planner in planners)

@@ -32,6 +32,12 @@ public sealed record StackSettings(
     public ImmutableArray<string> Namespaces => [.. Services.Select(s => s.Namespace).Distinct(StringComparer.Ordinal)];
 
     public ServiceSettings Service(string name) => Services.Single(s => s.Name == name);
+
+    /// <summary>How new versions reach traffic (<c>infra:delivery</c>); an init property so the positional record stays source-compatible.</summary>
+    public DeliveryMode Delivery { get; init; } = DeliveryMode.Static;
+
+    /// <summary>Whether Flagger rolls out this service: the stack is progressive and the service did not opt out.</summary>
+    public bool IsProgressive(ServiceSettings service) => Delivery == DeliveryMode.Progressive && service.Delivery.Enabled;
 }
 
 /// <summary>The explicit Kubernetes provider: which kubeconfig context to deploy to.</summary>
@@ -71,6 +77,9 @@ public sealed record ServiceSettings(
 
     /// <summary>How pods stop; an init property so the positional record stays source-compatible.</summary>
     public ShutdownSettings Shutdown { get; init; } = ShutdownSettings.Default;
+
+    /// <summary>Its Flagger analysis under progressive delivery (<see cref="StackSettings.IsProgressive"/>).</summary>
+    public DeliverySettings Delivery { get; init; } = DeliverySettings.Default;
 }
 
 public enum PortProtocol

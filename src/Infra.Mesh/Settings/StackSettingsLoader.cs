@@ -15,14 +15,14 @@ public static class StackSettingsLoader
     private static readonly string[] TopLevelKeys =
     [
         "environment", "mesh", "kubernetes", "services", "serviceOverrides", "ingress",
-        "security", "observability", "verification", "istio", "linkerd",
+        "security", "observability", "verification", "istio", "linkerd", "delivery",
     ];
 
     private static readonly string[] ServiceKeys =
     [
         "name", "namespace", "image", "replicas", "ports", "health", "metrics", "nrepl", "resources", "jvm",
         "config", "secrets", "calls", "public", "canary", "traffic", "autoscaling", "externalHosts", "inject",
-        "automountServiceAccountToken", "shutdown",
+        "automountServiceAccountToken", "shutdown", "delivery",
     ];
 
     /// <summary>The methods a call may be restricted to.</summary>
@@ -47,8 +47,9 @@ public static class StackSettingsLoader
         var kubernetes = Key("kubernetes");
         kubernetes.IsMapping("context");
 
+        var delivery = Key("delivery").OneOf("static", "static", "progressive") == "progressive" ? DeliveryMode.Progressive : DeliveryMode.Static;
         var referencedSecrets = new HashSet<string>(StringComparer.Ordinal);
-        var services = ReadServices(source, Key("services"), Key("serviceOverrides"), production, referencedSecrets);
+        var services = ReadServices(source, Key("services"), Key("serviceOverrides"), production, delivery == DeliveryMode.Progressive, referencedSecrets);
         RejectUnknownTopLevelKeys(source, referencedSecrets, errors);
         var settings = new StackSettings(
             source.StackName,
@@ -64,6 +65,8 @@ public static class StackSettingsLoader
             IstioSettings.Read(Key("istio"), production),
             LinkerdSettings.Read(Key("linkerd"), production));
 
+        settings = settings with { Delivery = delivery };
+        CheckMetricsSource(Key("delivery"), settings);
         errors.ThrowIfAny();
         return settings;
     }
@@ -91,7 +94,7 @@ public static class StackSettingsLoader
     }
 
     private static ImmutableArray<ServiceSettings> ReadServices(
-        IStackConfigSource source, ConfigNode catalog, ConfigNode overrides, bool production, HashSet<string> referencedSecrets)
+        IStackConfigSource source, ConfigNode catalog, ConfigNode overrides, bool production, bool progressive, HashSet<string> referencedSecrets)
     {
         var entries = catalog.RequiredItems("declare the service catalog in Pulumi.yaml (config: infra:services: value: [...])");
 
@@ -118,7 +121,7 @@ public static class StackSettingsLoader
                 entry["name"].Error($"service '{name}' is declared more than once; service names must be unique");
             }
 
-            if (ReadService(source, node, names, production, referencedSecrets) is { } service)
+            if (ReadService(source, node, names, production, progressive, referencedSecrets) is { } service)
             {
                 services.Add(service);
             }
@@ -128,7 +131,7 @@ public static class StackSettingsLoader
     }
 
     private static ServiceSettings? ReadService(
-        IStackConfigSource source, ConfigNode node, HashSet<string> declared, bool production, HashSet<string> referencedSecrets)
+        IStackConfigSource source, ConfigNode node, HashSet<string> declared, bool production, bool progressive, HashSet<string> referencedSecrets)
     {
         if (!node.Exists)
         {
@@ -195,8 +198,65 @@ public static class StackSettingsLoader
         {
             Shutdown = ReadShutdown(node["shutdown"]),
         };
+        service = service with { Delivery = DeliverySettings.Read(node["delivery"], ports.FirstOrDefault(p => p.IsHttp), service.Health.ReadinessPath) };
+        if (progressive && service.Delivery.Enabled)
+        {
+            CheckProgressive(node, service);
+        }
+
         CheckEnvironmentNames(node, service);
         return service;
+    }
+
+    /// <summary>
+    /// What Flagger needs of a service it rolls out: request metrics, which only HTTP and gRPC traffic through the
+    /// service's own mesh proxy has; no static canary beside it (Flagger owns the routes); and room in the name for
+    /// the <c>-primary</c> Flagger appends.
+    /// </summary>
+    private static void CheckProgressive(ConfigNode node, ServiceSettings service)
+    {
+        const string optOut = "; or set delivery.enabled: false to keep this service static";
+        if (!service.Ports.Any(p => p.IsHttp))
+        {
+            node["ports"].Error("has no http, http2 or grpc port: progressive delivery judges a canary by its request metrics, which TCP does not have" + optOut);
+        }
+
+        if (!service.Injected)
+        {
+            node["inject"].Error("'false' leaves the service without a mesh proxy, which reports the request metrics progressive delivery analyses" + optOut);
+        }
+
+        if (service.Canary is not null)
+        {
+            node["canary"].Error("is a static canary split, but under infra:delivery: progressive Flagger runs the canary and owns the routes; " +
+                "remove canary and change image to start a rollout" + optOut);
+        }
+
+        if (service.Name.Length > FlaggerNames.MaxServiceNameLength)
+        {
+            node["name"].Error($"'{service.Name}' is {service.Name.Length} characters; Flagger names Services '<name>-primary', " +
+                $"so a progressive service's name may have at most {FlaggerNames.MaxServiceNameLength}" + optOut);
+        }
+    }
+
+    /// <summary>The analysis queries the mesh's Prometheus: the Istio addon, or viz's on Linkerd.</summary>
+    private static void CheckMetricsSource(ConfigNode node, StackSettings settings)
+    {
+        if (settings.Delivery != DeliveryMode.Progressive)
+        {
+            return;
+        }
+
+        if (settings.Mesh == MeshKind.Istio && !settings.Observability.Prometheus)
+        {
+            node.Error("'progressive' needs request metrics from the Prometheus addon, but infra:observability.prometheus is false; " +
+                "turn it on, or keep infra:delivery: static");
+        }
+        else if (settings.Mesh == MeshKind.Linkerd && !settings.Linkerd.Viz)
+        {
+            node.Error("'progressive' needs request metrics from linkerd-viz's Prometheus, but infra:linkerd.viz is false; " +
+                "turn it on, or keep infra:delivery: static");
+        }
     }
 
     private static ImageReference? ReadImage(ConfigNode node, bool production)

@@ -1,0 +1,190 @@
+using System.Globalization;
+
+namespace Infra.Mesh.Settings;
+
+/// <summary>How new versions of the services reach traffic (<c>infra:delivery</c>).</summary>
+public enum DeliveryMode
+{
+    /// <summary>Deployments roll as Kubernetes rolls them; a canary is a second Deployment with a fixed weight.</summary>
+    Static,
+
+    /// <summary>Flagger moves traffic to a new version step by step while the mesh's metrics hold, and rolls back when they do not.</summary>
+    Progressive,
+}
+
+/// <summary>A request header that sends a request to the canary (Flagger's A/B testing: <c>analysis.match</c>).</summary>
+public sealed record HeaderMatch(string Name, string Value);
+
+/// <summary>A check the load tester runs against the canary before any traffic moves (a pre-rollout webhook).</summary>
+/// <param name="Path">An HTTP path on the canary's main port that must answer 2xx.</param>
+public sealed record AcceptanceTest(string Path);
+
+/// <summary>Load the load tester sends to the canary during each analysis interval (a rollout webhook running <c>hey</c>).</summary>
+public sealed record LoadTest(string Path, int RequestsPerSecond, int Concurrency);
+
+/// <summary>
+/// One service's Flagger analysis (<c>delivery</c> in the catalog), used when the stack's <see cref="DeliveryMode"/> is
+/// progressive. Each <paramref name="Interval"/> Flagger checks the canary's request success rate (at least
+/// <paramref name="MinSuccessRate"/> percent non-5xx) and P99 request duration (at most
+/// <paramref name="MaxRequestDurationMs"/> milliseconds); a passing check raises the canary's weight by
+/// <paramref name="StepWeight"/> up to <paramref name="MaxWeight"/> (then promotes), and <paramref name="Threshold"/>
+/// failed checks roll it back. With <paramref name="Header"/> the analysis is an A/B test instead: only requests
+/// carrying the header reach the canary, for <paramref name="Iterations"/> intervals.
+/// </summary>
+/// <param name="Enabled">False keeps this service on a plain Deployment in a progressive stack.</param>
+public sealed record DeliverySettings(
+    bool Enabled,
+    string Interval,
+    int Threshold,
+    int MaxWeight,
+    int StepWeight,
+    double MinSuccessRate,
+    int MaxRequestDurationMs,
+    HeaderMatch? Header,
+    int Iterations,
+    AcceptanceTest? AcceptanceTest,
+    LoadTest? LoadTest)
+{
+    /// <summary>
+    /// JVM-friendly defaults: a one-minute interval gives each step a full minute of traffic (the first requests of a
+    /// fresh JVM run interpreted code and pay for JIT compilation and class loading, and a short window would judge
+    /// only those), small steps of 10% keep a cold canary's share low, and half the traffic at most before promotion.
+    /// A P99 of one second leaves room for the slow first minute without hiding a real regression.
+    /// </summary>
+    public const string DefaultInterval = "1m";
+    public const int DefaultThreshold = 5;
+    public const int DefaultMaxWeight = 50;
+    public const int DefaultStepWeight = 10;
+    public const double DefaultMinSuccessRate = 99;
+    public const string DefaultMaxRequestDuration = "1s";
+    public const int DefaultIterations = 10;
+    public const int DefaultRequestsPerSecond = 10;
+    public const int DefaultConcurrency = 2;
+
+    /// <summary>The defaults, without webhooks (the catalog reader turns them on for HTTP services).</summary>
+    public static DeliverySettings Default { get; } = new(
+        true, DefaultInterval, DefaultThreshold, DefaultMaxWeight, DefaultStepWeight, DefaultMinSuccessRate, 1000, null, DefaultIterations, null, null);
+
+    /// <summary>What the catalog keys of <c>delivery</c> are.</summary>
+    internal static readonly string[] Keys =
+    [
+        "enabled", "interval", "threshold", "maxWeight", "stepWeight", "successRate", "maxRequestDuration", "header",
+        "iterations", "acceptanceTest", "loadTest",
+    ];
+
+    private static readonly string[] WeightKeys = ["stepWeight", "maxWeight"];
+
+    /// <summary>
+    /// Reads a service's <c>delivery</c>. <paramref name="mainPort"/> is the port Flagger routes and analyses (the
+    /// service's first HTTP, HTTP/2 or gRPC port), null when it has none; the webhooks speak HTTP (<c>curl</c>, <c>hey</c>),
+    /// so they are off by default on a gRPC port and refused there when asked for.
+    /// </summary>
+    internal static DeliverySettings Read(ConfigNode node, ServicePort? mainPort, string readinessPath)
+    {
+        node.IsMapping(Keys);
+        const string duration = "a duration such as 30s, 1m or 5m";
+        var interval = node["interval"].Matching(Names.Duration(), duration, DefaultInterval) ?? DefaultInterval;
+        if (Names.Duration().IsMatch(interval) && Milliseconds(interval) is < 30_000 or > 1_800_000)
+        {
+            // Prometheus needs at least two scrapes (15 s apart on the addon) in a window to compute a rate.
+            node["interval"].Error($"'{interval}' is out of range; allowed: 30s..30m (each check needs two metric scrapes in its window)");
+        }
+
+        var maxWeight = node["maxWeight"].WholeNumber(DefaultMaxWeight, 1, 100) ?? DefaultMaxWeight;
+        var stepWeight = node["stepWeight"].WholeNumber(DefaultStepWeight, 1, 100) ?? DefaultStepWeight;
+        if (stepWeight > maxWeight)
+        {
+            node["stepWeight"].Error($"{stepWeight} is above maxWeight ({maxWeight}); allowed: 1..{maxWeight}");
+        }
+
+        var maxDuration = node["maxRequestDuration"].Matching(Names.Duration(), "a duration such as 500ms or 1s", DefaultMaxRequestDuration)
+            ?? DefaultMaxRequestDuration;
+        var maxDurationMs = Names.Duration().IsMatch(maxDuration) ? Milliseconds(maxDuration) : 1000;
+        if (maxDurationMs is < 1 or > 60_000)
+        {
+            node["maxRequestDuration"].Error($"'{maxDuration}' is out of range; allowed: 1ms..60s");
+        }
+
+        var header = ReadHeader(node);
+        if (header is not null)
+        {
+            // An A/B test keeps everyone else on the primary; weights would be silently ignored.
+            foreach (var key in WeightKeys.Where(k => node[k].Exists))
+            {
+                node[key].Error("applies to a weighted canary; with header the analysis is an A/B test that runs iterations instead");
+            }
+        }
+        else if (node["iterations"].Exists)
+        {
+            node["iterations"].Error("applies to an A/B test only; set header too, or remove iterations");
+        }
+
+        var http = mainPort is { Protocol: PortProtocol.Http or PortProtocol.Http2 };
+        return new DeliverySettings(
+            node["enabled"].Bool(true) ?? true,
+            interval,
+            node["threshold"].WholeNumber(DefaultThreshold, 1, 100) ?? DefaultThreshold,
+            maxWeight,
+            stepWeight,
+            node["successRate"].Number(DefaultMinSuccessRate, 1, 100) ?? DefaultMinSuccessRate,
+            maxDurationMs,
+            header,
+            node["iterations"].WholeNumber(DefaultIterations, 1, 100) ?? DefaultIterations,
+            ReadAcceptanceTest(node["acceptanceTest"], http, readinessPath),
+            ReadLoadTest(node["loadTest"], http));
+    }
+
+    private static HeaderMatch? ReadHeader(ConfigNode node)
+    {
+        var header = node["header"];
+        if (!header.Exists || !header.IsMapping("name", "value"))
+        {
+            return null;
+        }
+
+        var name = header["name"].RequiredText() is not null ? header["name"].Matching(Names.HeaderName(), "a lowercase HTTP header name") : null;
+        var value = header["value"].RequiredText();
+        return name is null || value is null ? null : new HeaderMatch(name, value);
+    }
+
+    private static AcceptanceTest? ReadAcceptanceTest(ConfigNode node, bool http, string readinessPath)
+    {
+        node.IsMapping("enabled", "path");
+        var enabled = node["enabled"].Bool(http) ?? false;
+        var path = node["path"].Matching(Names.HttpPath(), "an HTTP path such as /health/ready", readinessPath) ?? readinessPath;
+        return Webhook(node, enabled, http) ? new AcceptanceTest(path) : null;
+    }
+
+    private static LoadTest? ReadLoadTest(ConfigNode node, bool http)
+    {
+        node.IsMapping("enabled", "path", "requestsPerSecond", "concurrency");
+        var enabled = node["enabled"].Bool(http) ?? false;
+        var test = new LoadTest(
+            node["path"].Matching(Names.HttpPath(), "an HTTP path such as /", "/") ?? "/",
+            node["requestsPerSecond"].WholeNumber(DefaultRequestsPerSecond, 1, 1000) ?? DefaultRequestsPerSecond,
+            node["concurrency"].WholeNumber(DefaultConcurrency, 1, 100) ?? DefaultConcurrency);
+        return Webhook(node, enabled, http) ? test : null;
+    }
+
+    private static bool Webhook(ConfigNode node, bool enabled, bool http)
+    {
+        if (enabled && !http)
+        {
+            node["enabled"].Error("'true' needs an http or http2 main port: the load tester runs curl and hey, which do not speak gRPC");
+            return false;
+        }
+
+        return enabled;
+    }
+
+    /// <summary>A duration matching <see cref="Names.Duration"/> in milliseconds.</summary>
+    internal static int Milliseconds(string duration)
+    {
+        var unit = duration.EndsWith("ms", StringComparison.Ordinal) ? "ms" : duration[^1..];
+        var factor = unit switch { "ms" => 1L, "s" => 1000L, "m" => 60_000L, _ => 3_600_000L };
+        // Absurdly long durations saturate (and are then out of every range) rather than overflow.
+        return long.TryParse(duration[..^unit.Length], NumberStyles.None, CultureInfo.InvariantCulture, out var amount) && amount <= int.MaxValue
+            ? (int)Math.Min(int.MaxValue, amount * factor)
+            : int.MaxValue;
+    }
+}
