@@ -21,12 +21,24 @@ public sealed class IstioTrafficPlanner : ITrafficPlanner
         var settings = plan.Settings;
         foreach (var service in settings.Services)
         {
-            plan.Add(StageKind.Policies, DestinationRule(service));
-            plan.Add(StageKind.Policies, MeshRoutes(service));
+            // Under progressive delivery Flagger generates the VirtualService <service> (bound to the ingress Gateway too
+            // for a public service) and the DestinationRules of <service>-primary and <service>-canary
+            // (fluxcd/flagger v1.44.0 pkg/router/istio.go); what stays here is the Service's own DestinationRule,
+            // which the TCP ports it does not route still use.
+            var progressive = settings.IsProgressive(service);
+            plan.Add(StageKind.Policies, DestinationRule(service, progressive));
+            if (!progressive)
+            {
+                plan.Add(StageKind.Policies, MeshRoutes(service));
+            }
+
             if (service.Public is { } exposed)
             {
                 plan.Add(StageKind.Policies, IngressGateway(service, exposed, settings.Ingress));
-                plan.Add(StageKind.Policies, IngressRoutes(service, exposed, settings.Ingress));
+                if (!progressive)
+                {
+                    plan.Add(StageKind.Policies, IngressRoutes(service, exposed, settings.Ingress));
+                }
             }
 
             foreach (var entry in ExternalServiceEntries(service))
@@ -41,11 +53,15 @@ public sealed class IstioTrafficPlanner : ITrafficPlanner
         }
     }
 
-    /// <summary>Hosts a service's proxy may reach (<c>namespace/host</c>): the control plane, what it calls, its external hosts.</summary>
+    /// <summary>
+    /// Hosts a service's proxy may reach (<c>namespace/host</c>): the control plane, what it calls, its external hosts.
+    /// A progressive callee's VirtualService sends the calls on to the hosts of Flagger's <c>-primary</c> and
+    /// <c>-canary</c> Services, which the proxy must know as well or the routed requests find no cluster.
+    /// </summary>
     public static IReadOnlyList<string> EgressHosts(ServiceSettings service, StackSettings settings) =>
     [
         IstioNames.ControlPlaneEgressHost,
-        .. service.Calls.Select(c => settings.Service(c.Service)).Select(callee => $"{callee.Namespace}/{IstioNames.Host(callee)}"),
+        .. service.Calls.Select(c => settings.Service(c.Service)).SelectMany(callee => IstioNames.Hosts(callee, settings).Select(host => $"{callee.Namespace}/{host}")),
         // A Kubernetes Service is registered in its own namespace; a ServiceEntry is exported to the caller's only.
         .. service.ExternalHosts.Select(h => $"{h.ClusterNamespace ?? service.Namespace}/{h.Host}").Distinct(StringComparer.Ordinal),
     ];
@@ -68,12 +84,13 @@ public sealed class IstioTrafficPlanner : ITrafficPlanner
         return destinations;
     }
 
-    private static DestinationRule DestinationRule(ServiceSettings service)
+    /// <summary>Version subsets only where this plan routes to them; Flagger routes to its own Services instead.</summary>
+    private static DestinationRule DestinationRule(ServiceSettings service, bool progressive)
     {
         return new DestinationRule(Meta(service, service.Name), new DestinationRuleSpec(
             IstioNames.Host(service),
             TrafficPolicy(service),
-            [.. WorkloadVersion.Of(service).Select(v => new Subset(v.Name, new Dictionary<string, string> { [Labels.Version] = v.Name }))]));
+            progressive ? null : [.. WorkloadVersion.Of(service).Select(v => new Subset(v.Name, new Dictionary<string, string> { [Labels.Version] = v.Name }))]));
     }
 
     /// <summary>How callers' proxies connect to the service: mesh mTLS, connection limits, outlier detection.</summary>
@@ -185,7 +202,7 @@ public sealed class IstioTrafficPlanner : ITrafficPlanner
 
     private static Sidecar Sidecar(ServiceSettings service, StackSettings settings) =>
         new(Meta(service, service.Name), new SidecarSpec(
-            new WorkloadSelector(Labels.Selector(service)),
+            new WorkloadSelector(FlaggerNames.PolicySelector(service, settings)),
             [new EgressListener(EgressHosts(service, settings))]));
 
     /// <summary>A service's object; the ingress Gateway and its routes live in the ingress namespace instead.</summary>

@@ -37,7 +37,12 @@ public sealed class LinkerdTrafficPlanner : ITrafficPlanner
                 plan.Add(StageKind.Policies, VersionService(service, Labels.Canary, injection));
             }
 
-            foreach (var port in service.Ports)
+            // Under progressive delivery Flagger generates the HTTPRoute <service> on the routed port, weighted between its
+            // -primary and -canary Services (fluxcd/flagger v1.44.0 pkg/router/gateway_api.go); a second route of ours on the
+            // same parent port would compete with it. Other ports keep their routes to the Service, which Flagger points at
+            // the primary pods.
+            var flaggerRouted = plan.Settings.IsProgressive(service) ? service.HttpPort : null;
+            foreach (var port in service.Ports.Where(p => p != flaggerRouted))
             {
                 switch (port.Protocol)
                 {

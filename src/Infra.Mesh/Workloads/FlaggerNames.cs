@@ -55,6 +55,16 @@ public static class FlaggerNames
     /// <summary>The pods of the primary Deployment (<c>app: &lt;service&gt;-primary</c>).</summary>
     public static Dictionary<string, string> PrimaryPods(ServiceSettings service) => new(StringComparer.Ordinal) { [Labels.App] = Primary(service) };
 
+    /// <summary>
+    /// The GET paths the load tester calls on the service's canary (acceptance test, load test); empty when it calls
+    /// nothing. Policies must let the load tester's identity (<see cref="LoadTester"/> in <see cref="Namespace"/>) through
+    /// on these, or a default-deny mesh answers every webhook with 403.
+    /// </summary>
+    public static IReadOnlyList<string> LoadTesterPaths(ServiceSettings service, StackSettings settings) =>
+        settings.IsProgressive(service)
+            ? [.. new[] { service.Delivery.AcceptanceTest?.Path, service.Delivery.LoadTest?.Path }.OfType<string>().Distinct(StringComparer.Ordinal)]
+            : [];
+
     /// <summary>The pods a mesh policy of a service selects: all of its pods, whichever Deployment runs them.</summary>
     public static Dictionary<string, string> PolicySelector(ServiceSettings service, StackSettings settings) =>
         settings.IsProgressive(service) ? AllPods(service) : Labels.Selector(service);

@@ -8,7 +8,8 @@ namespace Infra.Mesh.Istio.Resources;
 public sealed class DestinationRule(V1ObjectMeta metadata, DestinationRuleSpec spec)
     : CustomResource<DestinationRuleSpec>(Networking.ApiVersion, "DestinationRule", metadata, spec);
 
-public sealed record DestinationRuleSpec(string Host, TrafficPolicy TrafficPolicy, IReadOnlyList<Subset> Subsets);
+/// <param name="Subsets">Null: no subsets (nothing routes by version).</param>
+public sealed record DestinationRuleSpec(string Host, TrafficPolicy TrafficPolicy, IReadOnlyList<Subset>? Subsets);
 
 public sealed record Subset(string Name, IReadOnlyDictionary<string, string> Labels);
 
