@@ -7,6 +7,7 @@ public static class ReferenceData
     public const string LinkerdVersion = "edge-26.8.3";
     public const string LinkerdChartVersion = "2026.8.3";
     public const string GatewayApiVersion = "v1.5.1";
+    public const string FlaggerVersion = "v1.44.0";
 
     private static readonly Lazy<string> LazyRoot = new(FindRoot);
 
@@ -18,6 +19,12 @@ public static class ReferenceData
     public static string LinkerdCrds => Path("linkerd", LinkerdVersion, "crds");
 
     public static string GatewayApiCrds => Path("gateway-api", GatewayApiVersion, "standard");
+
+    /// <summary>Flagger's Canary, MetricTemplate and AlertProvider CRDs.</summary>
+    public static string FlaggerCrds => Path("flagger", FlaggerVersion, "crds", "crd.yaml");
+
+    /// <summary>Folder of a Flagger chart (flagger, loadtester).</summary>
+    public static string FlaggerChart(string chart) => Path("flagger", FlaggerVersion, "charts", chart);
 
     /// <summary>A path below <see cref="Root"/>.</summary>
     public static string Path(params string[] parts) => System.IO.Path.Combine([Root, .. parts]);

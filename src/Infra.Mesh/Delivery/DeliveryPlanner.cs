@@ -35,11 +35,23 @@ public sealed class DeliveryPlanner(IDeliveryMesh mesh) : IPlanner
 
         var progressive = settings.Services.Where(settings.IsProgressive).ToList();
         // With the CRDs like the mesh's own namespaces: both releases go into it, and Helm does not create it.
+        var meshMetadata = mesh.Namespace(settings);
+        var labels = Labels.Managed();
+        foreach (var (key, value) in meshMetadata.Labels)
+        {
+            labels[key] = value;
+        }
+
         var ns = plan.Add(StageKind.Crds, new V1Namespace
         {
             ApiVersion = "v1",
             Kind = "Namespace",
-            Metadata = new V1ObjectMeta { Name = FlaggerNames.Namespace, Labels = Labels.Managed() },
+            Metadata = new V1ObjectMeta
+            {
+                Name = FlaggerNames.Namespace,
+                Labels = labels,
+                Annotations = meshMetadata.Annotations.IsEmpty ? null : meshMetadata.Annotations.ToDictionary(),
+            },
         });
         plan.Add(StageKind.GatewaysAndAddons, Release(FlaggerRelease, "flagger", FlaggerChartVersion, FlaggerValues(settings)) with
         {
@@ -83,27 +95,19 @@ public sealed class DeliveryPlanner(IDeliveryMesh mesh) : IPlanner
 
     private JsonObject LoadTesterValues(StackSettings settings)
     {
-        var pod = mesh.LoadTesterPod(settings);
         var values = new JsonObject
         {
             // A ServiceAccount of its own (the Role has no rules): policies authorize the load tester by this identity.
             ["rbac"] = new JsonObject { ["create"] = true },
         };
-        if (!pod.Labels.IsEmpty)
+        var podLabels = mesh.LoadTesterPodLabels(settings);
+        if (!podLabels.IsEmpty)
         {
-            values["podLabels"] = Map(pod.Labels);
-        }
-
-        if (!pod.Annotations.IsEmpty)
-        {
-            values["podAnnotations"] = Map(pod.Annotations);
+            values["podLabels"] = new JsonObject(podLabels.Select(e => KeyValuePair.Create<string, JsonNode?>(e.Key, e.Value)));
         }
 
         return values;
     }
-
-    private static JsonObject Map(IEnumerable<KeyValuePair<string, string>> entries) =>
-        new(entries.Select(e => KeyValuePair.Create<string, JsonNode?>(e.Key, e.Value)));
 
     /// <summary>The port Flagger routes and analyses: the service's first HTTP, HTTP/2 or gRPC port (validation guarantees one).</summary>
     public static ServicePort RoutedPort(ServiceSettings service) => service.HttpPort;

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text.Json.Nodes;
 using Infra.Mesh.Delivery.Flagger;
 using Infra.Mesh.Planning;
@@ -21,8 +22,11 @@ public interface IDeliveryMesh
     /// <summary>Chart values of the Flagger release this mesh needs beyond provider and metrics server.</summary>
     JsonObject FlaggerValues(StackSettings settings);
 
-    /// <summary>Pod labels and annotations that put the load tester into the mesh (it calls the canary through it).</summary>
-    MeshMetadata LoadTesterPod(StackSettings settings);
+    /// <summary>Labels and annotations of Flagger's namespace.</summary>
+    MeshMetadata Namespace(StackSettings settings);
+
+    /// <summary>Pod labels that put the load tester into the mesh (it calls the canary through it), where the namespace does not.</summary>
+    ImmutableSortedDictionary<string, string> LoadTesterPodLabels(StackSettings settings);
 
     /// <summary>The Canary's <c>service</c>: the routed port and what Flagger puts on the routes it generates.</summary>
     CanaryService Service(ServiceSettings service, ServicePort port, StackSettings settings);

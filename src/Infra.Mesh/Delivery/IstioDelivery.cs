@@ -36,11 +36,13 @@ public sealed class IstioDelivery : IDeliveryMesh
 
     public JsonObject FlaggerValues(StackSettings settings) => [];
 
-    public MeshMetadata LoadTesterPod(StackSettings settings) => new(
+    /// <summary>No injection label: Flagger itself stays outside the mesh.</summary>
+    public MeshMetadata Namespace(StackSettings settings) => MeshMetadata.Empty;
+
+    public ImmutableSortedDictionary<string, string> LoadTesterPodLabels(StackSettings settings) =>
         ImmutableSortedDictionary<string, string>.Empty
             .Add(IstioInjection.RevisionLabel, settings.Istio.Tag)
-            .Add(IstioInjection.InjectLabel, "true"),
-        ImmutableSortedDictionary<string, string>.Empty);
+            .Add(IstioInjection.InjectLabel, "true");
 
     public CanaryService Service(ServiceSettings service, ServicePort port, StackSettings settings)
     {
@@ -55,7 +57,17 @@ public sealed class IstioDelivery : IDeliveryMesh
             // A public service's route also binds to its ingress Gateway, so public traffic moves with the canary's weight.
             Hosts: exposed is null ? null : [exposed.Host],
             Gateways: exposed is null ? null : ["mesh", $"{settings.Ingress.Namespace}/{service.Name}"],
-            TrafficPolicy: IstioTrafficPlanner.TrafficPolicy(service));
+            TrafficPolicy: CanaryTrafficPolicy(service));
+    }
+
+    /// <summary>
+    /// The service's traffic policy as Flagger's CRD can carry it: its <c>connectionPool</c> has no <c>tcp</c>, so the API
+    /// server would prune <c>maxConnections</c> (settings refuse setting it for a progressive service on Istio).
+    /// </summary>
+    private static TrafficPolicy CanaryTrafficPolicy(ServiceSettings service)
+    {
+        var policy = IstioTrafficPlanner.TrafficPolicy(service);
+        return policy with { ConnectionPool = policy.ConnectionPool with { Tcp = null } };
     }
 
     /// <summary>Flagger's built-in Istio checks: non-5xx share in percent, and P99 duration in milliseconds.</summary>

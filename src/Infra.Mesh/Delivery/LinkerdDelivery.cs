@@ -43,9 +43,16 @@ public sealed class LinkerdDelivery : IDeliveryMesh
         ["linkerdAuthPolicy"] = new JsonObject { ["create"] = true, ["namespace"] = LinkerdSettings.VizNamespace },
     };
 
-    public MeshMetadata LoadTesterPod(StackSettings settings) => new(
+    /// <summary>
+    /// Injection for the whole namespace, as for application namespaces: the load tester is meshed without a chart value
+    /// (its <c>podAnnotations</c> default is not empty, so setting it would replace the chart's scrape annotations), and
+    /// Flagger as its chart's own pod annotation asks anyway.
+    /// </summary>
+    public MeshMetadata Namespace(StackSettings settings) => new(
         ImmutableSortedDictionary<string, string>.Empty,
         ImmutableSortedDictionary<string, string>.Empty.Add(LinkerdInjection.InjectAnnotation, "enabled"));
+
+    public ImmutableSortedDictionary<string, string> LoadTesterPodLabels(StackSettings settings) => ImmutableSortedDictionary<string, string>.Empty;
 
     public CanaryService Service(ServiceSettings service, ServicePort port, StackSettings settings)
     {

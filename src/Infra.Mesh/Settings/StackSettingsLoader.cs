@@ -49,7 +49,8 @@ public static class StackSettingsLoader
 
         var delivery = Key("delivery").OneOf("static", "static", "progressive") == "progressive" ? DeliveryMode.Progressive : DeliveryMode.Static;
         var referencedSecrets = new HashSet<string>(StringComparer.Ordinal);
-        var services = ReadServices(source, Key("services"), Key("serviceOverrides"), production, delivery == DeliveryMode.Progressive, referencedSecrets);
+        var progressiveMesh = delivery == DeliveryMode.Progressive ? (meshName == "linkerd" ? MeshKind.Linkerd : MeshKind.Istio) : (MeshKind?)null;
+        var services = ReadServices(source, Key("services"), Key("serviceOverrides"), production, progressiveMesh, referencedSecrets);
         RejectUnknownTopLevelKeys(source, referencedSecrets, errors);
         var settings = new StackSettings(
             source.StackName,
@@ -94,7 +95,7 @@ public static class StackSettingsLoader
     }
 
     private static ImmutableArray<ServiceSettings> ReadServices(
-        IStackConfigSource source, ConfigNode catalog, ConfigNode overrides, bool production, bool progressive, HashSet<string> referencedSecrets)
+        IStackConfigSource source, ConfigNode catalog, ConfigNode overrides, bool production, MeshKind? progressive, HashSet<string> referencedSecrets)
     {
         var entries = catalog.RequiredItems("declare the service catalog in Pulumi.yaml (config: infra:services: value: [...])");
 
@@ -131,7 +132,7 @@ public static class StackSettingsLoader
     }
 
     private static ServiceSettings? ReadService(
-        IStackConfigSource source, ConfigNode node, HashSet<string> declared, bool production, bool progressive, HashSet<string> referencedSecrets)
+        IStackConfigSource source, ConfigNode node, HashSet<string> declared, bool production, MeshKind? progressive, HashSet<string> referencedSecrets)
     {
         if (!node.Exists)
         {
@@ -199,9 +200,9 @@ public static class StackSettingsLoader
             Shutdown = ReadShutdown(node["shutdown"]),
         };
         service = service with { Delivery = DeliverySettings.Read(node["delivery"], ports.FirstOrDefault(p => p.IsHttp), service.Health.ReadinessPath) };
-        if (progressive && service.Delivery.Enabled)
+        if (progressive is { } mesh && service.Delivery.Enabled)
         {
-            CheckProgressive(node, service);
+            CheckProgressive(node, service, mesh);
         }
 
         CheckEnvironmentNames(node, service);
@@ -213,7 +214,7 @@ public static class StackSettingsLoader
     /// service's own mesh proxy has; no static canary beside it (Flagger owns the routes); and room in the name for
     /// the <c>-primary</c> Flagger appends.
     /// </summary>
-    private static void CheckProgressive(ConfigNode node, ServiceSettings service)
+    private static void CheckProgressive(ConfigNode node, ServiceSettings service, MeshKind mesh)
     {
         const string optOut = "; or set delivery.enabled: false to keep this service static";
         if (!service.Ports.Any(p => p.IsHttp))
@@ -230,6 +231,14 @@ public static class StackSettingsLoader
         {
             node["canary"].Error("is a static canary split, but under infra:delivery: progressive Flagger runs the canary and owns the routes; " +
                 "remove canary and change image to start a rollout" + optOut);
+        }
+
+        var maxConnections = node["traffic"]["connectionPool"]["maxConnections"];
+        if (mesh == MeshKind.Istio && maxConnections.Exists)
+        {
+            // Flagger's DestinationRules carry the Canary's trafficPolicy, whose connectionPool has no tcp in its CRD.
+            maxConnections.Error("cannot be applied under progressive delivery: Flagger 1.44.0's Canary has no connectionPool.tcp; " +
+                "remove it (Envoy's default applies)" + optOut);
         }
 
         if (service.Name.Length > FlaggerNames.MaxServiceNameLength)

@@ -15,7 +15,7 @@ public class RenderConformanceTests
     public static TheoryData<string> StackNames => new(Directory.GetFiles(Stacks.ProjectDirectory, "Pulumi.*.yaml")
         .Select(f => Path.GetFileName(f)[7..^5]).Order(StringComparer.Ordinal));
 
-    private static readonly CrdSchemaCatalog[] Crds = [CrdSchemaCatalog.Istio(), CrdSchemaCatalog.Linkerd(), CrdSchemaCatalog.GatewayApi()];
+    private static readonly CrdSchemaCatalog[] Crds = [CrdSchemaCatalog.Istio(), CrdSchemaCatalog.Linkerd(), CrdSchemaCatalog.GatewayApi(), CrdSchemaCatalog.Flagger()];
 
     [Theory]
     [MemberData(nameof(StackNames))]
@@ -69,7 +69,7 @@ public class RenderConformanceTests
     {
         foreach (var release in Stacks.Plan(stack).Releases.Where(r => Chart(r) is not null))
         {
-            Assert.Equal(release.Repository.Contains("istio", StringComparison.Ordinal) ? ReferenceData.IstioVersion : ReferenceData.LinkerdChartVersion, release.Version);
+            Assert.Equal(ReferenceChartVersion(release), release.Version);
         }
     }
 
@@ -78,8 +78,22 @@ public class RenderConformanceTests
     {
         "https://istio-release.storage.googleapis.com/charts" => HelmChartValues.Istio(release.Chart),
         "https://helm.linkerd.io/edge" when release.Chart is "linkerd-crds" or "linkerd-control-plane" or "linkerd-viz" => HelmChartValues.Linkerd(release.Chart),
+        "https://flagger.app" => HelmChartValues.Flagger(release.Chart),
         _ => null,
     };
+
+    /// <summary>The version in the reference chart's own Chart.yaml.</summary>
+    private static string ReferenceChartVersion(HelmReleaseItem release)
+    {
+        var folder = release.Repository switch
+        {
+            "https://istio-release.storage.googleapis.com/charts" => ReferenceData.IstioChart(release.Chart),
+            "https://flagger.app" => ReferenceData.FlaggerChart(release.Chart),
+            _ => ReferenceData.LinkerdChart(release.Chart),
+        };
+        var chart = YamlJson.ParseAll(File.ReadAllText(Path.Combine(folder, "Chart.yaml"))).Single()!;
+        return (string)chart["version"]!;
+    }
 
     /// <summary>API groups whose CRDs come from projects outside ../shared/reference (cert-manager).</summary>
     private static bool ExternallyDefined(string apiVersion) => apiVersion.StartsWith("cert-manager.io/", StringComparison.Ordinal);

@@ -218,12 +218,12 @@ public class ValidationTests
         var error = Assert.Single(Assert.Throws<SettingsException>(() => ProjectConfigFiles.Load(Stacks.ProjectDirectory, "staging")).Errors);
 
         Assert.Equal("Pulumi.staging.yaml", error.File);
-        Assert.Contains("dev, dev-linkerd, prod", error.Message, StringComparison.Ordinal);
+        Assert.Contains("dev, dev-linkerd, dev-linkerd-progressive, dev-progressive, prod", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void The_real_stacks_are_valid()
     {
-        Assert.All(["dev", "prod", "dev-linkerd"], stack => Assert.NotEmpty(Stacks.Settings(stack).Services));
+        Assert.All(["dev", "prod", "dev-linkerd", "dev-progressive", "dev-linkerd-progressive"], stack => Assert.NotEmpty(Stacks.Settings(stack).Services));
     }
 }

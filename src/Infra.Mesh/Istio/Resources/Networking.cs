@@ -18,7 +18,8 @@ public sealed record TrafficPolicy(ClientTls Tls, ConnectionPool ConnectionPool,
 /// <summary>How the client side talks TLS: ISTIO_MUTUAL (mesh certificates) or DISABLE (to a pod without a sidecar).</summary>
 public sealed record ClientTls(string Mode);
 
-public sealed record ConnectionPool(TcpPool Tcp, HttpPool Http);
+/// <param name="Tcp">Null: Envoy's default connection limit.</param>
+public sealed record ConnectionPool(TcpPool? Tcp, HttpPool Http);
 
 public sealed record TcpPool(int MaxConnections);
 
