@@ -61,6 +61,12 @@ public sealed record DeliverySettings(
     public const int DefaultRequestsPerSecond = 10;
     public const int DefaultConcurrency = 2;
 
+    /// <summary>
+    /// Flagger names Services and selector label values <c>&lt;service&gt;-primary</c>, which must still be a DNS-1035
+    /// label (at most 63 characters), so a progressive service's name may have at most this many.
+    /// </summary>
+    public const int MaxServiceNameLength = 63 - 8; // "-primary"
+
     /// <summary>The defaults, without webhooks (the catalog reader turns them on for HTTP services).</summary>
     public static DeliverySettings Default { get; } = new(
         true, DefaultInterval, DefaultThreshold, DefaultMaxWeight, DefaultStepWeight, DefaultMinSuccessRate, 1000, null, DefaultIterations, null, null);

@@ -1,7 +1,4 @@
 using System.Collections.Immutable;
-using Infra.Mesh.Istio;
-using Infra.Mesh.Linkerd;
-using Infra.Mesh.Workloads;
 using YamlDotNet.RepresentationModel;
 
 namespace Infra.Mesh.Settings;
@@ -24,9 +21,6 @@ public static class StackSettingsLoader
         "config", "secrets", "calls", "public", "canary", "traffic", "autoscaling", "externalHosts", "inject",
         "automountServiceAccountToken", "shutdown", "delivery",
     ];
-
-    /// <summary>The methods a call may be restricted to.</summary>
-    public static ImmutableArray<string> HttpMethods { get; } = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
     public static StackSettings Load(IStackConfigSource source)
     {
@@ -241,10 +235,10 @@ public static class StackSettingsLoader
                 "remove it (Envoy's default applies)" + optOut);
         }
 
-        if (service.Name.Length > FlaggerNames.MaxServiceNameLength)
+        if (service.Name.Length > DeliverySettings.MaxServiceNameLength)
         {
             node["name"].Error($"'{service.Name}' is {service.Name.Length} characters; Flagger names Services '<name>-primary', " +
-                $"so a progressive service's name may have at most {FlaggerNames.MaxServiceNameLength}" + optOut);
+                $"so a progressive service's name may have at most {DeliverySettings.MaxServiceNameLength}" + optOut);
         }
     }
 
@@ -452,7 +446,7 @@ public static class StackSettingsLoader
     /// <summary>A name set twice would be silently shadowed in the container (env wins over envFrom, later wins over earlier).</summary>
     private static void CheckEnvironmentNames(ConfigNode node, ServiceSettings service)
     {
-        var planned = WorkloadPlanner.PlannedEnvironment;
+        var planned = PlatformEnvironment.Names;
         foreach (var (name, _) in service.Config.Environment.Where(e => planned.Contains(e.Key)))
         {
             node["config"]["env"][name].Error($"'{name}' is set by the platform; reserved: {string.Join(", ", planned)} (JVM flags go in jvm.options)");
@@ -564,9 +558,9 @@ public static class StackSettingsLoader
             }
 
             var methods = shortForm ? [] : item["methods"].TextList();
-            foreach (var method in methods.Where(m => !HttpMethods.Contains(m)))
+            foreach (var method in methods.Where(m => !CallSettings.HttpMethods.Contains(m)))
             {
-                item["methods"].Error($"'{method}' is not allowed; allowed: {string.Join(", ", HttpMethods)}");
+                item["methods"].Error($"'{method}' is not allowed; allowed: {string.Join(", ", CallSettings.HttpMethods)}");
             }
 
             var paths = shortForm ? [] : item["paths"].TextList();

@@ -34,11 +34,6 @@ public static class FlaggerNames
     public const string PrimarySuffix = "-primary";
     public const string CanarySuffix = "-canary";
 
-    /// <summary>
-    /// Flagger names Services and selector label values <c>&lt;service&gt;-primary</c>, which must still be a DNS-1035
-    /// label (at most 63 characters), so a progressive service's name may have at most this many.
-    /// </summary>
-    public const int MaxServiceNameLength = 63 - 8; // "-primary"
 
     /// <summary>The Deployment Flagger copies the target into and the Service selecting its pods (<c>&lt;service&gt;-primary</c>).</summary>
     public static string Primary(ServiceSettings service) => service.Name + PrimarySuffix;
