@@ -287,6 +287,24 @@ public class ProgressiveDeliveryTests
         Assert.Equal(1000, (double?)metrics.Single(m => (string?)m["name"] == "request-duration")["thresholdRange"]!["max"]);
     }
 
+    [Fact]
+    public void Plan_md_shows_each_progressive_services_steps_thresholds_and_webhooks()
+    {
+        var markdown = Infra.Mesh.Rendering.PlanMarkdown.Write(Stacks.Plan(Istio));
+        var rows = markdown[markdown.IndexOf("## Progressive delivery", StringComparison.Ordinal)..].Split('\n');
+
+        var orders = Assert.Single(rows, r => r.StartsWith("| shop/orders |", StringComparison.Ordinal));
+        Assert.Contains("+10% every 1m up to 50%", orders, StringComparison.Ordinal);
+        Assert.Contains("request-success-rate ≥ 99%", orders, StringComparison.Ordinal);
+        Assert.Contains("(P99) ≤ 800 ms", orders, StringComparison.Ordinal);
+        Assert.Contains("after 5 failed checks", orders, StringComparison.Ordinal);
+        Assert.Contains("pre-rollout `acceptance-test`", orders, StringComparison.Ordinal);
+        Assert.Contains("hey -z 1m -q 10 -c 2 http://orders-canary.shop:8080/orders", orders, StringComparison.Ordinal);
+        var payments = Assert.Single(rows, r => r.StartsWith("| payments/payments |", StringComparison.Ordinal));
+        Assert.Contains("A/B: requests with `x-canary: always` for 5 intervals of 1m", payments, StringComparison.Ordinal);
+        Assert.DoesNotContain("## Progressive delivery", Infra.Mesh.Rendering.PlanMarkdown.Write(Stacks.Plan("dev")), StringComparison.Ordinal);
+    }
+
     /// <summary>The paths a Canary's load tester webhooks request (the last word of each command is the URL).</summary>
     private static List<string> WebhookPaths(JsonNode canary) =>
         [.. canary["spec"]!["analysis"]!["webhooks"].Items()
