@@ -36,6 +36,10 @@ public sealed record StackSettings(
 
     /// <summary>Whether Flagger rolls out this service: the stack is progressive and the service did not opt out.</summary>
     public bool IsProgressive(ServiceSettings service) => Delivery == DeliveryMode.Progressive && service.Delivery.Enabled;
+
+    /// <summary>The secret config keys the services read (without <c>infra:</c>), each once, in catalog order.</summary>
+    public ImmutableArray<string> SecretConfigKeys =>
+        [.. Services.SelectMany(s => s.Secrets).Select(s => s.ConfigKey).Distinct(StringComparer.Ordinal)];
 }
 
 /// <summary>The explicit Kubernetes provider: which kubeconfig context to deploy to.</summary>
