@@ -89,22 +89,21 @@ public sealed record DeliverySettings(
     {
         node.IsMapping(Keys);
         const string duration = "a duration such as 30s, 1m or 5m";
-        var interval = node["interval"].Matching(Names.Duration(), duration, DefaultInterval) ?? DefaultInterval;
+        var interval = node["interval"].Matching(Names.Duration(), duration, DefaultInterval);
         if (Names.Duration().IsMatch(interval) && Milliseconds(interval) is < 30_000 or > 1_800_000)
         {
             // Prometheus needs at least two scrapes (15 s apart on the addon) in a window to compute a rate.
             node["interval"].Error($"'{interval}' is out of range; allowed: 30s..30m (each check needs two metric scrapes in its window)");
         }
 
-        var maxWeight = node["maxWeight"].WholeNumber(DefaultMaxWeight, 1, 100) ?? DefaultMaxWeight;
-        var stepWeight = node["stepWeight"].WholeNumber(DefaultStepWeight, 1, 100) ?? DefaultStepWeight;
+        var maxWeight = node["maxWeight"].WholeNumber(DefaultMaxWeight, 1, 100);
+        var stepWeight = node["stepWeight"].WholeNumber(DefaultStepWeight, 1, 100);
         if (stepWeight > maxWeight)
         {
             node["stepWeight"].Error($"{stepWeight} is above maxWeight ({maxWeight}); allowed: 1..{maxWeight}");
         }
 
-        var maxDuration = node["maxRequestDuration"].Matching(Names.Duration(), "a duration such as 500ms or 1s", DefaultMaxRequestDuration)
-            ?? DefaultMaxRequestDuration;
+        var maxDuration = node["maxRequestDuration"].Matching(Names.Duration(), "a duration such as 500ms or 1s", DefaultMaxRequestDuration);
         var maxDurationMs = Names.Duration().IsMatch(maxDuration) ? Milliseconds(maxDuration) : 1000;
         if (maxDurationMs is < 1 or > 60_000)
         {
@@ -127,15 +126,15 @@ public sealed record DeliverySettings(
 
         var http = mainPort is { Protocol: PortProtocol.Http or PortProtocol.Http2 };
         return new DeliverySettings(
-            node["enabled"].Bool(true) ?? true,
+            node["enabled"].Bool(true),
             interval,
-            node["threshold"].WholeNumber(DefaultThreshold, 1, 100) ?? DefaultThreshold,
+            node["threshold"].WholeNumber(DefaultThreshold, 1, 100),
             maxWeight,
             stepWeight,
-            node["successRate"].Number(DefaultMinSuccessRate, 1, 100) ?? DefaultMinSuccessRate,
+            node["successRate"].Number(DefaultMinSuccessRate, 1, 100),
             maxDurationMs,
             header,
-            node["iterations"].WholeNumber(DefaultIterations, 1, 100) ?? DefaultIterations,
+            node["iterations"].WholeNumber(DefaultIterations, 1, 100),
             ReadAcceptanceTest(node["acceptanceTest"], http, readinessPath),
             ReadLoadTest(node["loadTest"], http));
     }
@@ -156,19 +155,19 @@ public sealed record DeliverySettings(
     private static AcceptanceTest? ReadAcceptanceTest(ConfigNode node, bool http, string readinessPath)
     {
         node.IsMapping("enabled", "path");
-        var enabled = node["enabled"].Bool(http) ?? false;
-        var path = node["path"].Matching(Names.HttpPath(), "an HTTP path such as /health/ready", readinessPath) ?? readinessPath;
+        var enabled = node["enabled"].Bool(http);
+        var path = node["path"].Matching(Names.HttpPath(), "an HTTP path such as /health/ready", readinessPath);
         return Webhook(node, enabled, http) ? new AcceptanceTest(path) : null;
     }
 
     private static LoadTest? ReadLoadTest(ConfigNode node, bool http)
     {
         node.IsMapping("enabled", "path", "requestsPerSecond", "concurrency");
-        var enabled = node["enabled"].Bool(http) ?? false;
+        var enabled = node["enabled"].Bool(http);
         var test = new LoadTest(
-            node["path"].Matching(Names.HttpPath(), "an HTTP path such as /", "/") ?? "/",
-            node["requestsPerSecond"].WholeNumber(DefaultRequestsPerSecond, 1, 1000) ?? DefaultRequestsPerSecond,
-            node["concurrency"].WholeNumber(DefaultConcurrency, 1, 100) ?? DefaultConcurrency);
+            node["path"].Matching(Names.HttpPath(), "an HTTP path such as /", "/"),
+            node["requestsPerSecond"].WholeNumber(DefaultRequestsPerSecond, 1, 1000),
+            node["concurrency"].WholeNumber(DefaultConcurrency, 1, 100));
         return Webhook(node, enabled, http) ? test : null;
     }
 
@@ -181,6 +180,65 @@ public sealed record DeliverySettings(
         }
 
         return enabled;
+    }
+
+    /// <summary>
+    /// What Flagger needs of a service it rolls out: request metrics, which only HTTP and gRPC traffic through the
+    /// service's own mesh proxy has; no static canary beside it (Flagger owns the routes); settings its Canary can carry;
+    /// and room in the name for the <c>-primary</c> Flagger appends.
+    /// </summary>
+    internal static void CheckProgressive(ConfigNode node, ServiceSettings service, MeshKind mesh)
+    {
+        const string optOut = "; or set delivery.enabled: false to keep this service static";
+        if (!service.Ports.Any(p => p.IsHttp))
+        {
+            node["ports"].Error("has no http, http2 or grpc port: progressive delivery judges a canary by its request metrics, which TCP does not have" + optOut);
+        }
+
+        if (!service.Injected)
+        {
+            node["inject"].Error("'false' leaves the service without a mesh proxy, which reports the request metrics progressive delivery analyses" + optOut);
+        }
+
+        if (service.Canary is not null)
+        {
+            node["canary"].Error("is a static canary split, but under infra:delivery: progressive Flagger runs the canary and owns the routes; " +
+                "remove canary and change image to start a rollout" + optOut);
+        }
+
+        var maxConnections = node["traffic"]["connectionPool"]["maxConnections"];
+        if (mesh == MeshKind.Istio && maxConnections.Exists)
+        {
+            // Flagger's DestinationRules carry the Canary's trafficPolicy, whose connectionPool has no tcp in its CRD.
+            maxConnections.Error("cannot be applied under progressive delivery: Flagger 1.44.0's Canary has no connectionPool.tcp; " +
+                "remove it (Envoy's default applies)" + optOut);
+        }
+
+        if (service.Name.Length > MaxServiceNameLength)
+        {
+            node["name"].Error($"'{service.Name}' is {service.Name.Length} characters; Flagger names Services '<name>-primary', " +
+                $"so a progressive service's name may have at most {MaxServiceNameLength}" + optOut);
+        }
+    }
+
+    /// <summary>The analysis queries the mesh's Prometheus: the Istio addon, or viz's on Linkerd.</summary>
+    internal static void CheckMetricsSource(ConfigNode node, StackSettings settings)
+    {
+        if (settings.Delivery != DeliveryMode.Progressive)
+        {
+            return;
+        }
+
+        if (settings.Mesh == MeshKind.Istio && !settings.Observability.Prometheus)
+        {
+            node.Error("'progressive' needs request metrics from the Prometheus addon, but infra:observability.prometheus is false; " +
+                "turn it on, or keep infra:delivery: static");
+        }
+        else if (settings.Mesh == MeshKind.Linkerd && !settings.Linkerd.Viz)
+        {
+            node.Error("'progressive' needs request metrics from linkerd-viz's Prometheus, but infra:linkerd.viz is false; " +
+                "turn it on, or keep infra:delivery: static");
+        }
     }
 
     /// <summary>A duration matching <see cref="Names.Duration"/> in milliseconds.</summary>
