@@ -12,7 +12,7 @@ public class ValidationTests
     private const string DevProgressive = "Pulumi.dev-progressive.yaml";
     private const string DevLinkerdProgressive = "Pulumi.dev-linkerd-progressive.yaml";
 
-    /// <summary>One broken copy of a real stack per rule; each must produce exactly one error that says where and why.</summary>
+    /// <summary>One broken copy of a fixture stack per rule; each must produce exactly one error that says where and why.</summary>
     public static TheoryData<Breakage> Rules => new(
         new Breakage("analysis step above its maximum weight", "dev-progressive", DevProgressive, "stepWeight: 10", "stepWeight: 70",
             "infra:serviceOverrides.orders.delivery.stepWeight", "70", "maxWeight (50)", "1..50"),
