@@ -66,7 +66,7 @@ public sealed class IstioDelivery : IDeliveryMesh
     /// </summary>
     private static TrafficPolicy CanaryTrafficPolicy(ServiceSettings service)
     {
-        var policy = IstioTrafficPlanner.TrafficPolicy(service);
+        var policy = IstioTrafficPlanner.TrafficPolicy(service, ambient: false);
         return policy with { ConnectionPool = policy.ConnectionPool with { Tcp = null } };
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Infra.Mesh.Istio.Ambient;
 using Infra.Mesh.Istio.Resources;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Settings;
@@ -14,20 +15,39 @@ namespace Infra.Mesh.Istio;
 /// that narrows the proxy's view to the declared dependencies, ServiceEntries for external hosts and, for
 /// public services, an ingress Gateway with its own VirtualService.
 /// </summary>
-public sealed class IstioTrafficPlanner : ITrafficPlanner
+/// <remarks>
+/// Ambient (<paramref name="waypoints"/> set): no Sidecar (it configures only sidecars), and mesh routes only for the
+/// services a waypoint serves: a waypoint applies the VirtualServices whose hosts match its service
+/// (pilot/pkg/networking/core/listener_waypoint.go buildWaypointInboundHTTPRouteConfig, 1.30.3), which keeps retries
+/// with their <c>retryOn</c> conditions (the standard-channel HTTPRoute has no retry field). ztunnel reads neither
+/// routes nor DestinationRules, so a DestinationRule is planned only where an Envoy is the client: a waypoint, or the
+/// ingress gateway for public services (its routes pick the version subsets). Gateway API waypoints
+/// (<see cref="Waypoints.Gateway"/>) are planned per namespace that needs one.
+/// </remarks>
+public sealed class IstioTrafficPlanner(Waypoints? waypoints) : ITrafficPlanner
 {
     public void Plan(PlanBuilder plan)
     {
         var settings = plan.Settings;
+        foreach (var ns in waypoints?.Namespaces ?? [])
+        {
+            plan.Add(StageKind.Policies, Waypoints.Gateway(ns, settings.Istio));
+        }
+
         foreach (var service in settings.Services)
         {
-            // Under progressive delivery Flagger generates the VirtualService <service> (bound to the ingress Gateway too
-            // for a public service) and the DestinationRules of <service>-primary and <service>-canary
-            // (fluxcd/flagger v1.44.0 pkg/router/istio.go); what stays here is the Service's own DestinationRule,
-            // which the TCP ports it does not route still use.
+            // Under progressive delivery (sidecars only) Flagger generates the VirtualService <service> (bound to the
+            // ingress Gateway too for a public service) and the DestinationRules of <service>-primary and <service>-canary
+            // (fluxcd/flagger v1.44.0 pkg/router/istio.go); what stays here is the Service's own DestinationRule, which the
+            // TCP ports it does not route still use.
             var progressive = settings.IsProgressive(service);
-            plan.Add(StageKind.Policies, DestinationRule(service, progressive));
-            if (!progressive)
+            var meshRouted = waypoints?.Serves(service) ?? true;
+            if (meshRouted || service.Public is not null)
+            {
+                plan.Add(StageKind.Policies, DestinationRule(service, ambient: waypoints is not null, progressive));
+            }
+
+            if (meshRouted && !progressive)
             {
                 plan.Add(StageKind.Policies, MeshRoutes(service));
             }
@@ -46,7 +66,7 @@ public sealed class IstioTrafficPlanner : ITrafficPlanner
                 plan.Add(StageKind.Policies, entry);
             }
 
-            if (service.Injected)
+            if (service.Injected && waypoints is null)
             {
                 plan.Add(StageKind.Policies, Sidecar(service, settings));
             }
@@ -84,23 +104,25 @@ public sealed class IstioTrafficPlanner : ITrafficPlanner
         return destinations;
     }
 
-    /// <summary>Version subsets only where this plan routes to them; Flagger routes to its own Services instead.</summary>
-    private static DestinationRule DestinationRule(ServiceSettings service, bool progressive)
-    {
-        return new DestinationRule(Meta(service, service.Name), new DestinationRuleSpec(
+    /// <param name="ambient">
+    /// HBONE already carries ambient traffic in mTLS, and a waypoint ignores ISTIO_MUTUAL
+    /// (pilot/pkg/networking/core/cluster_waypoint.go buildWaypointTLSContext), so no client TLS is set.
+    /// </param>
+    /// <param name="progressive">Version subsets only where this plan routes to them; Flagger routes to its own Services instead.</param>
+    private static DestinationRule DestinationRule(ServiceSettings service, bool ambient, bool progressive) =>
+        new(Meta(service, service.Name), new DestinationRuleSpec(
             IstioNames.Host(service),
-            TrafficPolicy(service),
+            TrafficPolicy(service, ambient),
             progressive ? null : [.. WorkloadVersion.Of(service).Select(v => new Subset(v.Name, new Dictionary<string, string> { [Labels.Version] = v.Name }))]));
-    }
 
-    /// <summary>How callers' proxies connect to the service: mesh mTLS, connection limits, outlier detection.</summary>
-    public static TrafficPolicy TrafficPolicy(ServiceSettings service)
+    /// <summary>How callers' proxies connect to the service: mesh mTLS (not under ambient), connection limits, outlier detection.</summary>
+    public static TrafficPolicy TrafficPolicy(ServiceSettings service, bool ambient)
     {
         var pool = service.Traffic.ConnectionPool;
         var outlier = service.Traffic.OutlierDetection;
         return new TrafficPolicy(
             // A service outside the mesh has no proxy to terminate mesh mTLS.
-            new ClientTls(service.Injected ? "ISTIO_MUTUAL" : "DISABLE"),
+            ambient ? null : new ClientTls(service.Injected ? "ISTIO_MUTUAL" : "DISABLE"),
             new ConnectionPool(
                 new TcpPool(pool.MaxConnections),
                 new HttpPool(pool.MaxPendingRequests, pool.MaxRequestsPerConnection == 0 ? null : pool.MaxRequestsPerConnection)),

@@ -229,7 +229,14 @@ public sealed record DeliverySettings(
             return;
         }
 
-        if (settings.Mesh == MeshKind.Istio && !settings.Observability.Prometheus)
+        if (settings.Mesh == MeshKind.Istio && settings.Istio.Ambient)
+        {
+            // Flagger's istio checks count what the destination's sidecar reports (reporter="destination",
+            // fluxcd/flagger v1.44.0 pkg/metrics/observers/istio.go); ambient pods have no sidecar to report it.
+            node.Error("'progressive' is not available with infra:istio.dataplane: ambient: Flagger's Istio analysis reads the request " +
+                "metrics a destination sidecar reports, which ambient pods do not have; use dataplane: sidecar, or keep infra:delivery: static");
+        }
+        else if (settings.Mesh == MeshKind.Istio && !settings.Observability.Prometheus)
         {
             node.Error("'progressive' needs request metrics from the Prometheus addon, but infra:observability.prometheus is false; " +
                 "turn it on, or keep infra:delivery: static");

@@ -214,7 +214,7 @@ public class ProgressiveDeliveryTests
     public void Verification_calls_each_progressive_callee_through_flaggers_primary_service_too(string stack)
     {
         var settings = Stacks.Settings(stack);
-        var checks = VerificationPlanner.Jobs(settings).SelectMany(j => j.Checks.Select(c => (j.ServiceAccount, Check: c))).ToList();
+        var checks = VerificationPlanner.Jobs(settings, Infra.Mesh.Planner.MeshPlanner.MeshFor(settings).Proxy).SelectMany(j => j.Checks.Select(c => (j.ServiceAccount, Check: c))).ToList();
         foreach (var edge in CallGraph.Of(settings).Edges)
         {
             foreach (var name in new[] { edge.Callee.Name, $"{edge.Callee.Name}-primary" })

@@ -32,6 +32,9 @@ public class ValidationTests
             "infra:serviceOverrides.payments.delivery.maxWeight", "weighted canary", "iterations") { Line = ErrorLine.Elsewhere },
         new Breakage("progressive delivery on Istio without the Prometheus addon", "dev-progressive", DevProgressive, "prometheus: true", "prometheus: false",
             "infra:delivery", "'progressive'", "infra:observability.prometheus is false", "static") { Line = ErrorLine.Elsewhere },
+        new Breakage("progressive delivery on Istio's ambient data plane", "dev-progressive", DevProgressive, "  infra:mesh: istio\n",
+            "  infra:mesh: istio\n  infra:istio:\n    dataplane: ambient\n",
+            "infra:delivery", "'progressive'", "ambient", "dataplane: sidecar") { Line = ErrorLine.Elsewhere },
         new Breakage("progressive delivery on Linkerd without viz", "dev-linkerd-progressive", DevLinkerdProgressive, "viz: true", "viz: false",
             "infra:delivery", "'progressive'", "infra:linkerd.viz is false", "static") { Line = ErrorLine.Elsewhere },
         new Breakage("progressive service with only TCP ports", "dev-progressive", DevProgressive, "    orders:\n      delivery:",
@@ -263,7 +266,7 @@ public class ValidationTests
         var error = Assert.Single(Assert.Throws<SettingsException>(() => ProjectConfigFiles.Load(Stacks.ProjectDirectory, "staging")).Errors);
 
         Assert.Equal("Pulumi.staging.yaml", error.File);
-        Assert.Contains("dev, dev-linkerd, dev-linkerd-progressive, dev-progressive, prod", error.Message, StringComparison.Ordinal);
+        Assert.Contains("dev, dev-ambient, dev-linkerd, dev-linkerd-progressive, dev-progressive, prod", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
