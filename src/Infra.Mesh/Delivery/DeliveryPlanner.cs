@@ -5,6 +5,7 @@ using Infra.Mesh.Istio.Resources;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Settings;
 using Infra.Mesh.Workloads;
+using k8s;
 using k8s.Models;
 
 namespace Infra.Mesh.Delivery;
@@ -44,15 +45,13 @@ public sealed class DeliveryPlanner(IDeliveryMesh mesh) : IPlanner
 
         var ns = plan.Add(StageKind.Crds, new V1Namespace
         {
-            ApiVersion = "v1",
-            Kind = "Namespace",
             Metadata = new V1ObjectMeta
             {
                 Name = FlaggerNames.Namespace,
                 Labels = labels,
                 Annotations = meshMetadata.Annotations.IsEmpty ? null : meshMetadata.Annotations.ToDictionary(),
             },
-        });
+        }.Initialize());
         plan.Add(StageKind.GatewaysAndAddons, Release(FlaggerRelease, "flagger", FlaggerChartVersion, FlaggerValues(settings)) with
         {
             DependsOn = [ns.Id, mesh.MetricsSourceId],

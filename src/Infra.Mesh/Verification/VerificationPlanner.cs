@@ -6,6 +6,7 @@ using Infra.Mesh.Planning;
 using Infra.Mesh.Security;
 using Infra.Mesh.Settings;
 using Infra.Mesh.Workloads;
+using k8s;
 using k8s.Models;
 
 namespace Infra.Mesh.Verification;
@@ -55,11 +56,9 @@ public sealed class VerificationPlanner(IProxyProbe proxy) : IPlanner
         {
             plan.Add(StageKind.Verification, new V1ServiceAccount
             {
-                ApiVersion = "v1",
-                Kind = "ServiceAccount",
                 Metadata = new V1ObjectMeta { Name = VerifierAccount, NamespaceProperty = ns, Labels = Labels.Managed() },
                 AutomountServiceAccountToken = false,
-            });
+            }.Initialize());
         }
 
         foreach (var job in Jobs(settings, proxy))
@@ -147,8 +146,6 @@ public sealed class VerificationPlanner(IProxyProbe proxy) : IPlanner
         labels[Labels.App] = job.Name;
         return new V1Job
         {
-            ApiVersion = "batch/v1",
-            Kind = "Job",
             Metadata = new V1ObjectMeta { Name = $"{job.Name}-{revision}", NamespaceProperty = job.Namespace, Labels = labels },
             Spec = new V1JobSpec
             {
@@ -198,7 +195,7 @@ public sealed class VerificationPlanner(IProxyProbe proxy) : IPlanner
                     },
                 },
             },
-        };
+        }.Initialize();
     }
 
     private static string Fingerprint(IEnumerable<PlanItem> items)
