@@ -74,13 +74,15 @@ public sealed class IstioTrafficPlanner(Waypoints? waypoints) : ITrafficPlanner
     }
 
     /// <summary>
-    /// Hosts a service's proxy may reach (<c>namespace/host</c>): the control plane, what it calls, its external hosts.
+    /// Hosts a service's proxy may reach (<c>namespace/host</c>): the control plane, what it calls, its external hosts,
+    /// and the Kubernetes API when its pods mount a service account token (the only reason to mount one).
     /// A progressive callee's VirtualService sends the calls on to the hosts of Flagger's <c>-primary</c> and
     /// <c>-canary</c> Services, which the proxy must know as well or the routed requests find no cluster.
     /// </summary>
     public static IReadOnlyList<string> EgressHosts(ServiceSettings service, StackSettings settings) =>
     [
         IstioNames.ControlPlaneEgressHost,
+        .. service.AutomountServiceAccountToken ? [IstioNames.KubernetesApiEgressHost] : Array.Empty<string>(),
         .. service.Calls.Select(c => settings.Service(c.Service)).SelectMany(callee => IstioNames.Hosts(callee, settings).Select(host => $"{callee.Namespace}/{host}")),
         // A Kubernetes Service is registered in its own namespace; a ServiceEntry is exported to the caller's only.
         .. service.ExternalHosts.Select(h => $"{h.ClusterNamespace ?? service.Namespace}/{h.Host}").Distinct(StringComparer.Ordinal),
@@ -153,7 +155,7 @@ public sealed class IstioTrafficPlanner(Waypoints? waypoints) : ITrafficPlanner
                 "canary-header",
                 uris is null ? [new HttpMatch(header, null)] : [.. uris.Select(uri => new HttpMatch(header, uri))],
                 [new RouteDestination(new Destination(IstioNames.Host(service), Labels.Canary, port), 100)],
-                traffic.Timeout,
+                Durations.UnlessZero(traffic.Timeout),
                 retries));
         }
 
@@ -161,7 +163,7 @@ public sealed class IstioTrafficPlanner(Waypoints? waypoints) : ITrafficPlanner
             "weighted",
             uris?.Select(uri => new HttpMatch(null, uri)).ToList(),
             WeightedDestinations(service, port),
-            traffic.Timeout,
+            Durations.UnlessZero(traffic.Timeout),
             retries));
         return routes;
     }
@@ -172,9 +174,13 @@ public sealed class IstioTrafficPlanner(Waypoints? waypoints) : ITrafficPlanner
     /// </summary>
     private static readonly string[] RetriesTimedOutAttempt = ["5xx", "gateway-error", "reset"];
 
+    /// <summary>Whether Envoy applies the per-try timeout, i.e. whether an attempt that timed out is retried.</summary>
+    public static bool AppliesPerTryTimeout(RetrySettings retries) =>
+        retries.RetryOn.Split(',', StringSplitOptions.TrimEntries).Intersect(RetriesTimedOutAttempt).Any();
+
     public static HttpRetry Retry(RetrySettings retries) => new(
         retries.Attempts,
-        retries.RetryOn.Split(',', StringSplitOptions.TrimEntries).Intersect(RetriesTimedOutAttempt).Any() ? retries.PerTryTimeout : null,
+        AppliesPerTryTimeout(retries) ? Durations.UnlessZero(retries.PerTryTimeout) : null,
         retries.RetryOn);
 
     private static Gateway IngressGateway(ServiceSettings service, PublicSettings exposed, IngressSettings ingress) =>
