@@ -56,6 +56,12 @@ public sealed class HelmChartValues
             ? Load(Path.Combine(ReferenceData.LinkerdChart(chart), "values.yaml"))
             : throw new ArgumentException($"Unknown Linkerd chart '{chart}'; expected one of {string.Join(", ", LinkerdCharts)}.", nameof(chart));
 
+    /// <summary>A Flagger chart of <see cref="ReferenceData.FlaggerVersion"/>: flagger (1.44.0) or loadtester (0.38.0).</summary>
+    public static HelmChartValues Flagger(string chart) =>
+        chart is "flagger" or "loadtester"
+            ? Load(Path.Combine(ReferenceData.FlaggerChart(chart), "values.yaml"))
+            : throw new ArgumentException($"Unknown Flagger chart '{chart}'; expected flagger or loadtester.", nameof(chart));
+
     /// <summary>
     /// A Linkerd chart that also accepts <paramref name="templateReadKeys"/>: top-level keys its values.yaml does not
     /// declare but its templates read, as its values-ha.yaml sets them (their shape is taken from there).
