@@ -8,6 +8,7 @@ namespace Infra.Mesh.Planning;
 public sealed class PlanBuilder(StackSettings settings)
 {
     private readonly Dictionary<StageKind, List<PlanItem>> _stages = Enum.GetValues<StageKind>().ToDictionary(k => k, _ => new List<PlanItem>());
+    private readonly HashSet<string> _ids = new(StringComparer.Ordinal);
     private readonly List<SecretSlot> _slots = [];
 
     public StackSettings Settings { get; } = settings;
@@ -15,12 +16,15 @@ public sealed class PlanBuilder(StackSettings settings)
     /// <summary>What has been planned so far, stage by stage.</summary>
     public IEnumerable<PlanItem> Items => _stages.OrderBy(s => s.Key).SelectMany(s => s.Value);
 
+    /// <summary>Adds an item; its id is computed once and looked up in a set of the ids planned so far.</summary>
+    /// <exception cref="InvalidOperationException">An item with the same id is already planned (a planner bug).</exception>
     public T Add<T>(StageKind stage, T item)
         where T : PlanItem
     {
-        if (_stages.Values.Any(items => items.Any(i => i.Id == item.Id)))
+        var id = item.Id;
+        if (!_ids.Add(id))
         {
-            throw new InvalidOperationException($"Plan item '{item.Id}' is planned twice.");
+            throw new InvalidOperationException($"Plan item '{id}' is planned twice.");
         }
 
         _stages[stage].Add(item);
@@ -47,13 +51,12 @@ public sealed class PlanBuilder(StackSettings settings)
     }
 
     /// <summary>A dependency or secret reference to nothing is a planner bug; fail loudly rather than deploy half a mesh.</summary>
-    private static void CheckReferences(MeshPlan plan)
+    private void CheckReferences(MeshPlan plan)
     {
-        var ids = plan.Items.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
         var slots = plan.Secrets.Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
         foreach (var item in plan.Items)
         {
-            var missing = item.DependsOn.Where(d => !ids.Contains(d)).ToList();
+            var missing = item.DependsOn.Where(d => !_ids.Contains(d)).ToList();
             if (missing.Count > 0)
             {
                 throw new InvalidOperationException($"Plan item '{item.Id}' depends on unknown items: {string.Join(", ", missing)}");
