@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Infra.Mesh.Planner;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Settings;
 using Pulumi;

@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json.Nodes;
 using Infra.Mesh.Planning;
-using Infra.Mesh.Rendering;
 using Pulumi;
 using Pulumi.Kubernetes;
 using Pulumi.Kubernetes.Helm.V3;

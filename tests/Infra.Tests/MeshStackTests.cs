@@ -42,7 +42,7 @@ public class MeshStackTests
     public async Task Helm_releases_carry_chart_repository_pinned_version_namespace_and_structured_values()
     {
         var run = await PulumiHarness.RunAsync("dev");
-        var plan = Infra.Mesh.Planning.MeshPlanner.Plan(Infra.Mesh.Settings.StackSettingsLoader.Load(
+        var plan = Infra.Mesh.Planner.MeshPlanner.Plan(Infra.Mesh.Settings.StackSettingsLoader.Load(
             Infra.Mesh.Settings.ProjectConfigFiles.Load(Stacks.ProjectDirectory, "dev")));
 
         foreach (var release in plan.Releases)
@@ -54,7 +54,7 @@ public class MeshStackTests
             Assert.Equal(release.Repository, ((ImmutableDictionary<string, object>)registered.Inputs["repositoryOpts"])["repo"]);
             Assert.Equal(true, registered.Inputs["atomic"]);
             var values = Assert.IsType<ImmutableDictionary<string, object>>(registered.Inputs["values"], exactMatch: false);
-            var planned = Infra.Mesh.Rendering.ObjectJson.Values(release, source => System.Text.Json.Nodes.JsonValue.Create(source.Placeholder));
+            var planned = Infra.Mesh.Planning.ObjectJson.Values(release, source => System.Text.Json.Nodes.JsonValue.Create(source.Placeholder));
             Assert.Equal(planned.Select(v => v.Key).Order(), values.Keys.Order());
         }
     }
@@ -196,7 +196,7 @@ public class MeshStackTests
     [Fact]
     public async Task Generated_and_config_secrets_are_pulumi_secrets_and_so_are_helm_values_holding_them()
     {
-        var plan = Infra.Mesh.Planning.MeshPlanner.Plan(Infra.Mesh.Settings.StackSettingsLoader.Load(
+        var plan = Infra.Mesh.Planner.MeshPlanner.Plan(Infra.Mesh.Settings.StackSettingsLoader.Load(
             Infra.Mesh.Settings.ProjectConfigFiles.Load(Stacks.ProjectDirectory, "dev-linkerd")));
         var secrecy = new Dictionary<string, bool>();
         var mocks = new Mock<IMocks>();

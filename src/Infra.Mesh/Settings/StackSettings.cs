@@ -2,8 +2,6 @@ using System.Collections.Frozen;
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using Infra.Mesh.Istio;
-using Infra.Mesh.Linkerd;
 using YamlDotNet.RepresentationModel;
 
 namespace Infra.Mesh.Settings;
@@ -170,7 +168,11 @@ public sealed record ServiceConfig(ConfigReload Reload, YamlMappingNode? Edn, Im
 public sealed record SecretEnvironmentVariable(string Name, string ConfigKey);
 
 /// <summary>One edge of the call graph: this service calls <paramref name="Service"/>.</summary>
-public sealed record CallSettings(string Service, ImmutableArray<string> Methods, ImmutableArray<string> Paths);
+public sealed record CallSettings(string Service, ImmutableArray<string> Methods, ImmutableArray<string> Paths)
+{
+    /// <summary>The methods a call may be restricted to; no methods means all of them.</summary>
+    public static ImmutableArray<string> HttpMethods { get; } = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+}
 
 public enum ExternalProtocol
 {

@@ -1,7 +1,4 @@
 using System.Collections.Immutable;
-using Infra.Mesh.Istio;
-using Infra.Mesh.Linkerd;
-using Infra.Mesh.Workloads;
 using YamlDotNet.RepresentationModel;
 
 namespace Infra.Mesh.Settings;
@@ -24,9 +21,6 @@ public static class StackSettingsLoader
         "config", "secrets", "calls", "public", "canary", "traffic", "autoscaling", "externalHosts", "inject",
         "automountServiceAccountToken", "shutdown",
     ];
-
-    /// <summary>The methods a call may be restricted to.</summary>
-    public static ImmutableArray<string> HttpMethods { get; } = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
     public static StackSettings Load(IStackConfigSource source)
     {
@@ -383,7 +377,7 @@ public static class StackSettingsLoader
     /// <summary>A name set twice would be silently shadowed in the container (env wins over envFrom, later wins over earlier).</summary>
     private static void CheckEnvironmentNames(ConfigNode node, ServiceSettings service)
     {
-        var planned = WorkloadPlanner.PlannedEnvironment;
+        var planned = PlatformEnvironment.Names;
         foreach (var (name, _) in service.Config.Environment.Where(e => planned.Contains(e.Key)))
         {
             node["config"]["env"][name].Error($"'{name}' is set by the platform; reserved: {string.Join(", ", planned)} (JVM flags go in jvm.options)");
@@ -495,9 +489,9 @@ public static class StackSettingsLoader
             }
 
             var methods = shortForm ? [] : item["methods"].TextList();
-            foreach (var method in methods.Where(m => !HttpMethods.Contains(m)))
+            foreach (var method in methods.Where(m => !CallSettings.HttpMethods.Contains(m)))
             {
-                item["methods"].Error($"'{method}' is not allowed; allowed: {string.Join(", ", HttpMethods)}");
+                item["methods"].Error($"'{method}' is not allowed; allowed: {string.Join(", ", CallSettings.HttpMethods)}");
             }
 
             var paths = shortForm ? [] : item["paths"].TextList();

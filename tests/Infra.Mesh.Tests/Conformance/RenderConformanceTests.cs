@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Infra.Mesh.Planning;
-using Infra.Mesh.Rendering;
 using Infra.Mesh.Tests.Support;
 using Infra.Testing;
 

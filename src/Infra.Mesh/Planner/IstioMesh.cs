@@ -1,3 +1,4 @@
+using Infra.Mesh.Istio;
 using Infra.Mesh.Observability;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Security;
@@ -6,7 +7,7 @@ using Infra.Mesh.Traffic;
 using Infra.Mesh.Verification;
 using Infra.Mesh.Workloads;
 
-namespace Infra.Mesh.Istio;
+namespace Infra.Mesh.Planner;
 
 /// <summary>Istio: sidecars injected by istiod, routing by VirtualService/DestinationRule, policy by AuthorizationPolicy.</summary>
 public sealed class IstioMesh(StackSettings settings) : IMesh

@@ -1,9 +1,8 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Infra.Mesh.Settings;
 
-namespace Infra.Mesh.Istio;
+namespace Infra.Mesh.Settings;
 
 /// <summary>One istiod control plane; several run side by side during a revision-based upgrade.</summary>
 public sealed record IstioRevision(string Name, string Version);

@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
-using Infra.Mesh.Settings;
 
-namespace Infra.Mesh.Linkerd;
+namespace Infra.Mesh.Settings;
 
 public enum IssuerManagement
 {
