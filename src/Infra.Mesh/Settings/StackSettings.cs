@@ -36,6 +36,10 @@ public sealed record StackSettings(
     /// <exception cref="KeyNotFoundException">No service has that name (the loader rejects calls to undeclared services).</exception>
     public ServiceSettings Service(string name) => ServiceIndex.Of(Services).ByName[name];
 
+    /// <summary>The secret config keys the services read (without <c>infra:</c>), each once, in catalog order.</summary>
+    public ImmutableArray<string> SecretConfigKeys =>
+        [.. Services.SelectMany(s => s.Secrets).Select(s => s.ConfigKey).Distinct(StringComparer.Ordinal)];
+
     /// <summary>Services by name and the distinct namespaces, built once per catalog and kept as long as the catalog lives.</summary>
     /// <remarks>
     /// Kept beside the record, keyed by the catalog array, rather than in a field: a field would take part in record

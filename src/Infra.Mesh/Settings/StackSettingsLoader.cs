@@ -433,17 +433,15 @@ public static class StackSettingsLoader
             }
 
             referenced.Add(key);
-            switch (source.HasSecret(key))
+            if (source.HasSecret(key) == false && source.Find(key) is { IsSecret: false })
             {
-                case false when source.Find(key) is { } plain && !plain.IsSecret:
-                    node[variable].Error($"infra:{key} is set as plain text; set it with: pulumi config set --secret infra:{key}");
-                    break;
-                case false:
-                    node[variable].Error($"infra:{key} is not set; set it with: pulumi config set --secret infra:{key} -s {source.StackName}");
-                    break;
-                default:
-                    secrets.Add(new SecretEnvironmentVariable(variable, key));
-                    break;
+                node[variable].Error($"infra:{key} is set as plain text; set it with: pulumi config set --secret infra:{key}");
+            }
+            else
+            {
+                // Set or not: renders show a placeholder either way, and `pulumi preview`/`up` stop before creating
+                // anything while a key is missing (MeshStack), so stack files need not carry ciphertext.
+                secrets.Add(new SecretEnvironmentVariable(variable, key));
             }
         }
 
