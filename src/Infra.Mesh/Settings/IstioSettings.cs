@@ -37,14 +37,14 @@ public sealed partial record IstioSettings(
     public static IstioSettings Read(ConfigNode node, bool production)
     {
         node.IsMapping("version", "revisions", "tag", "tagRevision", "outboundTrafficPolicy", "cni", "istiod");
-        var version = node["version"].Matching(SemVer(), "a chart version such as 1.30.3", PinnedVersion) ?? PinnedVersion;
+        var version = node["version"].Matching(SemVer(), "a chart version such as 1.30.3", PinnedVersion);
 
         var revisions = node["revisions"].Items().Select(r =>
         {
             r.IsMapping("name", "version");
             var revision = new IstioRevision(
                 r["name"].RequiredText() is null ? "" : r["name"].Matching(Names.Dns1123Label(), "a DNS-1123 label such as 1-30-3") ?? "",
-                r["version"].Matching(SemVer(), "a chart version such as 1.30.3", version) ?? version);
+                r["version"].Matching(SemVer(), "a chart version such as 1.30.3", version));
             if (IsNewer(revision.Version, version))
             {
                 // The CRDs (base) must know every field the newest control plane writes.
@@ -63,15 +63,15 @@ public sealed partial record IstioSettings(
             node["revisions"].Error($"revision '{duplicate.Key}' is declared more than once");
         }
 
-        var tagRevision = node["tagRevision"].OneOf(revisions[^1].Name, [.. revisions.Select(r => r.Name)]) ?? revisions[^1].Name;
+        var tagRevision = node["tagRevision"].OneOf(revisions[^1].Name, [.. revisions.Select(r => r.Name)]);
 
-        var outbound = node["outboundTrafficPolicy"].OneOf(production ? RegistryOnly : "ALLOW_ANY", RegistryOnly, "ALLOW_ANY") ?? RegistryOnly;
+        var outbound = node["outboundTrafficPolicy"].OneOf(production ? RegistryOnly : "ALLOW_ANY", RegistryOnly, "ALLOW_ANY");
         if (production && outbound != RegistryOnly)
         {
             node["outboundTrafficPolicy"].Error($"'{outbound}' is not allowed in prod; allowed: {RegistryOnly} (declare external hosts per service in externalHosts)");
         }
 
-        var cni = node["cni"].Bool(true) ?? true;
+        var cni = node["cni"].Bool(true);
         if (production && !cni)
         {
             node["cni"].Error("'false' is not allowed in prod: Pod Security 'restricted' is enforced there and forbids the NET_ADMIN/NET_RAW istio-init container that replaces CNI");
@@ -80,7 +80,7 @@ public sealed partial record IstioSettings(
         return new IstioSettings(
             version,
             revisions,
-            node["tag"].Matching(Names.Dns1123Label(), "a DNS-1123 label", "stable") ?? "stable",
+            node["tag"].Matching(Names.Dns1123Label(), "a DNS-1123 label", "stable"),
             tagRevision,
             outbound,
             cni,
@@ -90,13 +90,13 @@ public sealed partial record IstioSettings(
     private static IstiodSettings ReadIstiod(ConfigNode node, bool production)
     {
         node.IsMapping("minReplicas", "maxReplicas", "cpu", "memory", "cpuLimit", "memoryLimit");
-        var min = node["minReplicas"].WholeNumber(production ? 2 : 1, 1, 20) ?? 2;
+        var min = node["minReplicas"].WholeNumber(production ? 2 : 1, 1, 20);
         if (production && min < 2)
         {
             node["minReplicas"].Error($"{min} is not allowed in prod; at least 2, so a node drain or a crash never leaves sidecars without a control plane");
         }
 
-        var max = node["maxReplicas"].WholeNumber(production ? Math.Max(5, min) : min, 1, 50) ?? min;
+        var max = node["maxReplicas"].WholeNumber(production ? Math.Max(5, min) : min, 1, 50);
         if (max < min)
         {
             node["maxReplicas"].Error($"{max} is below minReplicas ({min})");
@@ -107,10 +107,10 @@ public sealed partial record IstioSettings(
         return new IstiodSettings(
             min,
             max,
-            node["cpu"].Matching(Names.Quantity(), cpu, production ? "500m" : "100m") ?? "500m",
-            node["memory"].Matching(Names.Quantity(), memory, production ? "2Gi" : "256Mi") ?? "2Gi",
-            node["cpuLimit"].Matching(Names.Quantity(), cpu, production ? "2" : "1") ?? "2",
-            node["memoryLimit"].Matching(Names.Quantity(), memory, production ? "4Gi" : "1Gi") ?? "4Gi");
+            node["cpu"].Matching(Names.Quantity(), cpu, production ? "500m" : "100m"),
+            node["memory"].Matching(Names.Quantity(), memory, production ? "2Gi" : "256Mi"),
+            node["cpuLimit"].Matching(Names.Quantity(), cpu, production ? "2" : "1"),
+            node["memoryLimit"].Matching(Names.Quantity(), memory, production ? "4Gi" : "1Gi"));
     }
 
     /// <summary>Istio's revision naming: the version with dots as dashes (1.30.3 → 1-30-3).</summary>
