@@ -8,7 +8,7 @@ using Pulumi.Utilities;
 
 namespace Infra.Tests;
 
-/// <summary>The Pulumi program run in-process under mocks with the real dev, prod and dev-linkerd stack config.</summary>
+/// <summary>The Pulumi program run in-process under mocks with the fixture's dev, prod and dev-linkerd stack config.</summary>
 [Collection(PulumiRuns.Name)]
 public class MeshStackTests
 {

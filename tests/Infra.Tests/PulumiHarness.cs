@@ -10,7 +10,7 @@ using YamlDotNet.RepresentationModel;
 
 namespace Infra.Tests;
 
-/// <summary>Runs the Pulumi program in-process under mocks with a real stack's config, recording every registration.</summary>
+/// <summary>Runs the Pulumi program in-process under mocks with a fixture stack's config, recording every registration.</summary>
 public sealed class PulumiHarness
 {
     /// <summary>The plaintext the harness gives each secret config key: it must never show up outside a secret.</summary>
@@ -48,7 +48,7 @@ public sealed class PulumiHarness
         return done >= 0 && start > done;
     }
 
-    /// <summary>Runs a stack of the repository, or of a scratch copy of its Pulumi files.</summary>
+    /// <summary>Runs a stack of the fixture project, or of a scratch copy of its Pulumi files.</summary>
     /// <param name="secretsSet">Whether the secrets the services read are set (as after `pulumi config set --secret`).</param>
     /// <param name="preview">Run as `pulumi preview` does (a dry run), which checks that the cluster answers.</param>
     public static async Task<PulumiHarness> RunAsync(string stack, string? projectDirectory = null, bool secretsSet = true, bool preview = false)

@@ -28,7 +28,7 @@ public class UrnSnapshotTests
         var run = await PulumiHarness.RunAsync(stack);
         var current = await Urns.Of(run);
         var aliases = Urns.Aliases(run.Resources.OfType<MeshStack>().Single().Plan, stack);
-        var file = Path.Combine(Stacks.ProjectDirectory, "tests", "Infra.Tests", "Urns", $"{stack}.txt");
+        var file = Path.Combine(Stacks.RepositoryDirectory, "tests", "Infra.Tests", "Urns", $"{stack}.txt");
         var snapshot = File.Exists(file) ? File.ReadAllLines(file).Where(l => l.Length > 0).ToImmutableSortedSet(StringComparer.Ordinal) : [];
 
         var check = UrnCheck.Compare(snapshot, current, aliases);
@@ -51,7 +51,7 @@ public class UrnSnapshotTests
         using var files = new StackFiles();
         files.Replace("Pulumi.yaml", "namespace: payments", "namespace: billing");
         var run = await PulumiHarness.RunAsync("dev", files.Directory);
-        var snapshot = File.ReadAllLines(Path.Combine(Stacks.ProjectDirectory, "tests", "Infra.Tests", "Urns", "dev.txt")).ToImmutableSortedSet(StringComparer.Ordinal);
+        var snapshot = File.ReadAllLines(Path.Combine(Stacks.RepositoryDirectory, "tests", "Infra.Tests", "Urns", "dev.txt")).ToImmutableSortedSet(StringComparer.Ordinal);
 
         var check = UrnCheck.Compare(snapshot, await Urns.Of(run), Urns.Aliases(run.Resources.OfType<MeshStack>().Single().Plan, "dev"));
 

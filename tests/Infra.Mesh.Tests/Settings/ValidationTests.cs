@@ -10,7 +10,7 @@ public class ValidationTests
     private const string Prod = "Pulumi.prod.yaml";
     private const string DevLinkerd = "Pulumi.dev-linkerd.yaml";
 
-    /// <summary>One broken copy of a real stack per rule; each must produce exactly one error that says where and why.</summary>
+    /// <summary>One broken copy of a fixture stack per rule; each must produce exactly one error that says where and why.</summary>
     public static TheoryData<Breakage> Rules => new(
         new Breakage("unknown mesh", "dev", Dev, "infra:mesh: istio", "infra:mesh: consul",
             "infra:mesh", "'consul'", "istio, linkerd"),
