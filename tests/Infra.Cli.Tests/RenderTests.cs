@@ -7,7 +7,7 @@ namespace Infra.Cli.Tests;
 
 public class RenderTests
 {
-    public static TheoryData<string> StackNames => new("dev", "prod", "dev-linkerd");
+    public static TheoryData<string> StackNames => new("dev", "prod", "dev-linkerd", "dev-ambient");
 
     internal static RenderedTree Render(string stack, string output, string? project = null)
     {
@@ -30,7 +30,8 @@ public class RenderTests
             // Folders are numbered by the stage's place in the apply order, so a directory listing reads in order.
             var folder = $"{(int)stage.Kind + 1:00}-{stage.Name}";
             expected.AddRange(stage.Items.OfType<HelmReleaseItem>().Select(r => $"{folder}/{r.ReleaseName}.values.yaml"));
-            if (stage.Items.Any(i => i is not HelmReleaseItem))
+            // A pinned upstream manifest (ManifestFileItem) is listed in plan.md, not copied.
+            if (stage.Items.Any(i => i is ManifestItem or SecretItem))
             {
                 expected.Add($"{folder}/manifests.yaml");
             }
@@ -46,7 +47,7 @@ public class RenderTests
         using var temp = new TempDirectory();
         var tree = Render(stack, temp.Path);
 
-        foreach (var stage in Stacks.Plan(stack).Stages.Where(s => s.Items.Any(i => i is not HelmReleaseItem)))
+        foreach (var stage in Stacks.Plan(stack).Stages.Where(s => s.Items.Any(i => i is ManifestItem or SecretItem)))
         {
             var documents = tree.Documents($"{(int)stage.Kind + 1:00}-{stage.Name}/manifests.yaml");
             var planned = stage.Items.Select(i => i switch

@@ -76,6 +76,18 @@ public class MeshStackTests
     }
 
     [Fact]
+    public async Task Ambient_releases_register_in_istios_order_base_istiod_cni_ztunnel_with_the_gateway_api_crds_first()
+    {
+        var run = await PulumiHarness.RunAsync("dev-ambient");
+
+        Assert.True(run.Waited("istiod-1-30-3", "istio-base"), "istiod waits for the base (CRD) release");
+        Assert.True(run.Waited("istiod-1-30-3", "gateway-api-standard"), "istiod watches Gateway API kinds only when their CRDs exist");
+        Assert.True(run.Waited("istio-cni", "istiod-1-30-3"), "the CNI node agent comes after istiod");
+        Assert.True(run.Waited("ztunnel", "istio-cni"), "ztunnel comes last, once pods can be redirected to it");
+        Assert.True(run.Waited("namespaces", "ztunnel"), "namespaces are enrolled only once ztunnel runs");
+    }
+
+    [Fact]
     public async Task Helm_releases_carry_chart_repository_pinned_version_namespace_and_structured_values()
     {
         var run = await PulumiHarness.RunAsync("dev");

@@ -13,6 +13,19 @@ public sealed record IstiodSettings(int MinReplicas, int MaxReplicas, string Cpu
     public bool Autoscaled => MaxReplicas > MinReplicas;
 }
 
+/// <summary>How application pods join the Istio mesh (<c>infra:istio.dataplane</c>).</summary>
+public enum IstioDataplane
+{
+    /// <summary>An Envoy sidecar injected into every pod: L4 and L7 in the pod itself.</summary>
+    Sidecar,
+
+    /// <summary>
+    /// No sidecar: a per-node ztunnel carries mTLS and L4 authorization, and a waypoint proxy per namespace adds L7
+    /// (routes, method/path authorization, retries, timeouts) for the services that need it.
+    /// </summary>
+    Ambient,
+}
+
 /// <summary>Istio specifics of a stack (<c>infra:istio</c>).</summary>
 /// <param name="Version">Chart version of <c>base</c> (CRDs), <c>cni</c> and the ingress <c>gateway</c>; never older than a revision.</param>
 /// <param name="Revisions">istiod revisions installed side by side.</param>
@@ -29,6 +42,11 @@ public sealed partial record IstioSettings(
     bool Cni,
     IstiodSettings Istiod)
 {
+    /// <summary>Sidecar (default) or ambient; an init property so the positional record stays source-compatible.</summary>
+    public IstioDataplane Dataplane { get; init; } = IstioDataplane.Sidecar;
+
+    public bool Ambient => Dataplane == IstioDataplane.Ambient;
+
     public const string PinnedVersion = "1.30.3";
     public const string ChartRepository = "https://istio-release.storage.googleapis.com/charts";
     public const string SystemNamespace = "istio-system";
@@ -36,7 +54,8 @@ public sealed partial record IstioSettings(
 
     public static IstioSettings Read(ConfigNode node, bool production)
     {
-        node.IsMapping("version", "revisions", "tag", "tagRevision", "outboundTrafficPolicy", "cni", "istiod");
+        node.IsMapping("version", "revisions", "tag", "tagRevision", "outboundTrafficPolicy", "cni", "istiod", "dataplane");
+        var dataplane = node["dataplane"].OneOf("sidecar", "sidecar", "ambient") == "ambient" ? IstioDataplane.Ambient : IstioDataplane.Sidecar;
         var version = node["version"].Matching(SemVer(), "a chart version such as 1.30.3", PinnedVersion);
 
         var revisions = node["revisions"].Items().Select(r =>
@@ -66,13 +85,24 @@ public sealed partial record IstioSettings(
         var tagRevision = node["tagRevision"].OneOf(revisions[^1].Name, [.. revisions.Select(r => r.Name)]);
 
         var outbound = node["outboundTrafficPolicy"].OneOf(production ? RegistryOnly : "ALLOW_ANY", RegistryOnly, "ALLOW_ANY");
-        if (production && outbound != RegistryOnly)
+        if (dataplane == IstioDataplane.Ambient && node["outboundTrafficPolicy"].Exists)
+        {
+            // What ztunnel receives (pilot/pkg/serviceregistry/ambient, 1.30.3) never reads meshConfig.outboundTrafficPolicy:
+            // only Envoy proxies (sidecars, gateways, waypoints) enforce it, so an ambient pod reaches any destination.
+            node["outboundTrafficPolicy"].Error($"'{outbound}' means nothing with infra:istio.dataplane: ambient (ztunnel forwards to any destination); remove the key and restrict egress with a Kubernetes NetworkPolicy, or use dataplane: sidecar");
+        }
+        else if (production && outbound != RegistryOnly)
         {
             node["outboundTrafficPolicy"].Error($"'{outbound}' is not allowed in prod; allowed: {RegistryOnly} (declare external hosts per service in externalHosts)");
         }
 
         var cni = node["cni"].Bool(true);
-        if (production && !cni)
+        if (!cni && dataplane == IstioDataplane.Ambient)
+        {
+            // The ambient profile's cni.ambient.enabled makes the node agent move each pod's traffic into ztunnel.
+            node["cni"].Error("'false' is not allowed with infra:istio.dataplane: ambient: the istio-cni node agent is what redirects pod traffic to ztunnel; allowed: true (or use dataplane: sidecar)");
+        }
+        else if (production && !cni)
         {
             node["cni"].Error("'false' is not allowed in prod: Pod Security 'restricted' is enforced there and forbids the NET_ADMIN/NET_RAW istio-init container that replaces CNI");
         }
@@ -84,7 +114,10 @@ public sealed partial record IstioSettings(
             tagRevision,
             outbound,
             cni,
-            ReadIstiod(node["istiod"], production));
+            ReadIstiod(node["istiod"], production))
+        {
+            Dataplane = dataplane,
+        };
     }
 
     private static IstiodSettings ReadIstiod(ConfigNode node, bool production)

@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace Infra.Mesh.Settings;
 
 /// <summary>A canary version beside stable: its own tag and replicas, a share of traffic, and an opt-in header.</summary>
@@ -32,9 +34,18 @@ public sealed record OutlierDetectionSettings(int Consecutive5xxErrors, string I
 
 public sealed record TrafficSettings(string Timeout, RetrySettings Retries, ConnectionPoolSettings ConnectionPool, OutlierDetectionSettings OutlierDetection)
 {
+    private static readonly string[] Keys = ["timeout", "retries", "connectionPool", "outlierDetection"];
+
+    /// <summary>
+    /// The <c>traffic</c> keys the catalog or the stack's override sets for this service (<c>timeout</c>, <c>retries</c>,
+    /// <c>connectionPool</c>, <c>outlierDetection</c>); the rest are defaults. Istio ambient gives a service a waypoint
+    /// (an Envoy that applies them) only for what was asked for.
+    /// </summary>
+    public ImmutableArray<string> Declared { get; init; } = [];
+
     internal static TrafficSettings Read(ConfigNode node)
     {
-        node.IsMapping("timeout", "retries", "connectionPool", "outlierDetection");
+        node.IsMapping(Keys);
         var retries = node["retries"];
         retries.IsMapping("attempts", "perTryTimeout", "retryOn");
         var pool = node["connectionPool"];
@@ -57,6 +68,9 @@ public sealed record TrafficSettings(string Timeout, RetrySettings Retries, Conn
                 outlier["consecutive5xxErrors"].WholeNumber(5, 1, 1000),
                 outlier["interval"].Matching(Names.Duration(), duration, "10s"),
                 outlier["baseEjectionTime"].Matching(Names.Duration(), duration, "30s"),
-                outlier["maxEjectionPercent"].WholeNumber(50, 1, 100)));
+                outlier["maxEjectionPercent"].WholeNumber(50, 1, 100)))
+        {
+            Declared = [.. Keys.Where(key => node[key].Exists)],
+        };
     }
 }

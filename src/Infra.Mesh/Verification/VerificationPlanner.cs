@@ -16,6 +16,9 @@ public enum Expectation
 
     /// <summary>The callee's proxy refuses the request with 403.</summary>
     Denied,
+
+    /// <summary>The callee's node proxy (Istio ambient's ztunnel) closes the connection: no HTTP answer at all.</summary>
+    Refused,
 }
 
 public sealed record VerificationCheck(string Description, string Method, string Url, Expectation Expect);
@@ -58,13 +61,13 @@ public sealed class VerificationPlanner(IProxyProbe proxy) : IPlanner
             });
         }
 
-        foreach (var job in Jobs(settings))
+        foreach (var job in Jobs(settings, proxy))
         {
             plan.Add(StageKind.Verification, Job(job, revision));
         }
     }
 
-    public static IReadOnlyList<VerificationJob> Jobs(StackSettings settings)
+    public static IReadOnlyList<VerificationJob> Jobs(StackSettings settings, IProxyProbe proxy)
     {
         var graph = CallGraph.Of(settings);
         var jobs = settings.Services
@@ -78,7 +81,7 @@ public sealed class VerificationPlanner(IProxyProbe proxy) : IPlanner
             .Where(s => s.Injected && s.Ports.Any(p => p.IsHttp))
             .Where(s => settings.Security.DefaultDeny || graph.Into(s).Any() || s.Public is not null)
             .ToList();
-        jobs.AddRange(settings.Namespaces.Select(ns => new VerificationJob(ns, "verify-denied", VerifierAccount, [.. guarded.Select(Denied)])));
+        jobs.AddRange(settings.Namespaces.Select(ns => new VerificationJob(ns, "verify-denied", VerifierAccount, [.. guarded.Select(s => Denied(s, proxy.Denial(s)))])));
         return jobs;
     }
 
@@ -90,8 +93,8 @@ public sealed class VerificationPlanner(IProxyProbe proxy) : IPlanner
         return new VerificationCheck($"{edge.Caller.Name} may call {callee.Name}", method, Url(callee, path), Expectation.Allowed);
     }
 
-    private static VerificationCheck Denied(ServiceSettings service) =>
-        new($"an undeclared caller is refused by {service.Name}", "GET", Url(service, "/verify/denied"), Expectation.Denied);
+    private static VerificationCheck Denied(ServiceSettings service, Expectation denial) =>
+        new($"an undeclared caller is refused by {service.Name}", "GET", Url(service, "/verify/denied"), denial);
 
     private static string Url(ServiceSettings service, string path) =>
         $"http://{Names.ClusterHost(service.Name, service.Namespace)}:{service.HttpPort.Port.ToString(CultureInfo.InvariantCulture)}{path}";
@@ -106,12 +109,17 @@ public sealed class VerificationPlanner(IProxyProbe proxy) : IPlanner
         script.Append("  case \"$4\" in\n");
         script.Append("    allowed) [ \"$code\" != 000 ] && [ \"$code\" != 403 ] ;;\n");
         script.Append("    denied) [ \"$code\" = 403 ] ;;\n");
+        script.Append("    refused) [ \"$code\" = 000 ] ;;\n");
         script.Append("  esac && echo \"ok   $1 ($code)\" || { echo \"FAIL $1 (got $code, expected $4)\"; fail=1; }\n");
         script.Append("}\n");
-        script.Append("# Without a ready proxy in this pod nothing below would go through the mesh.\n");
-        script.Append($"i=0; until curl -s -o /dev/null --max-time 2 '{proxy.ReadinessUrl}'; do\n");
-        script.Append("  i=$((i + 1)); [ \"$i\" -gt 60 ] && { echo 'FAIL no ready mesh proxy in this pod'; exit 1; }; sleep 1\n");
-        script.Append("done\n");
+        if (proxy.ReadinessUrl is { } readiness)
+        {
+            script.Append("# Without a ready proxy in this pod nothing below would go through the mesh.\n");
+            script.Append($"i=0; until curl -s -o /dev/null --max-time 2 '{readiness}'; do\n");
+            script.Append("  i=$((i + 1)); [ \"$i\" -gt 60 ] && { echo 'FAIL no ready mesh proxy in this pod'; exit 1; }; sleep 1\n");
+            script.Append("done\n");
+        }
+
         foreach (var check in job.Checks)
         {
             script.Append($"check '{check.Description}' {check.Method} '{check.Url}' {check.Expect.ToString().ToLowerInvariant()}\n");

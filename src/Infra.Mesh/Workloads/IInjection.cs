@@ -19,6 +19,9 @@ public interface IInjection
 
     MeshMetadata PodTemplate(ServiceSettings service);
 
+    /// <summary>Labels and annotations of the service's Kubernetes Service; none unless the mesh reads some there.</summary>
+    MeshMetadata Service(ServiceSettings service) => MeshMetadata.Empty;
+
     /// <summary>The <c>appProtocol</c> of a Service port, in the vocabulary this mesh's proxies read it in.</summary>
     string AppProtocol(ServicePort port);
 }

@@ -337,7 +337,7 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
     {
         ApiVersion = "v1",
         Kind = "Service",
-        Metadata = Labels.Meta(service, service.Name),
+        Metadata = ServiceMeta(service, injection.Service(service)),
         Spec = new V1ServiceSpec
         {
             // All versions: the mesh splits traffic between stable and canary, not the Service.
@@ -345,6 +345,18 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
             Ports = ServicePorts(service, injection),
         },
     };
+
+    private static V1ObjectMeta ServiceMeta(ServiceSettings service, MeshMetadata mesh)
+    {
+        var meta = Labels.Meta(service, service.Name);
+        foreach (var (key, value) in mesh.Labels)
+        {
+            meta.Labels[key] = value;
+        }
+
+        meta.Annotations = mesh.Annotations.IsEmpty ? null : mesh.Annotations.ToDictionary();
+        return meta;
+    }
 
     /// <summary>
     /// The catalog's ports, named and with the <c>appProtocol</c> the mesh reads the protocol from. The nREPL port is

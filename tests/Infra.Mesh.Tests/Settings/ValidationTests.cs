@@ -228,7 +228,7 @@ public class ValidationTests
         var error = Assert.Single(Assert.Throws<SettingsException>(() => ProjectConfigFiles.Load(Stacks.ProjectDirectory, "staging")).Errors);
 
         Assert.Equal("Pulumi.staging.yaml", error.File);
-        Assert.Contains("dev, dev-linkerd, prod", error.Message, StringComparison.Ordinal);
+        Assert.Contains("dev, dev-ambient, dev-linkerd, prod", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

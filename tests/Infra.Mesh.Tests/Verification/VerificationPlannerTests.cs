@@ -17,7 +17,7 @@ public class VerificationPlannerTests
     public void Every_declared_call_is_checked_once_from_the_callers_own_identity(string stack)
     {
         var settings = Stacks.Settings(stack);
-        var jobs = VerificationPlanner.Jobs(settings);
+        var jobs = VerificationPlanner.Jobs(settings, MeshPlanner.MeshFor(settings).Proxy);
 
         foreach (var edge in CallGraph.Of(settings).Edges)
         {
@@ -36,7 +36,7 @@ public class VerificationPlannerTests
     public void Each_namespace_proves_an_identity_nobody_allowed_is_refused_by_every_service()
     {
         var settings = Stacks.Settings("prod");
-        var denied = VerificationPlanner.Jobs(settings).Where(j => j.ServiceAccount == VerificationPlanner.VerifierAccount).ToList();
+        var denied = VerificationPlanner.Jobs(settings, MeshPlanner.MeshFor(settings).Proxy).Where(j => j.ServiceAccount == VerificationPlanner.VerifierAccount).ToList();
 
         Assert.Equal(settings.Namespaces.Order(), denied.Select(j => j.Namespace).Order());
         foreach (var job in denied)
@@ -56,7 +56,7 @@ public class VerificationPlannerTests
             Services = [.. dev.Services.Select(s => s with { Calls = [.. s.Calls.Where(c => c.Service != "catalog")] })],
         };
 
-        var refused = VerificationPlanner.Jobs(open).Where(j => j.ServiceAccount == VerificationPlanner.VerifierAccount)
+        var refused = VerificationPlanner.Jobs(open, MeshPlanner.MeshFor(open).Proxy).Where(j => j.ServiceAccount == VerificationPlanner.VerifierAccount)
             .SelectMany(j => j.Checks).Select(c => new Uri(c.Url).Host.Split('.')[0]).ToHashSet();
 
         Assert.DoesNotContain("catalog", refused); // nobody calls it: nothing restricts it without default deny
@@ -67,7 +67,7 @@ public class VerificationPlannerTests
     [Fact]
     public void Declared_methods_and_paths_are_what_the_allowed_checks_send()
     {
-        var jobs = VerificationPlanner.Jobs(Stacks.Settings("dev"));
+        var jobs = VerificationPlanner.Jobs(Stacks.Settings("dev"), new Infra.Mesh.Istio.IstioProxyProbe());
 
         var ordersToPayments = jobs.Single(j => j.Name == "verify-orders").Checks.Single(c => c.Url.Contains("payments.payments", StringComparison.Ordinal));
         Assert.Equal("POST", ordersToPayments.Method);
