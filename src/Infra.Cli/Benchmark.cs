@@ -52,10 +52,10 @@ public static class Benchmark
         Measure(stack, () => ProjectConfigFiles.Load(projectDirectory, stack), iterations);
 
     /// <summary>A <see cref="SyntheticCatalog"/> of <paramref name="services"/> services, built once in memory (not timed).</summary>
-    public static StackBenchmark RunSynthetic(int services, MeshKind mesh, int iterations)
+    public static StackBenchmark RunSynthetic(int services, MeshKind mesh, bool verification, int iterations)
     {
-        var catalog = SyntheticCatalog.Create(services, mesh);
-        return Measure($"{SyntheticCatalog.Stack}-{services}-{mesh.ToString().ToLowerInvariant()}", () => catalog, iterations);
+        var catalog = SyntheticCatalog.Create(services, mesh, verification);
+        return Measure($"{SyntheticCatalog.Stack}-{services}-{mesh.ToString().ToLowerInvariant()}{(verification ? "" : "-noverify")}", () => catalog, iterations);
     }
 
     private static StackBenchmark Measure(string name, Func<IStackConfigSource> source, int iterations)

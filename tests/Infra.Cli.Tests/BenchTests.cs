@@ -101,6 +101,7 @@ public class BenchTests
 
     [Theory]
     [InlineData("--synthetic", "--mesh", "linkerd")]
+    [InlineData("--synthetic", "--no-verification")]
     [InlineData("--synthetic", "--synthetic", "0")]
     [InlineData("--synthetic", "--synthetic", "10", "dev")]
     [InlineData("consul", "--synthetic", "10", "--mesh", "consul")]
