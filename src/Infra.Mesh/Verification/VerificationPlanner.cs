@@ -5,6 +5,7 @@ using System.Text;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Security;
 using Infra.Mesh.Settings;
+using k8s;
 using k8s.Models;
 
 namespace Infra.Mesh.Verification;
@@ -54,11 +55,9 @@ public sealed class VerificationPlanner(IProxyProbe proxy) : IPlanner
         {
             plan.Add(StageKind.Verification, new V1ServiceAccount
             {
-                ApiVersion = "v1",
-                Kind = "ServiceAccount",
                 Metadata = new V1ObjectMeta { Name = VerifierAccount, NamespaceProperty = ns, Labels = Labels.Managed() },
                 AutomountServiceAccountToken = false,
-            });
+            }.Initialize());
         }
 
         foreach (var job in Jobs(settings, proxy))
@@ -136,8 +135,6 @@ public sealed class VerificationPlanner(IProxyProbe proxy) : IPlanner
         labels[Labels.App] = job.Name;
         return new V1Job
         {
-            ApiVersion = "batch/v1",
-            Kind = "Job",
             Metadata = new V1ObjectMeta { Name = $"{job.Name}-{revision}", NamespaceProperty = job.Namespace, Labels = labels },
             Spec = new V1JobSpec
             {
@@ -187,7 +184,7 @@ public sealed class VerificationPlanner(IProxyProbe proxy) : IPlanner
                     },
                 },
             },
-        };
+        }.Initialize();
     }
 
     private static string Fingerprint(IEnumerable<PlanItem> items)
