@@ -8,8 +8,9 @@ namespace Infra.Mesh.Planning;
 public sealed class PlanBuilder(StackSettings settings)
 {
     private readonly Dictionary<StageKind, List<PlanItem>> _stages = Enum.GetValues<StageKind>().ToDictionary(k => k, _ => new List<PlanItem>());
-    private readonly HashSet<string> _ids = new(StringComparer.Ordinal);
     private readonly List<SecretSlot> _slots = [];
+    private readonly Dictionary<string, PlanItem> _byId = new(StringComparer.Ordinal);
+    private readonly List<PlanItemConflict> _conflicts = [];
 
     public StackSettings Settings { get; } = settings;
 
@@ -21,12 +22,15 @@ public sealed class PlanBuilder(StackSettings settings)
     public T Add<T>(StageKind stage, T item)
         where T : PlanItem
     {
-        var id = item.Id;
-        if (!_ids.Add(id))
+        var id = item.Id; // formatted once; the dictionary makes Add constant time
+        if (_byId.TryGetValue(id, out var planned))
         {
-            throw new InvalidOperationException($"Plan item '{id}' is planned twice.");
+            // Two names the settings chose alike (a service called like another's generated object): reported, not thrown here.
+            _conflicts.Add(new PlanItemConflict(planned, item));
+            return item;
         }
 
+        _byId.Add(id, item);
         _stages[stage].Add(item);
         return item;
     }
@@ -40,8 +44,14 @@ public sealed class PlanBuilder(StackSettings settings)
         return slot;
     }
 
+    /// <summary>Builds the plan; throws <see cref="PlanConflictException"/> when two planned items share an id.</summary>
     public MeshPlan Build()
     {
+        if (_conflicts.Count > 0)
+        {
+            throw new PlanConflictException([.. _conflicts]);
+        }
+
         var plan = new MeshPlan(
             Settings,
             [.. _stages.OrderBy(s => s.Key).Select(s => new PlanStage(s.Key, [.. s.Value]))],
@@ -56,7 +66,7 @@ public sealed class PlanBuilder(StackSettings settings)
         var slots = plan.Secrets.Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
         foreach (var item in plan.Items)
         {
-            var missing = item.DependsOn.Where(d => !_ids.Contains(d)).ToList();
+            var missing = item.DependsOn.Where(d => !_byId.ContainsKey(d)).ToList();
             if (missing.Count > 0)
             {
                 throw new InvalidOperationException($"Plan item '{item.Id}' depends on unknown items: {string.Join(", ", missing)}");
@@ -70,4 +80,25 @@ public sealed class PlanBuilder(StackSettings settings)
             throw new InvalidOperationException($"Secret slot '{source.SlotId}' is referenced but not planned.");
         }
     }
+}
+
+/// <summary>Two items planned under one id (kind, namespace and name): the second would replace the first on a cluster.</summary>
+public sealed record PlanItemConflict(PlanItem First, PlanItem Second);
+
+/// <summary>
+/// The plan would hold two objects with the same kind, namespace and name. Settings validation reports the names that
+/// lead to this (rule INFRA111) before any plan is used; reaching this exception otherwise is a planner bug.
+/// </summary>
+public sealed class PlanConflictException : Exception
+{
+    public PlanConflictException(IReadOnlyList<PlanItemConflict> conflicts)
+        : base($"Planned twice: {string.Join(", ", conflicts.Select(c => c.First.Id))}") => Conflicts = conflicts;
+
+    public PlanConflictException() : this([]) { }
+
+    public PlanConflictException(string message) : base(message) => Conflicts = [];
+
+    public PlanConflictException(string message, Exception innerException) : base(message, innerException) => Conflicts = [];
+
+    public IReadOnlyList<PlanItemConflict> Conflicts { get; }
 }
