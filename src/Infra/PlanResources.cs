@@ -223,6 +223,7 @@ public sealed class PlanResources(MeshPlan plan, Provider provider, SecretSlots 
             DependsOn = dependsOn,
             Protect = manifests.Any(m => m.Protect),
             RetainOnDelete = manifests.Any(m => m.RetainOnDelete),
+            ResourceTransforms = IgnoreChangesTransforms(manifests),
         };
         if (PulumiIdentity.ChildAliases(manifests) is { } aliases)
         {
@@ -234,6 +235,51 @@ public sealed class PlanResources(MeshPlan plan, Provider provider, SecretSlots 
         var args = new ConfigGroupArgs { Objs = objs, ResourcePrefix = PulumiIdentity.ObjectPrefix };
         return new CreatedResource(GroupId(stage), new ConfigGroup(stage.Name, args, options), options, dependsOn);
     }
+
+    /// <summary>
+    /// The plan's <see cref="ManifestItem.IgnoreChanges"/> for objects inside a ConfigGroup. The group (a component
+    /// implemented by the Kubernetes provider) registers each object as a child resource, and a resource's transforms run
+    /// for every child it has, those of packaged components included: a transform on the group that matches the child's
+    /// type token and metadata adds <c>ignoreChanges</c> to exactly that object.
+    /// </summary>
+    public static List<ResourceTransform> IgnoreChangesTransforms(IEnumerable<ManifestItem> manifests)
+    {
+        var ignored = manifests.Where(m => !m.IgnoreChanges.IsEmpty)
+            .ToDictionary(m => (TypeToken(m.Object.ApiVersion, m.Kind), m.Namespace, (string?)m.Name), m => m.IgnoreChanges);
+        if (ignored.Count == 0)
+        {
+            return [];
+        }
+
+        return
+        [
+            (args, _) =>
+            {
+                var metadata = Field(args.Args, "metadata");
+                var key = (args.Type, Field(metadata, "namespace") as string, Field(metadata, "name") as string);
+                if (!args.Custom || !ignored.TryGetValue(key, out var paths))
+                {
+                    return Task.FromResult<ResourceTransformResult?>(null);
+                }
+
+                var options = CustomResourceOptions.Merge(
+                    args.Options as CustomResourceOptions ?? new CustomResourceOptions(),
+                    new CustomResourceOptions { IgnoreChanges = [.. paths] });
+                return Task.FromResult<ResourceTransformResult?>(new ResourceTransformResult(args.Args, options));
+            },
+        ];
+    }
+
+    /// <summary>The Pulumi type token of a Kubernetes kind: <c>kubernetes:apps/v1:Deployment</c>, <c>kubernetes:core/v1:Service</c>.</summary>
+    public static string TypeToken(string apiVersion, string kind) =>
+        $"kubernetes:{(apiVersion.Contains('/', StringComparison.Ordinal) ? apiVersion : "core/" + apiVersion)}:{kind}";
+
+    private static object? Field(object? value, string key) => value switch
+    {
+        IReadOnlyDictionary<string, object?> map => map.GetValueOrDefault(key),
+        IDictionary<string, object?> map => map.TryGetValue(key, out var found) ? found : null,
+        _ => null,
+    };
 }
 
 /// <summary>A resource the program created for a plan item (or a stage's objects), with the options and dependencies it was given.</summary>

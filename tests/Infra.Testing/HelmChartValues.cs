@@ -46,6 +46,12 @@ public sealed class HelmChartValues
             ? Load(Path.Combine(ReferenceData.LinkerdChart(chart), "values.yaml"))
             : throw new ArgumentException($"Unknown Linkerd chart '{chart}'; expected one of {string.Join(", ", LinkerdCharts)}.", nameof(chart));
 
+    /// <summary>A Flagger chart of <see cref="ReferenceData.FlaggerVersion"/>: flagger (1.44.0) or loadtester (0.38.0).</summary>
+    public static HelmChartValues Flagger(string chart) =>
+        chart is "flagger" or "loadtester"
+            ? Load(Path.Combine(ReferenceData.FlaggerChart(chart), "values.yaml"))
+            : throw new ArgumentException($"Unknown Flagger chart '{chart}'; expected flagger or loadtester.", nameof(chart));
+
     /// <summary>
     /// Dotted paths of keys we set that the chart does not declare. Below a default that is an empty map or null
     /// (podAnnotations, nodeSelector, ...) anything goes; a default holding only requests/limits is taken as a whole

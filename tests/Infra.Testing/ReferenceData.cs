@@ -10,6 +10,7 @@ public static class ReferenceData
     public const string LinkerdVersion = "edge-26.8.3";
     public const string LinkerdChartVersion = "2026.8.3";
     public const string GatewayApiVersion = "v1.5.1";
+    public const string FlaggerVersion = "v1.44.0";
 
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(60) };
 
@@ -29,6 +30,13 @@ public static class ReferenceData
     public static string LinkerdCrds => Path("linkerd", LinkerdVersion, "crds");
 
     public static string GatewayApiCrds => Path("gateway-api", GatewayApiVersion, "standard");
+
+    /// <summary>Flagger's Canary, MetricTemplate and AlertProvider CRDs.</summary>
+    public static string FlaggerCrds => Path("flagger", FlaggerVersion, "crds", "crd.yaml");
+
+    /// <summary>Folder of a Flagger chart (flagger, loadtester).</summary>
+    public static string FlaggerChart(string chart) => Path("flagger", FlaggerVersion, "charts", chart);
+
 
     /// <summary>
     /// A file of the manifest, or a directory holding some, below <see cref="Root"/>. Anything else throws

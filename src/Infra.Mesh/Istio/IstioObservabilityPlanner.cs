@@ -37,7 +37,7 @@ public sealed class IstioObservabilityPlanner : IObservabilityPlanner
     public sealed record Addon(string Release, string Chart, string Repository, string Version);
 
     /// <summary>Where Grafana finds Prometheus; Kiali's default points here too (the name and port Istio's docs use).</summary>
-    private const string PrometheusUrl = "http://prometheus." + IstioSettings.SystemNamespace + ":9090";
+    public const string PrometheusUrl = "http://prometheus." + IstioSettings.SystemNamespace + ":9090";
 
     public void Plan(PlanBuilder plan)
     {

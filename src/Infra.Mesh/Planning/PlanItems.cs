@@ -70,6 +70,12 @@ public sealed record ManifestItem(IKubernetesObject<V1ObjectMeta> Object) : Plan
 {
     public override string Id => ManifestIds.Of(Object);
 
+    /// <summary>
+    /// Paths of fields (Pulumi property paths, e.g. <c>spec.replicas</c>) that a controller in the cluster changes after
+    /// creation; the Pulumi program leaves them as they are on updates instead of setting them back (<c>ignoreChanges</c>).
+    /// </summary>
+    public ImmutableArray<string> IgnoreChanges { get; init; } = [];
+
     public string Kind => Object.Kind;
 
     public string Name => Object.Metadata.Name;

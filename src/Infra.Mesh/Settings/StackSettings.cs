@@ -35,6 +35,12 @@ public sealed record StackSettings(
     /// <exception cref="KeyNotFoundException">No service has that name (the loader rejects calls to undeclared services).</exception>
     public ServiceSettings Service(string name) => ServiceIndex.Of(Services).ByName[name];
 
+    /// <summary>How new versions reach traffic (<c>infra:delivery</c>); an init property so the positional record stays source-compatible.</summary>
+    public DeliveryMode Delivery { get; init; } = DeliveryMode.Static;
+
+    /// <summary>Whether Flagger rolls out this service: the stack is progressive and the service did not opt out.</summary>
+    public bool IsProgressive(ServiceSettings service) => Delivery == DeliveryMode.Progressive && service.Delivery.Enabled;
+
     /// <summary>The secret config keys the services read (without <c>infra:</c>), each once, in catalog order.</summary>
     public ImmutableArray<string> SecretConfigKeys =>
         [.. Services.SelectMany(s => s.Secrets).Select(s => s.ConfigKey).Distinct(StringComparer.Ordinal)];

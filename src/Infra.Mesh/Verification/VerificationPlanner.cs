@@ -5,6 +5,7 @@ using System.Text;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Security;
 using Infra.Mesh.Settings;
+using Infra.Mesh.Workloads;
 using k8s;
 using k8s.Models;
 
@@ -72,7 +73,7 @@ public sealed class VerificationPlanner(IProxyProbe proxy) : IPlanner
         var jobs = settings.Services
             .Where(caller => graph.OutOf(caller).Any())
             .Select(caller => new VerificationJob(caller.Namespace, $"verify-{caller.Name}", caller.ServiceAccount,
-                [.. graph.OutOf(caller).Select(Allowed)]))
+                [.. graph.OutOf(caller).SelectMany(edge => Allowed(edge, settings))]))
             .ToList();
 
         // Without default deny, a service nobody may call and nobody reaches from outside has no allow-list to enforce.
@@ -80,23 +81,33 @@ public sealed class VerificationPlanner(IProxyProbe proxy) : IPlanner
             .Where(s => s.Injected && s.Ports.Any(p => p.IsHttp))
             .Where(s => settings.Security.DefaultDeny || graph.Into(s).Any() || s.Public is not null)
             .ToList();
-        jobs.AddRange(settings.Namespaces.Select(ns => new VerificationJob(ns, "verify-denied", VerifierAccount, [.. guarded.Select(s => Denied(s, proxy.Denial(s)))])));
+        jobs.AddRange(settings.Namespaces.Select(ns => new VerificationJob(ns, "verify-denied", VerifierAccount,
+            [.. guarded.SelectMany(service => Denied(service, settings, proxy.Denial(service)))])));
         return jobs;
     }
 
-    private static VerificationCheck Allowed(CallEdge edge)
+    /// <summary>
+    /// The Services a check calls: the service's own, and under progressive delivery also Flagger's
+    /// <c>&lt;service&gt;-primary</c>, whose pods carry the relabelled <c>app: &lt;service&gt;-primary</c>, so the checks prove
+    /// that policies reach them too. (The canary's Service has no pods between rollouts.)
+    /// </summary>
+    private static IEnumerable<string> Targets(ServiceSettings service, StackSettings settings) =>
+        settings.IsProgressive(service) ? [service.Name, FlaggerNames.Primary(service)] : [service.Name];
+
+    private static IEnumerable<VerificationCheck> Allowed(CallEdge edge, StackSettings settings)
     {
-        var callee = edge.Callee;
         var path = edge.Call.Paths.IsEmpty ? "/" : edge.Call.Paths[0].TrimEnd('*');
         var method = edge.Call.Methods.IsEmpty ? "GET" : edge.Call.Methods[0];
-        return new VerificationCheck($"{edge.Caller.Name} may call {callee.Name}", method, Url(callee, path), Expectation.Allowed);
+        return Targets(edge.Callee, settings).Select(target =>
+            new VerificationCheck($"{edge.Caller.Name} may call {target}", method, Url(edge.Callee, target, path), Expectation.Allowed));
     }
 
-    private static VerificationCheck Denied(ServiceSettings service, Expectation denial) =>
-        new($"an undeclared caller is refused by {service.Name}", "GET", Url(service, "/verify/denied"), denial);
+    private static IEnumerable<VerificationCheck> Denied(ServiceSettings service, StackSettings settings, Expectation denial) =>
+        Targets(service, settings).Select(target =>
+            new VerificationCheck($"an undeclared caller is refused by {target}", "GET", Url(service, target, "/verify/denied"), denial));
 
-    private static string Url(ServiceSettings service, string path) =>
-        $"http://{Names.ClusterHost(service.Name, service.Namespace)}:{service.HttpPort.Port.ToString(CultureInfo.InvariantCulture)}{path}";
+    private static string Url(ServiceSettings service, string target, string path) =>
+        $"http://{Names.ClusterHost(target, service.Namespace)}:{service.HttpPort.Port.ToString(CultureInfo.InvariantCulture)}{path}";
 
     /// <summary>The shell script a Job runs: wait for its own proxy, run every check, fail if any check failed.</summary>
     public string Script(VerificationJob job)

@@ -13,7 +13,7 @@ namespace Infra.Mesh.Tests.Conformance;
 /// </summary>
 public class RenderConformanceTests
 {
-    private static readonly CrdSchemaCatalog[] Crds = [CrdSchemaCatalog.Istio(), CrdSchemaCatalog.Linkerd(), CrdSchemaCatalog.GatewayApi()];
+    private static readonly CrdSchemaCatalog[] Crds = [CrdSchemaCatalog.Istio(), CrdSchemaCatalog.Linkerd(), CrdSchemaCatalog.GatewayApi(), CrdSchemaCatalog.Flagger()];
 
     [Theory]
     [MemberData(nameof(Stacks.Everywhere), MemberType = typeof(Stacks))]
@@ -67,7 +67,7 @@ public class RenderConformanceTests
     {
         foreach (var release in Plan(project, stack).Releases.Where(r => Chart(r) is not null))
         {
-            Assert.Equal(release.Repository.Contains("istio", StringComparison.Ordinal) ? ReferenceData.IstioVersion : ReferenceData.LinkerdChartVersion, release.Version);
+            Assert.Equal(ReferenceChartVersion(release), release.Version);
         }
     }
 
@@ -78,8 +78,22 @@ public class RenderConformanceTests
     {
         "https://istio-release.storage.googleapis.com/charts" => HelmChartValues.Istio(release.Chart),
         "https://helm.linkerd.io/edge" when release.Chart is "linkerd-crds" or "linkerd-control-plane" or "linkerd-viz" => HelmChartValues.Linkerd(release.Chart),
+        "https://flagger.app" => HelmChartValues.Flagger(release.Chart),
         _ => null,
     };
+
+    /// <summary>The version in the reference chart's own Chart.yaml.</summary>
+    private static string ReferenceChartVersion(HelmReleaseItem release)
+    {
+        var folder = release.Repository switch
+        {
+            "https://istio-release.storage.googleapis.com/charts" => ReferenceData.IstioChart(release.Chart),
+            "https://flagger.app" => ReferenceData.FlaggerChart(release.Chart),
+            _ => ReferenceData.LinkerdChart(release.Chart),
+        };
+        var chart = YamlJson.ParseAll(File.ReadAllText(Path.Combine(folder, "Chart.yaml"))).Single()!;
+        return (string)chart["version"]!;
+    }
 
     /// <summary>API groups whose CRDs come from projects outside the reference data (cert-manager).</summary>
     private static bool ExternallyDefined(string apiVersion) => apiVersion.StartsWith("cert-manager.io/", StringComparison.Ordinal);
