@@ -48,6 +48,9 @@ public sealed class PlanResources(MeshPlan plan, Provider provider, SecretSlots 
         private readonly HashSet<string> _visiting = new(StringComparer.Ordinal);
         private readonly List<ManifestItem> _manifests = [.. stage.Items.OfType<ManifestItem>()];
 
+        // The stage's items by id, each id formatted once: lookups below cost the item's own dependencies, not the stage.
+        private readonly Dictionary<string, PlanItem> _items = stage.Items.ToDictionary(i => i.Id, StringComparer.Ordinal);
+
         public List<CreatedResource> Create()
         {
             foreach (var item in stage.Items)
@@ -74,7 +77,7 @@ public sealed class PlanResources(MeshPlan plan, Provider provider, SecretSlots 
             IReadOnlyList<string> needs = item is ManifestItem ? GroupNeeds() : item.DependsOn;
             foreach (var id in needs)
             {
-                if (stage.Items.FirstOrDefault(i => i.Id == id) is { } sameStage)
+                if (_items.GetValueOrDefault(id) is { } sameStage)
                 {
                     Ensure(sameStage);
                 }
@@ -90,7 +93,7 @@ public sealed class PlanResources(MeshPlan plan, Provider provider, SecretSlots 
                 _ => throw new ArgumentException($"No Pulumi mapping for plan item {item.GetType().Name}", nameof(item)),
             };
             _created.Add(created);
-            foreach (var id in item is ManifestItem ? _manifests.Select(m => m.Id) : [item.Id])
+            foreach (var id in item is ManifestItem ? _items.Where(i => i.Value is ManifestItem).Select(i => i.Key) : [item.Id])
             {
                 byId[id] = created.Resource;
             }
@@ -100,7 +103,7 @@ public sealed class PlanResources(MeshPlan plan, Provider provider, SecretSlots 
         private List<string> GroupNeeds() =>
         [
             .. stage.Items.Where(i => i is SecretItem or ManifestFileItem).Select(i => i.Id),
-            .. _manifests.SelectMany(m => m.DependsOn).Where(id => !_manifests.Any(m => m.Id == id)),
+            .. _manifests.SelectMany(m => m.DependsOn).Where(id => _items.GetValueOrDefault(id) is not ManifestItem).Distinct(StringComparer.Ordinal),
         ];
 
         private Resource Resolve(string id) =>

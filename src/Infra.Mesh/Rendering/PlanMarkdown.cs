@@ -86,10 +86,11 @@ public static class PlanMarkdown
         Line(md);
         Line(md, "```mermaid");
         Line(md, "graph LR");
-        foreach (var ns in s.Namespaces)
+        foreach (var services in s.Services.GroupBy(x => x.Namespace, StringComparer.Ordinal))
         {
-            Line(md, $"  subgraph {Id("ns", ns)} [namespace {ns}]");
-            foreach (var svc in s.Services.Where(x => x.Namespace == ns))
+            // GroupBy keeps catalog order, of the namespaces (first service) and of the services in each.
+            Line(md, $"  subgraph {Id("ns", services.Key)} [namespace {services.Key}]");
+            foreach (var svc in services)
             {
                 Line(md, $"    {Node(svc.Name)}[{svc.Name}]");
             }
