@@ -17,8 +17,10 @@ public sealed class PlanBuilder(StackSettings settings)
     /// <summary>What has been planned so far, stage by stage.</summary>
     public IEnumerable<PlanItem> Items => _stages.OrderBy(s => s.Key).SelectMany(s => s.Value);
 
-    /// <summary>Adds an item; its id is computed once and looked up in a set of the ids planned so far.</summary>
-    /// <exception cref="InvalidOperationException">An item with the same id is already planned (a planner bug).</exception>
+    /// <summary>
+    /// Adds an item; its id is computed once and looked up in a set of the ids planned so far. An item whose id is
+    /// already planned is recorded as a conflict (reported by <see cref="Build"/>), not added.
+    /// </summary>
     public T Add<T>(StageKind stage, T item)
         where T : PlanItem
     {
