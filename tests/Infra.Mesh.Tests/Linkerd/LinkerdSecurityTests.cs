@@ -47,14 +47,20 @@ public class LinkerdSecurityTests
                     var requests = declared.SelectMany(e => Requests(e.Call)).Select(r => r.Path).Append("/undeclared")
                         .SelectMany(path => AllMethods.Select(method => (Method: method, Path: path)));
                     var allowedCalls = declared.Where(e => e.Caller.Name == client.Name).Select(e => e.Call).ToList();
+                    // Refused with 403 (what the verification Jobs expect of a denial), never Linkerd's 404 for an unrouted request.
                     foreach (var (method, path) in requests.Where(r => !allowedCalls.Any(c => Declares(c, r.Method, r.Path))))
                     {
-                        Assert.False(model.Allows(callee.Namespace, server, Identity(client), method, path),
-                            $"{client.Name} -> {callee.Name}:{port.Name} {method} {path} should be denied");
+                        Assert.True(model.Decide(callee.Namespace, server, Identity(client), method, path) == InboundVerdict.Forbidden,
+                            $"{client.Name} -> {callee.Name}:{port.Name} {method} {path} should be denied with 403");
                     }
                 }
 
-                Assert.False(model.Allows(callee.Namespace, server, "mesh-verifier/" + callee.Namespace, "GET", "/"));
+                Assert.Equal(InboundVerdict.Forbidden, model.Decide(callee.Namespace, server, "mesh-verifier/" + callee.Namespace, "GET", "/"));
+                if (!settings.IsProgressive(callee))
+                {
+                    // Flagger's load tester is one more caller only of progressive services.
+                    Assert.Equal(InboundVerdict.Forbidden, model.Decide(callee.Namespace, server, "flagger-loadtester/flagger-system", "GET", "/"));
+                }
             }
         }
     }
@@ -64,7 +70,8 @@ public class LinkerdSecurityTests
     public void Kubelet_probes_reach_the_health_paths_and_nothing_else(string variant)
     {
         var settings = LinkerdStacks.Settings(variant);
-        var model = new InboundPolicyModel(LinkerdStacks.Objects(variant));
+        var objects = LinkerdStacks.Objects(variant);
+        var model = new InboundPolicyModel(objects);
         foreach (var service in settings.Services.Where(s => s.Injected))
         {
             var server = model.ServerFor(service.Namespace, service.Name, service.Health.Port);
@@ -72,6 +79,13 @@ public class LinkerdSecurityTests
             Assert.True(model.Allows(service.Namespace, server, InboundPolicyModel.Unauthenticated, "GET", service.Health.LivenessPath));
             Assert.False(model.Allows(service.Namespace, server, InboundPolicyModel.Unauthenticated, "GET", "/"));
             Assert.False(model.Allows(service.Namespace, server, InboundPolicyModel.Unauthenticated, "POST", service.Health.ReadinessPath));
+            Assert.False(model.Allows(service.Namespace, server, InboundPolicyModel.Unauthenticated, "GET", service.Health.LivenessPath + "/more"));
+
+            // kubelet probes from the node's address, IPv4 or IPv6 (dual-stack clusters probe over either family).
+            var networks = objects.Named("NetworkAuthentication", service.Namespace, "kubelet")["spec"]!["networks"].Items()
+                .Select(n => System.Net.IPNetwork.Parse((string)n["cidr"]!)).ToList();
+            Assert.Contains(networks, n => n.Contains(System.Net.IPAddress.Parse("10.0.3.17")));
+            Assert.Contains(networks, n => n.Contains(System.Net.IPAddress.Parse("fd00:10:244::1")));
         }
     }
 
