@@ -109,14 +109,15 @@ public class IstioSecurityTests
         ["prod"] = () => Stacks.Settings("prod"),
         ["dev-ambient"] = () => Stacks.Settings(AmbientStacks.Dev),
         ["dev-progressive"] = () => Stacks.Settings("dev-progressive"),
-        ["dev, nobody calls payments, no default deny"] = () => Variant("dev", NobodyCallsPayments, NoDefaultDeny("dev")),
-        ["dev-ambient, nobody calls payments, no default deny"] = () => Variant(AmbientStacks.Dev, NobodyCallsPayments, NoDefaultDeny(AmbientStacks.Dev)),
+        ["dev, nobody calls payments, no default deny"] = () => IstioStacks.Variant("dev", NobodyCallsPayments, NoDefaultDeny("dev")),
+        ["dev-ambient, nobody calls payments, no default deny"] = () => IstioStacks.Variant(AmbientStacks.Dev, NobodyCallsPayments, NoDefaultDeny(AmbientStacks.Dev)),
         ["dev-progressive, nobody calls payments, which is load tested, no default deny"] =
-            () => Variant("dev-progressive", NobodyCallsPayments, LoadTestedPayments, NoDefaultDeny("dev-progressive")),
-        ["dev-progressive, nobody calls payments, which is load tested"] = () => Variant("dev-progressive", NobodyCallsPayments, LoadTestedPayments),
-        ["dev-ambient, nobody calls payments"] = () => Variant(AmbientStacks.Dev, NobodyCallsPayments),
-        ["dev, api-gateway public below /api/ and /shop"] = () => Variant("dev", PublicBelow("/api/, /shop")),
-        ["dev, api-gateway public at /"] = () => Variant("dev", PublicBelow("/")),
+            () => IstioStacks.Variant("dev-progressive", NobodyCallsPayments, LoadTestedPayments, NoDefaultDeny("dev-progressive")),
+        ["dev-progressive, nobody calls payments, which is load tested"] = () => IstioStacks.Variant("dev-progressive", NobodyCallsPayments, LoadTestedPayments),
+        ["dev-ambient, nobody calls payments"] = () => IstioStacks.Variant(AmbientStacks.Dev, NobodyCallsPayments),
+        ["dev, api-gateway public below /api/ and /shop"] = () => IstioStacks.Variant("dev", PublicBelow("/api/, /shop")),
+        ["dev, api-gateway public at /"] = () => IstioStacks.Variant("dev", PublicBelow("/")),
+        ["dev, payments calls catalog without restrictions"] = () => IstioStacks.Variant("dev", PaymentsCallsCatalog),
     };
 
     /// <summary>
@@ -139,7 +140,7 @@ public class IstioSecurityTests
     [Fact]
     public void The_ingress_gateway_reaches_a_public_service_on_its_port_and_public_paths_only()
     {
-        var settings = Variant("dev", PublicBelow("/api/, /shop"));
+        var settings = IstioStacks.Variant("dev", PublicBelow("/api/, /shop"));
         var model = new IstioAuthorizationModel(Stacks.Objects(MeshPlanner.Plan(settings)), IstioNames.RootNamespace);
         var gateway = IstioNames.IngressGatewayPrincipal(settings.Ingress);
         var service = settings.Service("api-gateway");
@@ -155,7 +156,7 @@ public class IstioSecurityTests
         Assert.False(Allows("/api/orders", port: 7888));
 
         // A service public at / is open to the gateway on every path of its port.
-        var root = Variant("dev", PublicBelow("/"));
+        var root = IstioStacks.Variant("dev", PublicBelow("/"));
         var rootModel = new IstioAuthorizationModel(Stacks.Objects(MeshPlanner.Plan(root)), IstioNames.RootNamespace);
         Assert.True(rootModel.Allows(service.Namespace, Labels(service), gateway, "GET", "/", 8080));
         Assert.True(rootModel.Allows(service.Namespace, Labels(service), gateway, "POST", "/any/thing", 8080));
@@ -193,7 +194,7 @@ public class IstioSecurityTests
     {
         var stranger = CallGraph.Principal("shop", "stranger");
 
-        var sidecars = Variant("dev", NobodyCallsPayments, NoDefaultDeny("dev"));
+        var sidecars = IstioStacks.Variant("dev", NobodyCallsPayments, NoDefaultDeny("dev"));
         var payments = sidecars.Service("payments");
         var sidecarObjects = Stacks.Objects(MeshPlanner.Plan(sidecars));
         Assert.DoesNotContain(sidecarObjects.OfKind("AuthorizationPolicy"), p => p.Namespace() == "payments");
@@ -202,13 +203,13 @@ public class IstioSecurityTests
         // ...while orders, which api-gateway calls, admits only its callers.
         Assert.False(model.Allows("shop", Labels(sidecars.Service("orders")), stranger, "GET", "/orders", 8080));
 
-        var ambient = Variant(AmbientStacks.Dev, NobodyCallsPayments, NoDefaultDeny(AmbientStacks.Dev));
+        var ambient = IstioStacks.Variant(AmbientStacks.Dev, NobodyCallsPayments, NoDefaultDeny(AmbientStacks.Dev));
         Assert.True(ambient.Observability.Prometheus);
         var ambientModel = new AmbientPolicyModel(AmbientStacks.Objects(ambient));
         Assert.Equal(Verdict.Allowed, ambientModel.Decide(stranger, "payments", "payments", 8080, "DELETE", "/payments/1"));
         Assert.Equal(Verdict.Allowed, ambientModel.Decide(IstioObservabilityPlanner.PrometheusPrincipal, "payments", "payments", 8080, "GET", "/metrics", viaService: false));
 
-        var progressive = Variant("dev-progressive", NobodyCallsPayments, LoadTestedPayments, NoDefaultDeny("dev-progressive"));
+        var progressive = IstioStacks.Variant("dev-progressive", NobodyCallsPayments, LoadTestedPayments, NoDefaultDeny("dev-progressive"));
         var progressiveObjects = Stacks.Objects(MeshPlanner.Plan(progressive));
         var progressiveModel = new IstioAuthorizationModel(progressiveObjects, IstioNames.RootNamespace);
         var pods = FlaggerPods(progressive.Service("payments"));
@@ -222,13 +223,13 @@ public class IstioSecurityTests
     {
         var stranger = CallGraph.Principal("shop", "stranger");
 
-        var ambient = Variant(AmbientStacks.Dev, NobodyCallsPayments);
+        var ambient = IstioStacks.Variant(AmbientStacks.Dev, NobodyCallsPayments);
         Assert.True(ambient.Security.DefaultDeny);
         var ambientModel = new AmbientPolicyModel(AmbientStacks.Objects(ambient));
         Assert.Equal(Verdict.Allowed, ambientModel.Decide(IstioObservabilityPlanner.PrometheusPrincipal, "payments", "payments", 8080, "GET", "/metrics", viaService: false));
         Assert.NotEqual(Verdict.Allowed, ambientModel.Decide(stranger, "payments", "payments", 8080, "GET", "/metrics"));
 
-        var progressive = Variant("dev-progressive", NobodyCallsPayments, LoadTestedPayments);
+        var progressive = IstioStacks.Variant("dev-progressive", NobodyCallsPayments, LoadTestedPayments);
         Assert.True(progressive.Security.DefaultDeny);
         var model = new IstioAuthorizationModel(Stacks.Objects(MeshPlanner.Plan(progressive)), IstioNames.RootNamespace);
         var pods = FlaggerPods(progressive.Service("payments"));
@@ -262,36 +263,25 @@ public class IstioSecurityTests
     private static readonly string LoadTester = CallGraph.Principal("flagger-system", "flagger-loadtester");
 
     /// <summary>orders no longer calls payments, which then has no caller at all.</summary>
-    private static StackEdit NobodyCallsPayments =>
+    private static IstioStacks.Edit NobodyCallsPayments =>
         new("Pulumi.yaml", "          - service: payments\n            methods: [POST]\n            paths: [/payments, /payments/*]\n", "");
 
-    private static StackEdit LoadTestedPayments => new(
+    /// <summary>payments calls catalog with any method on any path.</summary>
+    private static IstioStacks.Edit PaymentsCallsCatalog =>
+        new("Pulumi.yaml", "        externalHosts: [api.stripe.com]\n", "        externalHosts: [api.stripe.com]\n        calls: [catalog]\n");
+
+    private static IstioStacks.Edit LoadTestedPayments => new(
         "Pulumi.dev-progressive.yaml", "        iterations: 5\n", "        iterations: 5\n        loadTest: {path: /payments/load, requestsPerSecond: 5}\n");
 
-    private static StackEdit NoDefaultDeny(string stack) => stack switch
+    private static IstioStacks.Edit NoDefaultDeny(string stack) => stack switch
     {
         "dev" => new("Pulumi.dev.yaml", "    mtls: PERMISSIVE\n", "    mtls: PERMISSIVE\n    defaultDeny: false\n"),
         AmbientStacks.Dev => new($"Pulumi.{stack}.yaml", "    defaultDeny: true\n", "    defaultDeny: false\n"),
         _ => new($"Pulumi.{stack}.yaml", "    mtls: STRICT\n", "    mtls: STRICT\n    defaultDeny: false\n"),
     };
 
-    private static StackEdit PublicBelow(string prefixes) =>
+    private static IstioStacks.Edit PublicBelow(string prefixes) =>
         new("Pulumi.yaml", "          host: api.acme.example\n", $"          host: api.acme.example\n          paths: [{prefixes}]\n");
-
-    /// <summary>One exact replacement in one of the fixture's files.</summary>
-    private sealed record StackEdit(string File, string Old, string New);
-
-    /// <summary>A fixture stack with <paramref name="edits"/> applied to its files.</summary>
-    private static StackSettings Variant(string stack, params StackEdit[] edits)
-    {
-        using var files = new StackFiles();
-        foreach (var edit in edits)
-        {
-            files.Replace(edit.File, edit.Old, edit.New);
-        }
-
-        return StackSettingsLoader.Load(ProjectConfigFiles.Load(files.Directory, stack));
-    }
 
     private static Dictionary<string, string> Labels(ServiceSettings service) => new() { ["app"] = service.Name };
 
