@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using Infra.Mesh.Security;
+using Infra.Mesh.Settings;
 using Infra.Mesh.Verification;
 using Infra.Mesh.Workloads;
 
@@ -13,4 +15,28 @@ public sealed class IstioProxyProbe : IProxyProbe
     public MeshMetadata RunToCompletion { get; } = new(
         ImmutableSortedDictionary<string, string>.Empty,
         ImmutableSortedDictionary<string, string>.Empty.Add("sidecar.istio.io/nativeSidecar", "true"));
+
+    /// <summary>
+    /// Envoy's router adds <c>x-envoy-upstream-service-time</c> to a response it received from an upstream, never to
+    /// a local reply (503 no healthy upstream, 404 no route, 504 timeout); Istio leaves these headers on
+    /// (istio/istio 1.30.3 pilot/pkg/networking/util/proxy_headers.go, <c>GetProxyHeadersFromProxyConfig</c>:
+    /// <c>SuppressDebugHeaders: false</c>, which is Envoy's <c>suppress_envoy_headers</c>).
+    /// </summary>
+    public string ForwardedEvidence => "grep -q '^x-envoy-upstream-service-time:' \"$h\"";
+
+    /// <summary>
+    /// Envoy's RBAC filter, which enforces AuthorizationPolicy in the callee's sidecar, answers a denied request with
+    /// 403 and the body <c>RBAC: access denied</c> (Istio's authorization docs show exactly this reply).
+    /// </summary>
+    public string DeniedEvidence => "[ \"$code\" = 403 ] && grep -q 'RBAC: access denied' \"$b\"";
+
+    /// <summary>
+    /// Under STRICT PeerAuthentication the sidecar's inbound listener has only mTLS filter chains: a plain-text
+    /// connection matches none and is closed without an HTTP response (curl reports <c>000</c>).
+    /// </summary>
+    public string RefusedEvidence => "[ \"$code\" = 000 ]";
+
+    /// <summary>An ALLOW policy exists for the service when default deny is on, or when anything may call it.</summary>
+    public bool Refuses(StackSettings settings, ServiceSettings service) =>
+        service.Injected && (settings.Security.DefaultDeny || CallGraph.Of(settings).Into(service).Any() || service.Public is not null);
 }

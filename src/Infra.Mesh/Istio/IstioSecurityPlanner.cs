@@ -44,7 +44,7 @@ public sealed class IstioSecurityPlanner : ISecurityPlanner
         var graph = CallGraph.Of(settings);
         foreach (var callee in settings.Services)
         {
-            var rules = graph.Into(callee).Select(CallRule).ToList();
+            var rules = graph.Into(callee).Select(edge => CallRule(edge, settings.Verification)).ToList();
             if (callee.Public is { } exposed)
             {
                 rules.Add(IngressRule(callee, exposed, settings.Ingress));
@@ -65,14 +65,27 @@ public sealed class IstioSecurityPlanner : ISecurityPlanner
             new V1ObjectMeta { Name = "default", NamespaceProperty = ns, Labels = Labels.Managed() },
             new PeerAuthenticationSpec(new MutualTls(mode == MtlsMode.Strict ? "STRICT" : "PERMISSIVE")));
 
-    /// <summary>The caller's identity, narrowed to the declared methods and paths when there are any.</summary>
-    private static Rule CallRule(CallEdge edge)
+    /// <summary>
+    /// The caller's identity, narrowed to the declared methods and paths when there are any. With verification on, a
+    /// narrowed rule also admits the side-effect-free verification request (<c>GET</c> of the verification path):
+    /// Istio ORs the operations of a rule's <c>to</c> list.
+    /// </summary>
+    private static Rule CallRule(CallEdge edge, VerificationSettings verification)
     {
         var call = edge.Call;
-        var operation = call.Methods.IsEmpty && call.Paths.IsEmpty
-            ? null
-            : new Operation(null, call.Methods.IsEmpty ? null : [.. call.Methods], call.Paths.IsEmpty ? null : [.. call.Paths]);
-        return new Rule([new RuleFrom(new Source([CallGraph.Principal(edge.Caller)]))], operation is null ? null : [new RuleTo(operation)]);
+        var from = new List<RuleFrom> { new(new Source([CallGraph.Principal(edge.Caller)])) };
+        if (call.Methods.IsEmpty && call.Paths.IsEmpty)
+        {
+            return new Rule(from, null);
+        }
+
+        List<RuleTo> to = [new(new Operation(null, call.Methods.IsEmpty ? null : [.. call.Methods], call.Paths.IsEmpty ? null : [.. call.Paths]))];
+        if (verification.Enabled)
+        {
+            to.Add(new RuleTo(new Operation(null, ["GET"], [verification.Path])));
+        }
+
+        return new Rule(from, to);
     }
 
     /// <summary>The ingress gateway reaches a public service only on its routed port and public paths.</summary>

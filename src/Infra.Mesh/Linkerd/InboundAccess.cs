@@ -40,9 +40,12 @@ public sealed record InboundAccess(ImmutableArray<ServiceSettings> Callers, Immu
     /// (a caller allowed <c>GET /orders/*</c> is also authorized on another caller's <c>GET /orders/special</c>),
     /// and matches with the same callers share a route.
     /// </summary>
-    public static ImmutableArray<InboundAccess> Of(IEnumerable<CallEdge> calls)
+    /// <param name="calls">The declared calls into one service.</param>
+    /// <param name="verificationPath">When set, every caller may also send the side-effect-free verification request, <c>GET</c> of this path.</param>
+    public static ImmutableArray<InboundAccess> Of(IEnumerable<CallEdge> calls, string? verificationPath = null)
     {
-        var allowed = calls.Select(edge => (edge.Caller, Matches: RequestMatch.Of(edge.Call).ToList())).ToList();
+        IEnumerable<RequestMatch> verification = verificationPath is null ? [] : [new RequestMatch("GET", verificationPath, IsPrefix: false)];
+        var allowed = calls.Select(edge => (edge.Caller, Matches: RequestMatch.Of(edge.Call).Concat(verification).ToList())).ToList();
         var matches = allowed.SelectMany(a => a.Matches).Distinct();
         return
         [

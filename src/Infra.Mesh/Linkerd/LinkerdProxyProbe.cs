@@ -1,3 +1,4 @@
+using Infra.Mesh.Settings;
 using Infra.Mesh.Verification;
 using Infra.Mesh.Workloads;
 
@@ -10,4 +11,27 @@ public sealed class LinkerdProxyProbe : IProxyProbe
 
     /// <summary>Nothing to add: the control-plane chart injects native sidecars by default (<c>proxy.nativeSidecar: true</c>).</summary>
     public MeshMetadata RunToCompletion => MeshMetadata.Empty;
+
+    /// <summary>
+    /// Every response linkerd2-proxy synthesizes (502/503/504 when no endpoint answers, 403 when unauthorized, ...)
+    /// carries <c>l5d-proxy-error</c> (linkerd/linkerd2-proxy linkerd/app/core/src/errors/respond.rs,
+    /// <c>SyntheticHttpResponse::http_response</c>: <c>rsp.header(L5D_PROXY_ERROR, self.message())</c>); a forwarded
+    /// response does not.
+    /// </summary>
+    public string ForwardedEvidence => "! grep -q '^l5d-proxy-error:' \"$h\"";
+
+    /// <summary>
+    /// The callee's proxy refuses an unauthorized HTTP request with a synthesized 403 (respond.rs
+    /// <c>permission_denied</c>: <c>StatusCode::FORBIDDEN</c>), which carries <c>l5d-proxy-error</c> and no body.
+    /// </summary>
+    public string DeniedEvidence => "[ \"$code\" = 403 ] && grep -q '^l5d-proxy-error:' \"$h\"";
+
+    /// <summary>
+    /// An unauthenticated (plain-text) client gets the proxy's synthesized 403 on an HTTP Server's port and a closed
+    /// connection on an opaque one.
+    /// </summary>
+    public string RefusedEvidence => "[ \"$code\" = 000 ] || [ \"$code\" = 403 ]";
+
+    /// <summary>Every injected service port has a Server with <c>accessPolicy: deny</c>, whatever the namespace default.</summary>
+    public bool Refuses(StackSettings settings, ServiceSettings service) => service.Injected;
 }

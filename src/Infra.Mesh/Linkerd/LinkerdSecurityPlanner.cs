@@ -36,7 +36,7 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
                 var server = plan.Add(StageKind.Policies, Server(service, port));
                 if (port.Protocol is PortProtocol.Http or PortProtocol.Http2)
                 {
-                    PlanRoutes(plan, service, port, server, graph);
+                    PlanRoutes(plan, service, port, server, graph, settings.Verification.Enabled ? settings.Verification.Path : null);
                 }
                 else
                 {
@@ -67,9 +67,9 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
     /// Inbound HTTPRoutes on the Server, one per set of callers with the same allowed requests. Once a Server has
     /// routes, Linkerd no longer authorizes kubelet probes by itself, so the health port also gets a probe route.
     /// </summary>
-    private static void PlanRoutes(PlanBuilder plan, ServiceSettings service, ServicePort port, ManifestItem server, CallGraph graph)
+    private static void PlanRoutes(PlanBuilder plan, ServiceSettings service, ServicePort port, ManifestItem server, CallGraph graph, string? verificationPath)
     {
-        foreach (var access in InboundAccess.Of(graph.Into(service)))
+        foreach (var access in InboundAccess.Of(graph.Into(service), verificationPath))
         {
             var name = Bounded($"{ServerName(service, port)}-from-{string.Join('-', access.Callers.Select(c => c.Name))}");
             var route = plan.Add(StageKind.Policies, new ManifestItem(InboundRoute(service, port, name, access.Matches)) { DependsOn = [server.Id] });

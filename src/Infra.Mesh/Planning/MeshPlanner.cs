@@ -26,7 +26,7 @@ public static class MeshPlanner
             mesh.Traffic,
             mesh.Security,
             mesh.Observability,
-            new VerificationPlanner(mesh.Proxy),
+            new VerificationPlanner(mesh.Injection, mesh.Proxy),
         ];
         foreach (var planner in planners)
         {

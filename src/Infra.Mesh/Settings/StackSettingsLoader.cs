@@ -60,7 +60,7 @@ public static class StackSettingsLoader
             ReadIngress(Key("ingress")),
             ReadSecurity(Key("security"), production, [.. services.Select(s => s.Namespace).Distinct(StringComparer.Ordinal)]),
             ReadObservability(Key("observability"), production),
-            ReadVerification(Key("verification")),
+            ReadVerification(Key("verification"), production),
             IstioSettings.Read(Key("istio"), production),
             LinkerdSettings.Read(Key("linkerd"), production));
 
@@ -656,9 +656,20 @@ public static class StackSettingsLoader
             node["jaeger"].Bool(!production) ?? false);
     }
 
-    private static VerificationSettings ReadVerification(ConfigNode node)
+    private static VerificationSettings ReadVerification(ConfigNode node, bool production)
     {
-        node.IsMapping("enabled");
-        return new VerificationSettings(node["enabled"].Bool(true) ?? true);
+        node.IsMapping("enabled", "image", "path", "canaryRequests");
+        var image = node["image"].Exists ? ReadImage(node["image"], production) : null;
+        var path = node["path"].Matching(Names.HttpPath(), "an HTTP path such as /mesh-verify", VerificationSettings.DefaultPath) ?? VerificationSettings.DefaultPath;
+        if (path.EndsWith('*'))
+        {
+            node["path"].Error($"'{path}' is a prefix; the verification request needs one exact path such as /mesh-verify");
+        }
+
+        return new VerificationSettings(
+            node["enabled"].Bool(true) ?? true,
+            image?.ToString() ?? VerificationSettings.DefaultImage,
+            path,
+            node["canaryRequests"].WholeNumber(VerificationSettings.DefaultCanaryRequests, 20, 10_000) ?? VerificationSettings.DefaultCanaryRequests);
     }
 }

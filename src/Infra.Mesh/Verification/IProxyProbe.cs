@@ -1,8 +1,14 @@
+using Infra.Mesh.Settings;
 using Infra.Mesh.Workloads;
 
 namespace Infra.Mesh.Verification;
 
-/// <summary>What the verification needs from a mesh: how to tell its proxy is up, and how to let a Job's pod finish.</summary>
+/// <summary>
+/// What the verification needs from a mesh: how to tell its proxy is up, how to let a Job's pod finish, and how to
+/// tell from a response who produced it. The evidence members are POSIX shell conditions over <c>$code</c> (curl's
+/// status, <c>000</c> when no HTTP response came), <c>$h</c> (a file with the response headers, lowercased) and
+/// <c>$b</c> (a file with the body); see <see cref="VerificationScript"/>.
+/// </summary>
 public interface IProxyProbe
 {
     /// <summary>A URL inside the pod that answers once the pod's own proxy is ready.</summary>
@@ -10,4 +16,16 @@ public interface IProxyProbe
 
     /// <summary>Pod-template metadata that makes the proxy exit with the Job's container (a native sidecar).</summary>
     MeshMetadata RunToCompletion { get; }
+
+    /// <summary>True when a proxy forwarded the response from upstream rather than replying itself (no route, no healthy endpoint, a timeout).</summary>
+    string ForwardedEvidence { get; }
+
+    /// <summary>True when the callee's proxy refused the request for lack of authorization, the way the mesh documents it.</summary>
+    string DeniedEvidence { get; }
+
+    /// <summary>True when a callee's proxy refused a plain-text request from outside the mesh (mTLS required).</summary>
+    string RefusedEvidence { get; }
+
+    /// <summary>Whether an identity that no declaration names is refused by <paramref name="service"/>'s proxy, so a denied check applies.</summary>
+    bool Refuses(StackSettings settings, ServiceSettings service);
 }

@@ -17,7 +17,11 @@ public interface IInjection
 {
     MeshMetadata Namespace(string name);
 
+    /// <summary>Pod-template metadata for a service; for one with <c>inject: false</c>, <see cref="OptOut"/>.</summary>
     MeshMetadata PodTemplate(ServiceSettings service);
+
+    /// <summary>Pod-template metadata that keeps the mesh's injector away from a pod in an injected namespace.</summary>
+    MeshMetadata OptOut { get; }
 
     /// <summary>The <c>appProtocol</c> of a Service port, in the vocabulary this mesh's proxies read it in.</summary>
     string AppProtocol(ServicePort port);
