@@ -17,6 +17,9 @@ public static class InfraCommand
     public const int Failed = 1;
     public const int BadInput = 2;
 
+    /// <summary>The largest catalog <c>bench --synthetic</c> generates.</summary>
+    public const int MaxSyntheticServices = 100_000;
+
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var stack = new Argument<string>("stack") { Description = "Stack name: reads Pulumi.<stack>.yaml over the defaults in Pulumi.yaml (e.g. dev, prod)." };
@@ -55,11 +58,35 @@ public static class InfraCommand
                 result.AddError("--iterations must be between 1 and 10000.");
             }
         });
+        var synthetic = new Option<int?>("--synthetic") { Description = $"Measure a generated catalog of N services (1..{MaxSyntheticServices}) instead of the project's stacks." };
+        synthetic.Validators.Add(result =>
+        {
+            if (result.Tokens.Count == 1 && int.TryParse(result.Tokens[0].Value, System.Globalization.CultureInfo.InvariantCulture, out var n) && n is < 1 or > MaxSyntheticServices)
+            {
+                result.AddError($"--synthetic must be between 1 and {MaxSyntheticServices}.");
+            }
+        });
+        var mesh = new Option<string>("--mesh") { Description = "The mesh of the --synthetic catalog.", DefaultValueFactory = _ => "istio" };
+        mesh.AcceptOnlyFromAmong("istio", "linkerd");
+        var writeProject = new Option<DirectoryInfo?>("--write-project") { Description = "With --synthetic: write the catalog as a project (Pulumi.yaml, Pulumi.synthetic.yaml) to DIR instead of measuring, for timing whole commands such as 'infra render synthetic -p DIR'." };
         var bench = new Command("bench", "Measure how long settings, planning and rendering take per stack (run with -c Release for real numbers).")
         {
-            stacks, project, iterations, format,
+            stacks, project, iterations, format, synthetic, mesh, writeProject,
         };
-        bench.SetAction(parse => Bench(parse.GetValue(stacks) ?? [], parse.GetValue(project), parse.GetValue(iterations), parse.GetValue(format) == "json", stdout, stderr));
+        bench.Validators.Add(result =>
+        {
+            if (result.GetValue(synthetic) is null && (result.GetResult(mesh) is { Implicit: false } || result.GetResult(writeProject) is not null))
+            {
+                result.AddError("--mesh and --write-project need --synthetic N.");
+            }
+            else if (result.GetValue(synthetic) is not null && result.GetValue(stacks) is { Length: > 0 })
+            {
+                result.AddError("--synthetic measures a generated catalog; name no stacks with it.");
+            }
+        });
+        bench.SetAction(parse => parse.GetValue(synthetic) is { } services
+            ? BenchSynthetic(services, parse.GetValue(mesh) == "linkerd" ? MeshKind.Linkerd : MeshKind.Istio, parse.GetValue(writeProject), parse.GetValue(iterations), parse.GetValue(format) == "json", stdout)
+            : Bench(parse.GetValue(stacks) ?? [], parse.GetValue(project), parse.GetValue(iterations), parse.GetValue(format) == "json", stdout, stderr));
 
         var root = new RootCommand(
             "infra: plans and renders the service mesh (Istio or Linkerd) under the Clojure services, per Pulumi stack, offline.\n"
@@ -227,7 +254,25 @@ public static class InfraCommand
             return Report(invalid.name, broken.Errors, json, stdout, stderr);
         }
 
-        var results = names.Select(name => Benchmark.Run(directory, name, iterations)).ToList();
+        WriteBenchmarks([.. names.Select(name => Benchmark.Run(directory, name, iterations))], iterations, json, stdout);
+        return Ok;
+    }
+
+    private static int BenchSynthetic(int services, MeshKind mesh, DirectoryInfo? writeProject, int iterations, bool json, TextWriter stdout)
+    {
+        if (writeProject is not null)
+        {
+            SyntheticCatalog.Create(services, mesh).WriteProject(writeProject.FullName);
+            stdout.WriteLine($"Wrote a synthetic project of {services} services ({mesh.ToString().ToLowerInvariant()}) to {writeProject.FullName}; stack '{SyntheticCatalog.Stack}'.");
+            return Ok;
+        }
+
+        WriteBenchmarks([Benchmark.RunSynthetic(services, mesh, iterations)], iterations, json, stdout);
+        return Ok;
+    }
+
+    private static void WriteBenchmarks(IReadOnlyList<StackBenchmark> results, int iterations, bool json, TextWriter stdout)
+    {
         if (json)
         {
             stdout.WriteLine(new JsonObject
@@ -244,8 +289,6 @@ public static class InfraCommand
                 stdout.WriteLine(Benchmark.ToText(result));
             }
         }
-
-        return Ok;
     }
 
     private static JsonObject Identity(RenderedEntry entry) => new()

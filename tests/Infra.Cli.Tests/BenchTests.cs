@@ -57,4 +57,57 @@ public class BenchTests
         Assert.Equal(InfraCommand.BadInput, run.ExitCode);
         Assert.Contains("infra:serviceOverrides.orders.canary.weight", run.Stderr, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("istio")]
+    [InlineData("linkerd")]
+    public void Bench_of_a_synthetic_catalog_reports_its_size_objects_and_largest_entry(string mesh)
+    {
+        var run = InfraTool.Run("bench", "--synthetic", "30", "--mesh", mesh, "--iterations", "1", "--format", "json");
+
+        Assert.Equal(InfraCommand.Ok, run.ExitCode);
+        var result = JsonNode.Parse(run.Stdout)!["results"]!.AsArray().Single()!;
+        Assert.Equal($"synthetic-30-{mesh}", (string)result["stack"]!);
+        Assert.Equal(30, (int)result["services"]!);
+        var plan = Infra.Mesh.Planning.MeshPlanner.Plan(Infra.Mesh.Settings.StackSettingsLoader.Load(
+            Infra.Mesh.Settings.SyntheticCatalog.Create(30, mesh == "linkerd" ? Infra.Mesh.Settings.MeshKind.Linkerd : Infra.Mesh.Settings.MeshKind.Istio)));
+        var entries = RenderedEntry.Of(plan).ToList();
+        Assert.Equal(entries.Count(e => e.Kind != RenderedEntry.HelmReleaseKind), (int)result["objects"]!);
+        Assert.Equal(entries.Max(e => e.Content.ToJsonString().Length), (int)result["largest"]!["size"]!);
+        Assert.True((long)result["allocatedBytes"]! > 0);
+        Assert.True((long)result["peakWorkingSetBytes"]! > 0);
+    }
+
+    [Fact]
+    public void Bench_writes_a_synthetic_project_that_render_accepts()
+    {
+        var directory = Directory.CreateTempSubdirectory("infra-synthetic-").FullName;
+        try
+        {
+            var written = InfraTool.Run("bench", "--synthetic", "12", "--mesh", "linkerd", "--write-project", directory);
+            var rendered = InfraTool.Run("render", "synthetic", "--project", directory);
+
+            Assert.Equal(InfraCommand.Ok, written.ExitCode);
+            Assert.Equal(InfraCommand.Ok, rendered.ExitCode);
+            Assert.Contains("linkerd", rendered.Stdout, StringComparison.Ordinal);
+            Assert.True(File.Exists(Path.Combine(directory, "rendered", "synthetic", "plan.md")));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("--synthetic", "--mesh", "linkerd")]
+    [InlineData("--synthetic", "--synthetic", "0")]
+    [InlineData("--synthetic", "--synthetic", "10", "dev")]
+    [InlineData("consul", "--synthetic", "10", "--mesh", "consul")]
+    public void Bench_rejects_synthetic_options_that_do_not_fit_with_exit_2(string named, params string[] args)
+    {
+        var run = InfraTool.Run(["bench", .. args, "--iterations", "1"]);
+
+        Assert.Equal(InfraCommand.BadInput, run.ExitCode);
+        Assert.Contains(named, run.Stderr, StringComparison.Ordinal);
+    }
 }
