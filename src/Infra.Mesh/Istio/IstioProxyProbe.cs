@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using Infra.Mesh.Security;
 using Infra.Mesh.Settings;
 using Infra.Mesh.Verification;
 using Infra.Mesh.Workloads;
@@ -36,7 +35,25 @@ public sealed class IstioProxyProbe : IProxyProbe
     /// </summary>
     public string RefusedEvidence => "[ \"$code\" = 000 ]";
 
+    /// <summary>
+    /// The istiod chart names its Deployment <c>istiod-&lt;revision&gt;</c> and its injector webhook configuration
+    /// <c>istio-sidecar-injector-&lt;revision&gt;</c> when <c>revision</c> is set (as it is for every revision here);
+    /// pods get the <c>istio-proxy</c> container from the <c>proxyv2</c> image tagged with the revision's version.
+    /// </summary>
+    public LiveExpectation Live(StackSettings settings)
+    {
+        var istio = settings.Istio;
+        var tagged = istio.Revisions.Single(r => r.Name == istio.TagRevision);
+        return new LiveExpectation(
+            [.. istio.Revisions.Select(r => new NamespacedName(IstioNames.RootNamespace, IstioNames.IstiodRelease(r)))],
+            [.. istio.Revisions.Select(r => $"istio-sidecar-injector-{r.Name}")],
+            [],
+            "istio-proxy",
+            tagged.Version,
+            ProxyVersionAnnotation: null);
+    }
+
     /// <summary>An ALLOW policy exists for the service when default deny is on, or when anything may call it.</summary>
-    public bool Refuses(StackSettings settings, ServiceSettings service) =>
-        service.Injected && (settings.Security.DefaultDeny || CallGraph.Of(settings).Into(service).Any() || service.Public is not null);
+    public bool Refuses(StackSettings settings, ServiceSettings service, bool called) =>
+        service.Injected && (settings.Security.DefaultDeny || called || service.Public is not null);
 }

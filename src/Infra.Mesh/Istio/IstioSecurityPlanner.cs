@@ -80,7 +80,8 @@ public sealed class IstioSecurityPlanner : ISecurityPlanner
         }
 
         List<RuleTo> to = [new(new Operation(null, call.Methods.IsEmpty ? null : [.. call.Methods], call.Paths.IsEmpty ? null : [.. call.Paths]))];
-        if (verification.Enabled)
+        var coversVerification = call.Paths.IsEmpty && (call.Methods.IsEmpty || call.Methods.Contains("GET"));
+        if (verification.Enabled && !coversVerification)
         {
             to.Add(new RuleTo(new Operation(null, ["GET"], [verification.Path])));
         }

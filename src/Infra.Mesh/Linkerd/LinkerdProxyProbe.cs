@@ -32,6 +32,25 @@ public sealed class LinkerdProxyProbe : IProxyProbe
     /// </summary>
     public string RefusedEvidence => "[ \"$code\" = 000 ] || [ \"$code\" = 403 ]";
 
+    private static readonly string[] ControlPlaneDeployments = ["linkerd-destination", "linkerd-identity", "linkerd-proxy-injector"];
+
+    /// <summary>
+    /// The control-plane chart's Deployments and webhook configurations (linkerd/linkerd2 edge-26.8.3
+    /// pkg/k8s/labels.go: <c>ProxyInjectorWebhookConfig</c>, <c>ProxyVersionAnnotation</c> =
+    /// <c>linkerd.io/proxy-version</c>, which the injector sets to the release, e.g. <c>edge-26.8.3</c> for chart 2026.8.3).
+    /// </summary>
+    public LiveExpectation Live(StackSettings settings) => new(
+        [.. ControlPlaneDeployments.Select(d => new NamespacedName(LinkerdSettings.SystemNamespace, d))],
+        ["linkerd-proxy-injector-webhook-config"],
+        ["linkerd-policy-validator-webhook-config"],
+        "linkerd-proxy",
+        EdgeRelease(settings.Linkerd.Version),
+        "linkerd.io/proxy-version");
+
+    /// <summary>Edge chart <c>2026.8.3</c> is release <c>edge-26.8.3</c>.</summary>
+    public static string EdgeRelease(string chartVersion) =>
+        chartVersion.Split('.') is [var year, var month, var n] && year.Length == 4 ? $"edge-{year[2..]}.{month}.{n}" : chartVersion;
+
     /// <summary>Every injected service port has a Server with <c>accessPolicy: deny</c>, whatever the namespace default.</summary>
-    public bool Refuses(StackSettings settings, ServiceSettings service) => service.Injected;
+    public bool Refuses(StackSettings settings, ServiceSettings service, bool called) => service.Injected;
 }

@@ -13,8 +13,12 @@ public sealed class CallGraph
 
     public ImmutableArray<CallEdge> Edges { get; }
 
-    public static CallGraph Of(StackSettings settings) =>
-        new([.. settings.Services.SelectMany(caller => caller.Calls.Select(call => new CallEdge(caller, settings.Service(call.Service), call)))]);
+    /// <summary>The edges in catalog order; linear in the calls (callees are looked up by name once).</summary>
+    public static CallGraph Of(StackSettings settings)
+    {
+        var byName = settings.Services.ToDictionary(s => s.Name, StringComparer.Ordinal);
+        return new([.. settings.Services.SelectMany(caller => caller.Calls.Select(call => new CallEdge(caller, byName[call.Service], call)))]);
+    }
 
     public IEnumerable<CallEdge> Into(ServiceSettings callee) => Edges.Where(e => e.Callee.Name == callee.Name);
 

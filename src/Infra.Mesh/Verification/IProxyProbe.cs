@@ -27,5 +27,9 @@ public interface IProxyProbe
     string RefusedEvidence { get; }
 
     /// <summary>Whether an identity that no declaration names is refused by <paramref name="service"/>'s proxy, so a denied check applies.</summary>
-    bool Refuses(StackSettings settings, ServiceSettings service);
+    /// <param name="called">Whether any declared call goes to the service.</param>
+    bool Refuses(StackSettings settings, ServiceSettings service, bool called);
+
+    /// <summary>What the planned control plane and its proxies look like in a cluster (for <c>infra verify</c>).</summary>
+    LiveExpectation Live(StackSettings settings);
 }

@@ -86,13 +86,16 @@ public sealed class VerificationPlanner(IInjection injection, IProxyProbe proxy)
     /// <summary>The Jobs of a stack before they are split by size, in catalog order.</summary>
     public static IReadOnlyList<VerificationJob> Jobs(StackSettings settings, IInjection injection, IProxyProbe proxy)
     {
+        // Looked up by name once: at 10,000 services, scanning the edges per service would be quadratic.
         var graph = CallGraph.Of(settings);
+        var outOf = graph.Edges.ToLookup(e => e.Caller.Name, StringComparer.Ordinal);
+        var into = graph.Edges.ToLookup(e => e.Callee.Name, StringComparer.Ordinal);
         var path = settings.Verification.Path;
-        var canaryChecks = CanaryChecks(settings, graph, path);
+        var canaryChecks = CanaryChecks(settings, into, path);
         var jobs = new List<VerificationJob>();
         foreach (var caller in settings.Services)
         {
-            var checks = graph.OutOf(caller)
+            var checks = outOf[caller.Name]
                 .Where(e => VerifiedPort(e.Callee) is not null)
                 .Select(e => new VerificationCheck(CheckKind.Allowed, EdgeName(e), Url(e.Callee, path), caller.Injected || e.Callee.Injected))
                 .Concat(canaryChecks.GetValueOrDefault(caller.Name, []))
@@ -106,12 +109,13 @@ public sealed class VerificationPlanner(IInjection injection, IProxyProbe proxy)
             }
         }
 
+        var byNamespace = settings.Services.ToLookup(s => s.Namespace, StringComparer.Ordinal);
         foreach (var ns in settings.Namespaces)
         {
-            var local = settings.Services.Where(s => s.Namespace == ns).ToList();
+            var local = byNamespace[ns].ToList();
             ImmutableArray<VerificationCheck> denied =
             [
-                .. local.Where(s => VerifiedPort(s) is not null && proxy.Refuses(settings, s))
+                .. local.Where(s => VerifiedPort(s) is not null && proxy.Refuses(settings, s, into[s.Name].Any()))
                     .Select(s => new VerificationCheck(CheckKind.Denied, $"{VerifierAccount} -> {s.Name}", Url(s, path))),
             ];
             if (!denied.IsEmpty)
@@ -149,12 +153,12 @@ public sealed class VerificationPlanner(IInjection injection, IProxyProbe proxy)
     /// Per canary service, a split check and a header check, run by its first injected caller (the caller's proxy
     /// applies the split), or by its first caller when none is injected. A canary nobody calls is not checked.
     /// </summary>
-    private static Dictionary<string, ImmutableArray<VerificationCheck>> CanaryChecks(StackSettings settings, CallGraph graph, string path)
+    private static Dictionary<string, ImmutableArray<VerificationCheck>> CanaryChecks(StackSettings settings, ILookup<string, CallEdge> into, string path)
     {
         var checks = new Dictionary<string, ImmutableArray<VerificationCheck>>(StringComparer.Ordinal);
         foreach (var service in settings.Services.Where(s => s.Canary is not null && VerifiedPort(s) is not null))
         {
-            var callers = graph.Into(service).Select(e => e.Caller).ToList();
+            var callers = into[service.Name].Select(e => e.Caller).ToList();
             if ((callers.FirstOrDefault(c => c.Injected) ?? callers.FirstOrDefault()) is not { } caller)
             {
                 continue;

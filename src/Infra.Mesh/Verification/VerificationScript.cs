@@ -30,15 +30,15 @@ public static class VerificationScript
             # CHECKS has one check per line, tab-separated: kind, edge, url, then the kind's arguments.
             set -u
             checks=$1
-            h=/tmp/headers; b=/tmp/body
+            tmp=${TMPDIR:-/tmp}; h=$tmp/headers; b=$tmp/body; e=$tmp/curl.err
             failed=0; passed=0
 
             # One request; sets code (000: no HTTP response), and $h (lowercased headers) and $b (body).
             request() {
               url=$1; shift
-              code=$(curl -sS -o "$b" -D "$h.raw" -w '%{http_code}' --max-time {{VerificationScript.RequestTimeoutSeconds}} "$@" "$url" 2>/tmp/curl.err) || true
+              code=$(curl -sS -o "$b" -D "$h.raw" -w '%{http_code}' --max-time {{VerificationScript.RequestTimeoutSeconds}} "$@" "$url" 2>"$e") || true
               [ -n "$code" ] || code=000
-              tr 'A-Z\r' 'a-z ' < "$h.raw" > "$h" 2>/dev/null || : > "$h"
+              { tr -d '\r' < "$h.raw" | tr 'A-Z' 'a-z' > "$h"; } 2>/dev/null || : > "$h"
             }
 
             forwarded() { {{proxy.ForwardedEvidence}}; }
@@ -55,7 +55,7 @@ public static class VerificationScript
             # What came back, for a failure's log line.
             got() {
               if [ "$code" = 000 ]; then
-                echo "no HTTP response ($(tr '\n' ' ' < /tmp/curl.err | cut -c1-120))"
+                echo "no HTTP response ($(tr '\n' ' ' < "$e" | cut -c1-120))"
               else
                 echo "HTTP $code$(sed -n 's/^\(l5d-proxy-error: .*\)/, \1/p; s/^\(server: .*\)/, \1/p' "$h" | tr -d '\n')$(head -c 80 "$b" | tr '\n' ' ' | sed 's/^\(..*\)/, body: \1/')"
               fi
