@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Infra.Mesh.Planner;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Rendering;
 using Infra.Mesh.Settings;

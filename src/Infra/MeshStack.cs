@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Infra.Mesh.Planner;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Settings;
 using Pulumi;
@@ -19,7 +20,21 @@ public sealed class MeshStack : Stack
         var config = new Config(ProjectConfigFiles.Namespace);
         var plan = Plan = MeshPlanner.Plan(LoadSettings(config));
         var settings = plan.Settings;
-        var providerArgs = new ProviderArgs();
+        if (Deployment.Instance.IsDryRun)
+        {
+            // A preview of an unreachable cluster succeeds and says nothing; `up` applies only after its own preview.
+            ClusterPreflight.CheckAsync(Deployment.Instance.StackName, settings.Kubernetes.Context).GetAwaiter().GetResult();
+        }
+
+        var providerArgs = new ProviderArgs
+        {
+            // Without these the provider replaces a ConfigMap or Secret whenever its data changes (forceNewProperties in
+            // pulumi-kubernetes v4.32.0 provider/pkg/provider/diff.go): pods of a `reload: live` service would see the
+            // object deleted and recreated instead of the kubelet swapping in the new file, and a pod starting in between
+            // could not mount it. Objects marked `immutable` are still replaced.
+            EnableConfigMapMutable = true,
+            EnableSecretMutable = true,
+        };
         if (settings.Kubernetes.Context is { } context)
         {
             providerArgs.Context = context;
@@ -66,13 +81,25 @@ public sealed class MeshStack : Stack
     /// <summary>Bad settings end the run with every problem listed and no stack trace (Pulumi prints a RunException plainly).</summary>
     private static StackSettings LoadSettings(Config config)
     {
+        var stack = Deployment.Instance.StackName;
         try
         {
-            return StackSettingsLoader.Load(new PulumiConfigSource(config, Deployment.Instance.StackName));
+            var source = new PulumiConfigSource(config, stack);
+            var settings = StackSettingsLoader.Load(source);
+            // Stack files ship without ciphertext: stop before anything is planned against the cluster, with every
+            // missing key at once, rather than at the first Secret that cannot be filled.
+            var missing = settings.SecretConfigKeys.Where(key => source.HasSecret(key) != true).ToList();
+            if (missing.Count > 0)
+            {
+                throw new RunException($"Stack '{stack}' needs {missing.Count} secret(s) that are not set. Set them, then run again:" +
+                    string.Concat(missing.Select(key => $"{System.Environment.NewLine}  pulumi config set --secret {ProjectConfigFiles.Namespace}:{key} -s {stack}")));
+            }
+
+            return settings;
         }
         catch (SettingsException e)
         {
-            throw new RunException($"Stack '{Deployment.Instance.StackName}' has {e.Errors.Count} configuration problem(s):{System.Environment.NewLine}  " +
+            throw new RunException($"Stack '{stack}' has {e.Errors.Count} configuration problem(s):{System.Environment.NewLine}  " +
                 // Pulumi hands structured values over as one-line JSON: line numbers would point nowhere.
                 string.Join(System.Environment.NewLine + "  ", e.Errors.Select(error => error with { Line = null })));
         }

@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json.Nodes;
 using Infra.Mesh.Planning;
-using Infra.Mesh.Rendering;
 using Pulumi;
 using Pulumi.Kubernetes;
 using Pulumi.Kubernetes.Helm.V3;
@@ -121,8 +120,13 @@ public sealed class PlanResources(MeshPlan plan, Provider provider, SecretSlots 
             DependsOn = dependsOn,
             Protect = release.Protect,
             RetainOnDelete = release.RetainOnDelete,
+            // The provider replaces a release whose name or namespace changes (forceNewFields ".name", ".namespace" in
+            // pulumi-kubernetes v4.32.0 provider/pkg/provider/helm_release.go). Created first, the new release would
+            // try to own the old one's cluster-scoped objects (CRDs, webhooks, ClusterRoles) and Helm would refuse.
+            DeleteBeforeReplace = true,
+            Aliases = PulumiIdentity.Aliases(release),
         };
-        return new CreatedResource(release.Id, new Release(release.ReleaseName, Args(release), options), options, dependsOn);
+        return new CreatedResource(release.Id, new Release(PulumiIdentity.Of(release).Name, Args(release), options), options, dependsOn);
     }
 
     private ReleaseArgs Args(HelmReleaseItem release) => new()
@@ -165,8 +169,8 @@ public sealed class PlanResources(MeshPlan plan, Provider provider, SecretSlots 
             data.Add(entry.Key, secrets.Resolve(entry.Source));
         }
 
-        var options = new CustomResourceOptions { Provider = provider, DependsOn = dependsOn };
-        return new CreatedResource(secret.Id, new CoreV1.Secret($"{secret.Namespace}-{secret.Name}", new SecretArgs
+        var options = new CustomResourceOptions { Provider = provider, DependsOn = dependsOn, Aliases = PulumiIdentity.Aliases(secret) };
+        return new CreatedResource(secret.Id, new CoreV1.Secret(PulumiIdentity.Of(secret).Name, new SecretArgs
         {
             Metadata = new ObjectMetaArgs { Name = secret.Name, Namespace = secret.Namespace, Labels = secret.Labels.ToDictionary() },
             Type = secret.Type,
@@ -182,9 +186,30 @@ public sealed class PlanResources(MeshPlan plan, Provider provider, SecretSlots 
             DependsOn = dependsOn,
             Protect = file.Protect,
             RetainOnDelete = file.RetainOnDelete,
+            Aliases = PulumiIdentity.Aliases(file),
         };
-        return new CreatedResource(file.Id, new ConfigFile(file.Name, new ConfigFileArgs { File = file.Url }, options), options, dependsOn);
+        if (file.Protect || file.RetainOnDelete)
+        {
+            options.ResourceTransforms.Add(KeepChildren(file.Protect, file.RetainOnDelete));
+        }
+
+        return new CreatedResource(file.Id, new ConfigFile(PulumiIdentity.Of(file).Name, new ConfigFileArgs { File = file.Url }, options), options, dependsOn);
     }
+
+    /// <summary>
+    /// Gives each object of a manifest file the file's protection and retention itself. The options on the component
+    /// reach its objects only through the engine: the .NET SDK sends them (Deployment_RegisterResource.cs), the engine
+    /// ignores them on the component (pulumi/pulumi pkg/resource/deploy/source_eval.go, checkComponentOption) and hands
+    /// them to children only since v3.158.0 (inheritFromParent, pulumi/pulumi#18956). Set per object, CRDs stay put on
+    /// `pulumi destroy` whatever CLI runs it (transforms need v3.107.0 or newer, pulumi/pulumi#15290; the SDK refuses older ones).
+    /// </summary>
+    public static ResourceTransform KeepChildren(bool protect, bool retainOnDelete) => (args, _) =>
+    {
+        var options = args.Options;
+        options.Protect = protect || (options.Protect ?? false);
+        options.RetainOnDelete = retainOnDelete || (options.RetainOnDelete ?? false);
+        return Task.FromResult<ResourceTransformResult?>(new ResourceTransformResult(args.Args, options));
+    };
 
     private CreatedResource Objects(PlanStage stage, List<ManifestItem> manifests, List<Resource> dependsOn)
     {
@@ -196,7 +221,15 @@ public sealed class PlanResources(MeshPlan plan, Provider provider, SecretSlots 
             Protect = manifests.Any(m => m.Protect),
             RetainOnDelete = manifests.Any(m => m.RetainOnDelete),
         };
-        return new CreatedResource(GroupId(stage), new ConfigGroup(stage.Name, new ConfigGroupArgs { Objs = objs }, options), options, dependsOn);
+        if (PulumiIdentity.ChildAliases(manifests) is { } aliases)
+        {
+            options.ResourceTransforms.Add(aliases);
+        }
+
+        // Every stage's objects share one resource prefix, so an object's Pulumi name is `infra:<namespace>/<name>`
+        // whatever its stage: moving it to another stage keeps its URN.
+        var args = new ConfigGroupArgs { Objs = objs, ResourcePrefix = PulumiIdentity.ObjectPrefix };
+        return new CreatedResource(GroupId(stage), new ConfigGroup(stage.Name, args, options), options, dependsOn);
     }
 }
 

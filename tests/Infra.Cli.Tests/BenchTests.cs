@@ -69,7 +69,7 @@ public class BenchTests
         var result = JsonNode.Parse(run.Stdout)!["results"]!.AsArray().Single()!;
         Assert.Equal($"synthetic-30-{mesh}", (string)result["stack"]!);
         Assert.Equal(30, (int)result["services"]!);
-        var plan = Infra.Mesh.Planning.MeshPlanner.Plan(Infra.Mesh.Settings.StackSettingsLoader.Load(
+        var plan = Infra.Mesh.Planner.MeshPlanner.Plan(Infra.Mesh.Settings.StackSettingsLoader.Load(
             Infra.Mesh.Settings.SyntheticCatalog.Create(30, mesh == "linkerd" ? Infra.Mesh.Settings.MeshKind.Linkerd : Infra.Mesh.Settings.MeshKind.Istio)));
         var entries = RenderedEntry.Of(plan).ToList();
         Assert.Equal(entries.Count(e => e.Kind != RenderedEntry.HelmReleaseKind), (int)result["objects"]!);

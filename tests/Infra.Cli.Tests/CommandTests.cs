@@ -88,12 +88,10 @@ public class CommandTests
     }
 
     [Theory]
-    [InlineData("dev")]
-    [InlineData("prod")]
-    [InlineData("dev-linkerd")]
-    public void Validate_accepts_the_real_stacks_and_writes_nothing(string stack)
+    [MemberData(nameof(Stacks.Everywhere), MemberType = typeof(Stacks))]
+    public void Validate_accepts_every_stack_and_writes_nothing(string project, string stack)
     {
-        using var files = new StackFiles();
+        using var files = new StackFiles(Path.Combine(Stacks.RepositoryDirectory, project));
 
         var text = InfraTool.Run("validate", stack, "--project", files.Directory);
         var json = InfraTool.Run("validate", stack, "--project", files.Directory, "--format", "json");
@@ -101,7 +99,7 @@ public class CommandTests
         Assert.Equal((InfraCommand.Ok, InfraCommand.Ok), (text.ExitCode, json.ExitCode));
         var report = JsonNode.Parse(json.Stdout)!;
         Assert.True((bool)report["valid"]!);
-        Assert.Equal(Stacks.Settings(stack).Services.Select(s => s.Name), report["summary"]!["services"]!.AsArray().Select(s => (string)s!));
+        Assert.Equal(Stacks.Settings(project, stack).Services.Select(s => s.Name), report["summary"]!["services"]!.AsArray().Select(s => (string)s!));
         Assert.False(Directory.Exists(Path.Combine(files.Directory, "rendered")));
     }
 
@@ -123,7 +121,7 @@ public class CommandTests
         var run = InfraTool.Run("render", "staging", "--project", Stacks.ProjectDirectory, "--out", Path.Combine(Path.GetTempPath(), "unused"));
 
         Assert.Equal(InfraCommand.BadInput, run.ExitCode);
-        Assert.Contains("known stacks: dev, dev-linkerd, prod", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("known stacks: dev, dev-ambient, dev-linkerd, prod", run.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -7,7 +7,7 @@ namespace Infra.Cli.Tests;
 
 public class RenderTests
 {
-    public static TheoryData<string> StackNames => new("dev", "prod", "dev-linkerd");
+    public static TheoryData<string> StackNames => new("dev", "prod", "dev-linkerd", "dev-ambient");
 
     internal static RenderedTree Render(string stack, string output, string? project = null)
     {
@@ -30,7 +30,8 @@ public class RenderTests
             // Folders are numbered by the stage's place in the apply order, so a directory listing reads in order.
             var folder = $"{(int)stage.Kind + 1:00}-{stage.Name}";
             expected.AddRange(stage.Items.OfType<HelmReleaseItem>().Select(r => $"{folder}/{r.ReleaseName}.values.yaml"));
-            if (stage.Items.Any(i => i is not HelmReleaseItem))
+            // A pinned upstream manifest (ManifestFileItem) is listed in plan.md, not copied.
+            if (stage.Items.Any(i => i is ManifestItem or SecretItem))
             {
                 expected.Add($"{folder}/manifests.yaml");
             }
@@ -46,7 +47,7 @@ public class RenderTests
         using var temp = new TempDirectory();
         var tree = Render(stack, temp.Path);
 
-        foreach (var stage in Stacks.Plan(stack).Stages.Where(s => s.Items.Any(i => i is not HelmReleaseItem)))
+        foreach (var stage in Stacks.Plan(stack).Stages.Where(s => s.Items.Any(i => i is ManifestItem or SecretItem)))
         {
             var documents = tree.Documents($"{(int)stage.Kind + 1:00}-{stage.Name}/manifests.yaml");
             var planned = stage.Items.Select(i => i switch
@@ -122,14 +123,32 @@ public class RenderTests
         Assert.DoesNotContain(prod.OfKind("Deployment"), d => d.Name() == "orders-canary");
     }
 
+    [Fact]
+    public void Committed_stack_files_carry_no_ciphertext_and_still_render()
+    {
+        foreach (var file in Directory.GetFiles(Stacks.ProjectDirectory, "Pulumi*.yaml"))
+        {
+            Assert.Empty(SecureValues(Yaml.Documents(File.ReadAllText(file))[0]));
+        }
+
+        using var temp = new TempDirectory();
+        var secrets = Render("dev", temp.Path).Objects.OfKind("Secret").ToList();
+        Assert.Contains(secrets, s => (string?)s["stringData"]!["DB_PASSWORD"] == "<secret:infra:ordersDbPassword>");
+    }
+
     [Theory]
     [MemberData(nameof(StackNames))]
     public void No_secret_value_or_ciphertext_is_ever_rendered(string stack)
     {
         using var temp = new TempDirectory();
-        var tree = Render(stack, temp.Path);
+        using var files = new StackFiles();
+        // The committed stack files carry no ciphertext; a stack whose secrets are set does.
+        files.Write($"Pulumi.{stack}.yaml", files.Read($"Pulumi.{stack}.yaml") +
+            "  infra:ordersDbPassword:\n    secure: v1:Xb2aQ6q1S0xqkVv0:Yb5pVgRrn0Y8I3xqk4Q3T0n0eW1mH2XkQm8=\n" +
+            "  infra:paymentsStripeKey:\n    secure: v1:9u1cK3mR2pQ7zLw4:8vN2hT6yQ1cX5bZ0rP3wK7mE9sL4dF2gJ6aU=\n");
+        var tree = Render(stack, temp.Path, files.Directory);
         var ciphertexts = new[] { "Pulumi.yaml", $"Pulumi.{stack}.yaml" }
-            .SelectMany(f => SecureValues(Yaml.Documents(File.ReadAllText(Path.Combine(Stacks.ProjectDirectory, f)))[0]))
+            .SelectMany(f => SecureValues(Yaml.Documents(files.Read(f))[0]))
             .ToList();
 
         Assert.NotEmpty(ciphertexts);

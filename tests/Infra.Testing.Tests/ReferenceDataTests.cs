@@ -5,11 +5,25 @@ namespace Infra.Testing.Tests;
 public class ReferenceDataTests
 {
     [Fact]
-    public void RootIsTheSharedReferenceFolder()
+    public void Every_file_of_the_reference_directory_is_pinned_by_the_manifest_and_verifies()
     {
-        Assert.True(File.Exists(Path.Combine(ReferenceData.Root, "README.md")));
-        Assert.Equal("reference", new DirectoryInfo(ReferenceData.Root).Name);
-        Assert.Equal(Path.Combine(ReferenceData.Root, "istio", "LICENSE"), ReferenceData.Path("istio", "LICENSE"));
+        // Whichever source was found (INFRA_REFERENCE_DIR, ../shared/reference or the download cache): nothing unpinned, nothing altered.
+        var present = Directory.EnumerateFiles(ReferenceData.Root, "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(ReferenceData.Root, f).Replace('\\', '/'))
+            .Where(f => f != "README.md");
+
+        Assert.All(present, path => Assert.NotNull(ReferenceManifest.Pinned.Find(path)));
+        Assert.All(ReferenceManifest.Pinned.Files, file =>
+            Assert.Null(ReferenceManifest.Problem(file, File.ReadAllBytes(Path.Combine(ReferenceData.Root, file.Path)))));
+    }
+
+    [Fact]
+    public void Paths_outside_the_manifest_are_refused()
+    {
+        Assert.Equal(Path.Combine(ReferenceData.Root, "istio", "1.30.3", "LICENSE"), ReferenceData.Path("istio", "1.30.3", "LICENSE"));
+        Assert.Equal(Path.Combine(ReferenceData.Root, "linkerd", "edge-26.8.3", "crds"), ReferenceData.LinkerdCrds);
+        var error = Assert.Throws<ArgumentException>(() => ReferenceData.Path("istio", "1.30.3", "charts", "istiod", "values.schema.json"));
+        Assert.StartsWith("'istio/1.30.3/charts/istiod/values.schema.json' is not in the reference manifest", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]

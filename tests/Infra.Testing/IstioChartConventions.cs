@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace Infra.Testing;
 
 /// <summary>Values an Istio chart's templates accept beyond what its values.yaml declares.</summary>
-internal static class IstioChartConventions
+public static class IstioChartConventions
 {
     // Keys whose content the chart also merges into the root values: templates/zzy_descope_legacy.yaml in istiod (.pilot)
     // and cni (.cni); the "Flatten globals" step of templates/zzz_profile.yaml in gateway and ztunnel (.global).
@@ -59,6 +59,26 @@ internal static class IstioChartConventions
         return view;
     }
 
+    /// <summary>
+    /// The values an Istio chart's templates see for <paramref name="values"/> installed with <paramref name="profile"/>
+    /// (chart defaults left out): templates/zzz_profile.yaml merges the profile, then the user's values over it, key by
+    /// key; then the descoped key's content (istiod <c>pilot</c>, cni <c>cni</c>, ztunnel/gateway <c>global</c>) is also
+    /// read at the root.
+    /// </summary>
+    public static JsonObject WithProfile(string chart, JsonObject profile, JsonObject values)
+    {
+        var merged = new JsonObject();
+        MergeInto(merged, profile);
+        MergeInto(merged, values);
+        if (DescopedKeys[chart] is { } key && merged[key] is JsonObject scoped)
+        {
+            MergeInto(merged, scoped.DeepClone().AsObject());
+        }
+
+        return merged;
+    }
+
+    /// <summary>Helm's mustMergeOverwrite: maps merge key by key, anything else is replaced.</summary>
     private static void MergeInto(JsonObject target, JsonObject source)
     {
         foreach (var (key, value) in source)

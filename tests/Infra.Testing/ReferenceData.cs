@@ -1,6 +1,9 @@
 namespace Infra.Testing;
 
-/// <summary>Locates the upstream reference data (CRDs, chart values) in <c>shared/reference</c> next to the repo checkout.</summary>
+/// <summary>
+/// The upstream reference data (CRDs, chart values) the tests check against, found or fetched as
+/// <see cref="ReferenceLocator"/> describes, and the pinned versions it holds.
+/// </summary>
 public static class ReferenceData
 {
     public const string IstioVersion = "1.30.3";
@@ -8,9 +11,17 @@ public static class ReferenceData
     public const string LinkerdChartVersion = "2026.8.3";
     public const string GatewayApiVersion = "v1.5.1";
 
-    private static readonly Lazy<string> LazyRoot = new(FindRoot);
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(60) };
 
-    /// <summary>Absolute path of the <c>shared/reference</c> folder.</summary>
+    // Located once per test process; a failure is kept too, so every test that needs the data reports the same error.
+    private static readonly Lazy<string> LazyRoot = new(() =>
+        ReferenceLocator.LocateAsync(ReferenceManifest.Pinned, ReferenceSources.FromEnvironment(), Http, CancellationToken.None)
+            .GetAwaiter().GetResult());
+
+    /// <summary>
+    /// Absolute path of the reference directory (layout of <c>reference-data.json</c>). Throws
+    /// <see cref="ReferenceDataUnavailableException"/> with what to do when no source has the data.
+    /// </summary>
     public static string Root => LazyRoot.Value;
 
     public static string IstioCrds => Path("istio", IstioVersion, "crds", "crd-all.gen.yaml");
@@ -19,29 +30,21 @@ public static class ReferenceData
 
     public static string GatewayApiCrds => Path("gateway-api", GatewayApiVersion, "standard");
 
-    /// <summary>A path below <see cref="Root"/>.</summary>
-    public static string Path(params string[] parts) => System.IO.Path.Combine([Root, .. parts]);
+    /// <summary>
+    /// A file of the manifest, or a directory holding some, below <see cref="Root"/>. Anything else throws
+    /// <see cref="ArgumentException"/>: the tests read only what the manifest pins and verifies.
+    /// </summary>
+    public static string Path(params string[] parts)
+    {
+        var relative = string.Join('/', parts);
+        return ReferenceManifest.Pinned.Covers(relative)
+            ? System.IO.Path.Combine([Root, .. parts])
+            : throw new ArgumentException($"'{relative}' is not in the reference manifest (reference-data.json of Infra.Testing); add it there to use it.", nameof(parts));
+    }
 
     /// <summary>Folder of an Istio chart (base, istiod, gateway, ztunnel, cni).</summary>
     public static string IstioChart(string chart) => Path("istio", IstioVersion, "charts", chart);
 
     /// <summary>Folder of a Linkerd chart (linkerd-crds, linkerd-control-plane, linkerd-viz).</summary>
     public static string LinkerdChart(string chart) => Path("linkerd", LinkerdVersion, "charts", chart);
-
-    // The repo checkout (e.g. /work/main) is a sibling of shared/, so some ancestor of the test binaries holds shared/reference.
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = System.IO.Path.Combine(dir.FullName, "shared", "reference");
-            if (File.Exists(System.IO.Path.Combine(candidate, "README.md")))
-            {
-                return candidate;
-            }
-        }
-
-        throw new DirectoryNotFoundException(
-            $"No ancestor of '{AppContext.BaseDirectory}' contains shared/reference/README.md; " +
-            "the upstream reference data must sit next to the repo checkout (../shared/reference).");
-    }
 }

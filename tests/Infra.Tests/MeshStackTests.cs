@@ -8,7 +8,7 @@ using Pulumi.Utilities;
 
 namespace Infra.Tests;
 
-/// <summary>The Pulumi program run in-process under mocks with the real dev, prod and dev-linkerd stack config.</summary>
+/// <summary>The Pulumi program run in-process under mocks with the fixture's dev, prod and dev-linkerd stack config.</summary>
 [Collection(PulumiRuns.Name)]
 public class MeshStackTests
 {
@@ -26,6 +26,43 @@ public class MeshStackTests
     }
 
     [Fact]
+    public async Task The_provider_updates_config_maps_and_secrets_in_place_instead_of_replacing_them()
+    {
+        var run = await PulumiHarness.RunAsync("dev");
+
+        var provider = Assert.Single(run.OfType("pulumi:providers:kubernetes"));
+        // Provider inputs travel as JSON text (the SDK's `json: true` inputs).
+        Assert.Equal("true", provider.Inputs["enableConfigMapMutable"]);
+        Assert.Equal("true", provider.Inputs["enableSecretMutable"]);
+    }
+
+    [Fact]
+    public async Task Every_helm_release_is_deleted_before_it_is_replaced()
+    {
+        foreach (var stackName in new[] { "dev", "dev-linkerd" })
+        {
+            var stack = (await PulumiHarness.RunAsync(stackName)).Resources.OfType<MeshStack>().Single();
+
+            var releases = stack.Created.Where(c => c.Resource is Pulumi.Kubernetes.Helm.V3.Release).ToList();
+            Assert.NotEmpty(releases);
+            Assert.All(releases, r => Assert.True(((CustomResourceOptions)r.Options).DeleteBeforeReplace, r.ItemId));
+        }
+    }
+
+    [Fact]
+    public async Task Keep_children_sets_protect_and_retain_on_every_object_a_manifest_file_registers()
+    {
+        var transform = PlanResources.KeepChildren(protect: true, retainOnDelete: true);
+
+        var result = await transform(new ResourceTransformArgs(
+            "gateway-api-standard:httproutes.gateway.networking.k8s.io", "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition", true,
+            ImmutableDictionary<string, object?>.Empty, new CustomResourceOptions()));
+
+        Assert.True(result!.Value.Options.Protect);
+        Assert.True(result.Value.Options.RetainOnDelete);
+    }
+
+    [Fact]
     public async Task Istio_releases_register_in_order_crds_control_plane_then_namespaces_policies_and_workloads()
     {
         var run = await PulumiHarness.RunAsync("dev");
@@ -39,10 +76,22 @@ public class MeshStackTests
     }
 
     [Fact]
+    public async Task Ambient_releases_register_in_istios_order_base_istiod_cni_ztunnel_with_the_gateway_api_crds_first()
+    {
+        var run = await PulumiHarness.RunAsync("dev-ambient");
+
+        Assert.True(run.Waited("istiod-1-30-3", "istio-base"), "istiod waits for the base (CRD) release");
+        Assert.True(run.Waited("istiod-1-30-3", "gateway-api-standard"), "istiod watches Gateway API kinds only when their CRDs exist");
+        Assert.True(run.Waited("istio-cni", "istiod-1-30-3"), "the CNI node agent comes after istiod");
+        Assert.True(run.Waited("ztunnel", "istio-cni"), "ztunnel comes last, once pods can be redirected to it");
+        Assert.True(run.Waited("namespaces", "ztunnel"), "namespaces are enrolled only once ztunnel runs");
+    }
+
+    [Fact]
     public async Task Helm_releases_carry_chart_repository_pinned_version_namespace_and_structured_values()
     {
         var run = await PulumiHarness.RunAsync("dev");
-        var plan = Infra.Mesh.Planning.MeshPlanner.Plan(Infra.Mesh.Settings.StackSettingsLoader.Load(
+        var plan = Infra.Mesh.Planner.MeshPlanner.Plan(Infra.Mesh.Settings.StackSettingsLoader.Load(
             Infra.Mesh.Settings.ProjectConfigFiles.Load(Stacks.ProjectDirectory, "dev")));
 
         foreach (var release in plan.Releases)
@@ -54,7 +103,7 @@ public class MeshStackTests
             Assert.Equal(release.Repository, ((ImmutableDictionary<string, object>)registered.Inputs["repositoryOpts"])["repo"]);
             Assert.Equal(true, registered.Inputs["atomic"]);
             var values = Assert.IsType<ImmutableDictionary<string, object>>(registered.Inputs["values"], exactMatch: false);
-            var planned = Infra.Mesh.Rendering.ObjectJson.Values(release, source => System.Text.Json.Nodes.JsonValue.Create(source.Placeholder));
+            var planned = Infra.Mesh.Planning.ObjectJson.Values(release, source => System.Text.Json.Nodes.JsonValue.Create(source.Placeholder));
             Assert.Equal(planned.Select(v => v.Key).Order(), values.Keys.Order());
         }
     }
@@ -108,10 +157,12 @@ public class MeshStackTests
             || (c.Resource is Pulumi.Kubernetes.Helm.V3.Release && c.ItemId.EndsWith("/linkerd-crds", StringComparison.Ordinal))).ToList();
         Assert.Equal(2, crdSources.Count);
         Assert.All(crdSources, c => Assert.True(c.Options.Protect == true && c.Options.RetainOnDelete == true, c.ItemId));
-        // The ConfigFile is a remote component: the engine hands its protect and retainOnDelete down to the CRDs it
-        // creates (children inherit both from their parent), and they use the provider it was given.
+        // The ConfigFile is a remote component: engines since v3.158.0 hand its protect and retainOnDelete down to the
+        // CRDs it creates (children inherit both from their parent), and they use the provider it was given...
         var file = (ComponentResourceOptions)crdSources.Single(c => c.Resource is Pulumi.Kubernetes.Yaml.V2.ConfigFile).Options;
         Assert.Single(file.Providers);
+        // ...and, for engines before v3.158.0 that do not, a transform sets both on each CRD itself.
+        Assert.Single(file.ResourceTransforms);
     }
 
     [Fact]
@@ -144,13 +195,23 @@ public class MeshStackTests
         using var files = new StackFiles();
         // `pulumi config set infra:observability.traceSampling 5` without --path sets a flat key the settings never read.
         files.Replace("Pulumi.dev.yaml", "  infra:observability:", "  infra:observability.traceSampling: 5\n  infra:observability:");
-        files.Replace("Pulumi.dev.yaml", "  infra:ordersDbPassword:\n    secure:", "  infra:ordersDbPassword: hunter2\n  infra:unusedSecret:\n    secure:");
+        files.Replace("Pulumi.dev.yaml", "  infra:observability:", "  infra:ordersDbPassword: hunter2\n  infra:observability:");
 
         var error = await Assert.ThrowsAnyAsync<Exception>(() => PulumiHarness.RunAsync("dev", files.Directory));
 
         Assert.Contains("unknown key 'observability.traceSampling'", error.Message, StringComparison.Ordinal);
         Assert.Contains("infra:ordersDbPassword is set as plain text", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Missing_secrets_stop_the_run_with_the_command_for_each()
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => PulumiHarness.RunAsync("prod", secretsSet: false));
+
+        Assert.Contains("Stack 'prod' needs 2 secret(s) that are not set", error.Message, StringComparison.Ordinal);
+        Assert.Contains("pulumi config set --secret infra:ordersDbPassword -s prod", error.Message, StringComparison.Ordinal);
+        Assert.Contains("pulumi config set --secret infra:paymentsStripeKey -s prod", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -196,7 +257,7 @@ public class MeshStackTests
     [Fact]
     public async Task Generated_and_config_secrets_are_pulumi_secrets_and_so_are_helm_values_holding_them()
     {
-        var plan = Infra.Mesh.Planning.MeshPlanner.Plan(Infra.Mesh.Settings.StackSettingsLoader.Load(
+        var plan = Infra.Mesh.Planner.MeshPlanner.Plan(Infra.Mesh.Settings.StackSettingsLoader.Load(
             Infra.Mesh.Settings.ProjectConfigFiles.Load(Stacks.ProjectDirectory, "dev-linkerd")));
         var secrecy = new Dictionary<string, bool>();
         var mocks = new Mock<IMocks>();

@@ -10,7 +10,7 @@ using YamlDotNet.RepresentationModel;
 
 namespace Infra.Tests;
 
-/// <summary>Runs the Pulumi program in-process under mocks with a real stack's config, recording every registration.</summary>
+/// <summary>Runs the Pulumi program in-process under mocks with a fixture stack's config, recording every registration.</summary>
 public sealed class PulumiHarness
 {
     /// <summary>The plaintext the harness gives each secret config key: it must never show up outside a secret.</summary>
@@ -48,8 +48,10 @@ public sealed class PulumiHarness
         return done >= 0 && start > done;
     }
 
-    /// <summary>Runs a stack of the repository, or of a scratch copy of its Pulumi files.</summary>
-    public static async Task<PulumiHarness> RunAsync(string stack, string? projectDirectory = null)
+    /// <summary>Runs a stack of the fixture project, or of a scratch copy of its Pulumi files.</summary>
+    /// <param name="secretsSet">Whether the secrets the services read are set (as after `pulumi config set --secret`).</param>
+    /// <param name="preview">Run as `pulumi preview` does (a dry run), which checks that the cluster answers.</param>
+    public static async Task<PulumiHarness> RunAsync(string stack, string? projectDirectory = null, bool secretsSet = true, bool preview = false)
     {
         var harness = new PulumiHarness(stack);
         var mocks = new Mock<IMocks>();
@@ -66,13 +68,13 @@ public sealed class PulumiHarness
         mocks.Setup(m => m.CallAsync(It.IsAny<MockCallArgs>()))
             .ReturnsAsync((MockCallArgs args) => (object)args.Args);
 
-        using (StackConfig.Apply(stack, projectDirectory ?? Stacks.ProjectDirectory))
+        using (StackConfig.Apply(stack, projectDirectory ?? Stacks.ProjectDirectory, secretsSet))
         {
             harness.Resources = await Deployment.TestAsync<MeshStack>(mocks.Object, new TestOptions
             {
                 ProjectName = "infra",
                 StackName = stack,
-                IsPreview = false,
+                IsPreview = preview,
             });
         }
 
@@ -116,17 +118,24 @@ public sealed class StackConfig : IDisposable
     {
     }
 
-    public static IDisposable Apply(string stack, string projectDirectory)
+    /// <param name="secretsSet">Also set every secret the services read that the files do not (committed files set none).</param>
+    public static IDisposable Apply(string stack, string projectDirectory, bool secretsSet = true)
     {
         Gate.Wait();
         var source = ProjectConfigFiles.Load(projectDirectory, stack);
         var config = new JsonObject();
         var secretKeys = new JsonArray();
-        foreach (var key in source.Keys!)
+        var keys = source.Keys!.ToList();
+        if (secretsSet)
         {
-            var entry = source.Find(key)!;
+            keys.AddRange(ReferencedSecrets(source).Where(k => !keys.Contains(k)));
+        }
+
+        foreach (var key in keys)
+        {
+            var entry = source.Find(key);
             var fullKey = $"{ProjectConfigFiles.Namespace}:{key}";
-            if (entry.IsSecret)
+            if (entry is null or { IsSecret: true })
             {
                 config[fullKey] = PulumiHarness.FakeSecret(key);
                 secretKeys.Add(fullKey);
@@ -140,6 +149,19 @@ public sealed class StackConfig : IDisposable
         Environment.SetEnvironmentVariable("PULUMI_CONFIG", config.ToJsonString());
         Environment.SetEnvironmentVariable("PULUMI_CONFIG_SECRET_KEYS", secretKeys.ToJsonString());
         return new StackConfig();
+    }
+
+    /// <summary>The secret keys a valid stack's services read; none for a stack the test broke (its errors are the point).</summary>
+    private static ImmutableArray<string> ReferencedSecrets(ProjectConfigFiles source)
+    {
+        try
+        {
+            return StackSettingsLoader.Load(source).SecretConfigKeys;
+        }
+        catch (SettingsException)
+        {
+            return [];
+        }
     }
 
     public void Dispose()

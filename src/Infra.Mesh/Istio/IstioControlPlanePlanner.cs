@@ -1,18 +1,24 @@
 using System.Text.Json.Nodes;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Settings;
+using Infra.Mesh.Traffic.GatewayApi;
 
 namespace Infra.Mesh.Istio;
 
 /// <summary>
 /// Installs Istio from its official charts, in Istio's documented order: <c>base</c> (CRDs), <c>cni</c>, one
-/// <c>istiod</c> per revision, then, when any service is public, the ingress <c>gateway</c>.
+/// <c>istiod</c> per revision, then, when any service is public, the ingress <c>gateway</c>. In ambient mode:
+/// <c>base</c> and the Gateway API CRDs, <c>istiod</c>, <c>cni</c>, <c>ztunnel</c>, then the gateway.
 /// Every value set here exists in the chart's values.yaml of the pinned version (tests check it).
 /// </summary>
 public sealed class IstioControlPlanePlanner : IPlanner
 {
     public const string BaseRelease = "istio-base";
     public const string CniRelease = "istio-cni";
+    public const string ZtunnelRelease = "ztunnel";
+
+    /// <summary>The chart profile (profiles/profile-ambient.yaml) istiod, cni and ztunnel are installed with in ambient mode.</summary>
+    public const string AmbientProfile = "ambient";
 
     public void Plan(PlanBuilder plan)
     {
@@ -30,7 +36,12 @@ public sealed class IstioControlPlanePlanner : IPlanner
         });
 
         List<string> controlPlaneNeeds = [crds.Id];
-        if (istio.Cni)
+        if (istio.Ambient)
+        {
+            // Waypoints are Gateway API Gateways, and istiod only watches the Gateway API kinds whose CRDs exist.
+            controlPlaneNeeds.Add(plan.Add(StageKind.Crds, GatewayApiCrds.Item(settings.IsProduction)).Id);
+        }
+        else if (istio.Cni)
         {
             // The node agent sets up traffic redirection, so pods need no NET_ADMIN/NET_RAW init container
             // (which Pod Security "restricted" forbids). Defaults suit standard CNI paths.
@@ -54,6 +65,11 @@ public sealed class IstioControlPlanePlanner : IPlanner
             DependsOn = [.. controlPlaneNeeds, .. untagged],
         });
 
+        if (istio.Ambient)
+        {
+            AmbientDataPlane(plan, tagged.Id);
+        }
+
         if (gatewayPlanned)
         {
             plan.Add(StageKind.GatewaysAndAddons, new HelmReleaseItem(
@@ -64,6 +80,31 @@ public sealed class IstioControlPlanePlanner : IPlanner
                 DependsOn = [tagged.Id],
             });
         }
+    }
+
+    /// <summary>
+    /// The ambient node components after istiod, in Istio's documented order (istiod, cni, ztunnel): the CNI node agent
+    /// moves enrolled pods' traffic into ztunnel, and ztunnel gets its certificates and workload config from istiod.
+    /// Both take <c>profile: ambient</c> as upstream installs them (<c>--set profile=ambient</c>): on cni the profile sets
+    /// <c>cni.ambient.enabled</c>, on ztunnel <c>global.variant: distroless</c> (profiles/profile-ambient.yaml, 1.30.3).
+    /// </summary>
+    private static void AmbientDataPlane(PlanBuilder plan, string istiodId)
+    {
+        var istio = plan.Settings.Istio;
+        var cni = plan.Add(StageKind.ControlPlane, Release(CniRelease, "cni", istio.Version, new JsonObject { ["profile"] = AmbientProfile }) with
+        {
+            DependsOn = [istiodId],
+        });
+        plan.Add(StageKind.ControlPlane, Release(ZtunnelRelease, "ztunnel", istio.Version, new JsonObject
+        {
+            ["profile"] = AmbientProfile,
+            // ztunnel finds its xDS server and CA at istiod-<revision> (templates/daemonset.yaml): the revision the tag
+            // points at, so moving the tag moves ztunnel too (a rolling restart of the DaemonSet, node by node).
+            ["revision"] = istio.TagRevision,
+        }) with
+        {
+            DependsOn = [istiodId, cni.Id],
+        });
     }
 
     private static HelmReleaseItem Istiod(StackSettings settings, IstioRevision revision, bool gatewayPlanned) =>

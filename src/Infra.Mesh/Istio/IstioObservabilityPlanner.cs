@@ -46,7 +46,7 @@ public sealed class IstioObservabilityPlanner : IObservabilityPlanner
 
         if (observability.Prometheus)
         {
-            plan.Add(StageKind.GatewaysAndAddons, Release(Prometheus, PrometheusValues(plan.Settings.IsProduction)));
+            plan.Add(StageKind.GatewaysAndAddons, Release(Prometheus, PrometheusValues(plan.Settings.IsProduction, plan.Settings.Istio.Ambient)));
         }
 
         if (observability.Grafana)
@@ -90,7 +90,19 @@ public sealed class IstioObservabilityPlanner : IObservabilityPlanner
                 // "envoy" is Istio's built-in stdout provider; it formats with meshConfig.accessLogEncoding.
                 [new AccessLoggingConfig([new ProviderRef("envoy")], Disabled: !observability.AccessLogs)]));
 
-    private static JsonObject PrometheusValues(bool production)
+    /// <summary>Prometheus's ServiceAccount, named explicitly so its mesh identity is known (<see cref="PrometheusPrincipal"/>).</summary>
+    public const string PrometheusServiceAccount = "prometheus";
+
+    /// <summary>The identity Prometheus scrapes ambient pods with (through ztunnel, since its pod is enrolled).</summary>
+    public static string PrometheusPrincipal => Security.CallGraph.Principal(IstioSettings.SystemNamespace, PrometheusServiceAccount);
+
+    /// <param name="ambient">
+    /// Ambient pods have no sidecar agent to merge and serve metrics on 15020: Prometheus scrapes the app's own port,
+    /// which ztunnel guards like any other (STRICT mTLS refuses plain text, default deny an unknown identity). So its
+    /// pod joins ambient itself (a pod label matches the cni chart's first <c>ambient.enablementSelectors</c> entry)
+    /// and scrapes with its own identity, which each service's ztunnel policy allows on the metrics port.
+    /// </param>
+    private static JsonObject PrometheusValues(bool production, bool ambient)
     {
         var server = new JsonObject
         {
@@ -103,13 +115,20 @@ public sealed class IstioObservabilityPlanner : IObservabilityPlanner
             server["persistentVolume"] = new JsonObject { ["enabled"] = false };
         }
 
-        return new JsonObject
+        var values = new JsonObject
         {
             ["server"] = server,
             // Mesh metrics only: alerting and the push gateway are not part of this stack.
             ["alertmanager"] = new JsonObject { ["enabled"] = false },
             ["prometheus-pushgateway"] = new JsonObject { ["enabled"] = false },
         };
+        if (ambient)
+        {
+            server["podLabels"] = new JsonObject { [Ambient.AmbientInjection.DataplaneModeLabel] = "ambient" };
+            values["serviceAccounts"] = new JsonObject { ["server"] = new JsonObject { ["name"] = PrometheusServiceAccount } };
+        }
+
+        return values;
     }
 
     private static JsonObject GrafanaValues() => new()

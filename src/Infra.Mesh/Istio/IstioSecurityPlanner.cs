@@ -1,8 +1,10 @@
 using System.Globalization;
+using Infra.Mesh.Istio.Ambient;
 using Infra.Mesh.Istio.Resources;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Security;
 using Infra.Mesh.Settings;
+using Infra.Mesh.Traffic.GatewayApi;
 using k8s.Models;
 
 namespace Infra.Mesh.Istio;
@@ -13,13 +15,34 @@ namespace Infra.Mesh.Istio;
 /// plus the ingress gateway's principal for public services.
 /// </summary>
 /// <remarks>
-/// Health and metrics need no rule: the sidecar rewrites kubelet probes to its agent on port 15020, and with
+/// <para>
+/// Sidecars: health and metrics need no rule: the sidecar rewrites kubelet probes to its agent on port 15020, and with
 /// metrics merging Prometheus scrapes 15020 too; that port never passes the inbound Envoy listener where
 /// AuthorizationPolicy is enforced, so default deny cannot break probes or scraping.
+/// </para>
+/// <para>
+/// Ambient (<paramref name="waypoints"/> set): ztunnel enforces PeerAuthentication and every policy with a selector or
+/// none, but drops an ALLOW rule that names HTTP attributes (methods, paths) altogether
+/// (pilot/pkg/serviceregistry/ambient/authorization.go handleRule: "L7 policies never match for ALLOW"), while a
+/// waypoint reads only policies with <c>targetRefs</c> (pilot/pkg/model/policyattachment.go: "waypoints never use
+/// selector"). So a service served by a waypoint gets its call rules, methods and paths included, as a policy targeting
+/// its Service, evaluated at the waypoint against the original caller's identity; on its pods ztunnel then sees the
+/// waypoint's identity (the connection comes from the waypoint; istiod can synthesise exactly this rule,
+/// pilot/pkg/features/ambient.go PILOT_AUTO_ALLOW_WAYPOINT_POLICY), so the selector policy allows the waypoint, not the
+/// callers: a caller dialling a pod directly cannot skip the L7 rules. A service on ztunnel alone keeps principal-only
+/// rules. Kubelet probes pass ztunnel untouched (istio-cni SNATs them to 169.254.7.127 and accepts that source,
+/// cni/pkg/iptables/iptables.go).
+/// </para>
 /// </remarks>
-public sealed class IstioSecurityPlanner : ISecurityPlanner
+public sealed class IstioSecurityPlanner(Waypoints? waypoints) : ISecurityPlanner
 {
     public const string DefaultDenyName = "allow-nothing";
+
+    /// <summary>The default deny of a namespace's waypoint, which namespace-wide policies do not reach.</summary>
+    public const string WaypointDefaultDenyName = "allow-nothing-waypoint";
+
+    /// <summary>Suffix of the policy a waypoint enforces for a service (the selector policy keeps the service's name).</summary>
+    public const string WaypointPolicySuffix = "-waypoint";
 
     public void Plan(PlanBuilder plan)
     {
@@ -35,19 +58,48 @@ public sealed class IstioSecurityPlanner : ISecurityPlanner
         {
             foreach (var ns in settings.Namespaces)
             {
+                plan.Add(StageKind.Policies, new AuthorizationPolicy(Meta(DefaultDenyName, ns), AuthorizationPolicySpec.AllowNothing));
+            }
+
+            foreach (var ns in waypoints?.Namespaces ?? [])
+            {
                 plan.Add(StageKind.Policies, new AuthorizationPolicy(
-                    new V1ObjectMeta { Name = DefaultDenyName, NamespaceProperty = ns, Labels = Labels.Managed() },
-                    AuthorizationPolicySpec.AllowNothing));
+                    Meta(WaypointDefaultDenyName, ns),
+                    AuthorizationPolicySpec.AllowNothing with { TargetRefs = [WaypointTarget] }));
             }
         }
 
-        var graph = CallGraph.Of(settings);
+        var callers = CallGraph.Of(settings).Edges.ToLookup(e => e.Callee.Name, StringComparer.Ordinal);
         foreach (var callee in settings.Services)
         {
-            var rules = graph.Into(callee).Select(edge => CallRule(edge, settings.Verification)).ToList();
+            var callRules = callers[callee.Name].Select(edge => CallRule(edge, settings.Verification)).ToList();
+            List<Rule> rules;
+            if (waypoints?.Serves(callee) == true)
+            {
+                var service = new PolicyTargetReference("", "Service", callee.Name);
+                plan.Add(StageKind.Policies, new AuthorizationPolicy(
+                    Labels.Meta(callee, callee.Name + WaypointPolicySuffix),
+                    new AuthorizationPolicySpec(null, "ALLOW", callRules) { TargetRefs = [service] }));
+                rules = [new Rule([new RuleFrom(new Source([Waypoints.Principal(callee.Namespace)]))], null)];
+            }
+            else
+            {
+                rules = callRules;
+            }
+
             if (callee.Public is { } exposed)
             {
-                rules.Add(IngressRule(callee, exposed, settings.Ingress));
+                rules.Add(IngressRule(callee, exposed, settings.Ingress, l7: waypoints is null));
+            }
+
+            if (waypoints is not null && settings.Observability.Prometheus && (security.DefaultDeny || rules.Count > 0))
+            {
+                // Scrapes go to the pods, never through a waypoint; ztunnel can limit them to the port only. Where no
+                // ALLOW policy or default deny applies, everything (Prometheus included) is let through already.
+                var metricsPort = callee.Port(callee.Metrics.Port).Port.ToString(CultureInfo.InvariantCulture);
+                rules.Add(new Rule(
+                    [new RuleFrom(new Source([IstioObservabilityPlanner.PrometheusPrincipal]))],
+                    [new RuleTo(new Operation([metricsPort], null, null))]));
             }
 
             // An ALLOW policy without rules would deny everything, which default deny already does.
@@ -60,10 +112,12 @@ public sealed class IstioSecurityPlanner : ISecurityPlanner
         }
     }
 
+    private static PolicyTargetReference WaypointTarget { get; } = new(GatewayApiGroup.Group, "Gateway", Waypoints.Name);
+
+    private static V1ObjectMeta Meta(string name, string ns) => new() { Name = name, NamespaceProperty = ns, Labels = Labels.Managed() };
+
     private static PeerAuthentication PeerAuthentication(string ns, MtlsMode mode) =>
-        new(
-            new V1ObjectMeta { Name = "default", NamespaceProperty = ns, Labels = Labels.Managed() },
-            new PeerAuthenticationSpec(new MutualTls(mode == MtlsMode.Strict ? "STRICT" : "PERMISSIVE")));
+        new(Meta("default", ns), new PeerAuthenticationSpec(new MutualTls(mode == MtlsMode.Strict ? "STRICT" : "PERMISSIVE")));
 
     /// <summary>
     /// The caller's identity, narrowed to the declared methods and paths when there are any. With verification on, a
@@ -89,11 +143,15 @@ public sealed class IstioSecurityPlanner : ISecurityPlanner
         return new Rule(from, to);
     }
 
-    /// <summary>The ingress gateway reaches a public service only on its routed port and public paths.</summary>
-    private static Rule IngressRule(ServiceSettings service, PublicSettings exposed, IngressSettings ingress)
+    /// <summary>
+    /// The ingress gateway reaches a public service only on its routed port and, where its proxy sees requests
+    /// (<paramref name="l7"/>: a sidecar), only on the public paths. In ambient the gateway sends straight to the pods
+    /// (no waypoint) and ztunnel would drop a rule with paths; the gateway's own routes forward only the public paths.
+    /// </summary>
+    private static Rule IngressRule(ServiceSettings service, PublicSettings exposed, IngressSettings ingress, bool l7)
     {
         var port = service.HttpPort.Port.ToString(CultureInfo.InvariantCulture);
-        var paths = exposed.PathPrefixes.SelectMany(PathPatterns).Distinct(StringComparer.Ordinal).ToList();
+        var paths = l7 ? exposed.PathPrefixes.SelectMany(PathPatterns).Distinct(StringComparer.Ordinal).ToList() : null;
         return new Rule(
             [new RuleFrom(new Source([IstioNames.IngressGatewayPrincipal(ingress)]))],
             [new RuleTo(new Operation([port], null, paths))]);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Infra.Mesh.Istio.Ambient;
 using Infra.Mesh.Istio.Resources;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Settings;
@@ -14,15 +15,38 @@ namespace Infra.Mesh.Istio;
 /// that narrows the proxy's view to the declared dependencies, ServiceEntries for external hosts and, for
 /// public services, an ingress Gateway with its own VirtualService.
 /// </summary>
-public sealed class IstioTrafficPlanner : ITrafficPlanner
+/// <remarks>
+/// Ambient (<paramref name="waypoints"/> set): no Sidecar (it configures only sidecars), and mesh routes only for the
+/// services a waypoint serves: a waypoint applies the VirtualServices whose hosts match its service
+/// (pilot/pkg/networking/core/listener_waypoint.go buildWaypointInboundHTTPRouteConfig, 1.30.3), which keeps retries
+/// with their <c>retryOn</c> conditions (the standard-channel HTTPRoute has no retry field). ztunnel reads neither
+/// routes nor DestinationRules, so a DestinationRule is planned only where an Envoy is the client: a waypoint, or the
+/// ingress gateway for public services (its routes pick the version subsets). Gateway API waypoints
+/// (<see cref="Waypoints.Gateway"/>) are planned per namespace that needs one.
+/// </remarks>
+public sealed class IstioTrafficPlanner(Waypoints? waypoints) : ITrafficPlanner
 {
     public void Plan(PlanBuilder plan)
     {
         var settings = plan.Settings;
+        foreach (var ns in waypoints?.Namespaces ?? [])
+        {
+            plan.Add(StageKind.Policies, Waypoints.Gateway(ns, settings.Istio));
+        }
+
         foreach (var service in settings.Services)
         {
-            plan.Add(StageKind.Policies, DestinationRule(service));
-            plan.Add(StageKind.Policies, MeshRoutes(service));
+            var meshRouted = waypoints?.Serves(service) ?? true;
+            if (meshRouted || service.Public is not null)
+            {
+                plan.Add(StageKind.Policies, DestinationRule(service, ambient: waypoints is not null));
+            }
+
+            if (meshRouted)
+            {
+                plan.Add(StageKind.Policies, MeshRoutes(service));
+            }
+
             if (service.Public is { } exposed)
             {
                 plan.Add(StageKind.Policies, IngressGateway(service, exposed, settings.Ingress));
@@ -34,7 +58,7 @@ public sealed class IstioTrafficPlanner : ITrafficPlanner
                 plan.Add(StageKind.Policies, entry);
             }
 
-            if (service.Injected)
+            if (service.Injected && waypoints is null)
             {
                 plan.Add(StageKind.Policies, Sidecar(service, settings));
             }
@@ -68,7 +92,11 @@ public sealed class IstioTrafficPlanner : ITrafficPlanner
         return destinations;
     }
 
-    private static DestinationRule DestinationRule(ServiceSettings service)
+    /// <param name="ambient">
+    /// HBONE already carries ambient traffic in mTLS, and a waypoint ignores ISTIO_MUTUAL
+    /// (pilot/pkg/networking/core/cluster_waypoint.go buildWaypointTLSContext), so no client TLS is set.
+    /// </param>
+    private static DestinationRule DestinationRule(ServiceSettings service, bool ambient)
     {
         var traffic = service.Traffic;
         var pool = traffic.ConnectionPool;
@@ -77,7 +105,7 @@ public sealed class IstioTrafficPlanner : ITrafficPlanner
             IstioNames.Host(service),
             new TrafficPolicy(
                 // A service outside the mesh has no proxy to terminate mesh mTLS.
-                new ClientTls(service.Injected ? "ISTIO_MUTUAL" : "DISABLE"),
+                ambient ? null : new ClientTls(service.Injected ? "ISTIO_MUTUAL" : "DISABLE"),
                 new ConnectionPool(
                     new TcpPool(pool.MaxConnections),
                     new HttpPool(pool.MaxPendingRequests, pool.MaxRequestsPerConnection == 0 ? null : pool.MaxRequestsPerConnection)),

@@ -33,6 +33,13 @@ public static class IstiodValues
             ["cni"] = new JsonObject { ["enabled"] = istio.Cni },
             ["meshConfig"] = MeshConfig(settings, gatewayPlanned),
         };
+        if (istio.Ambient)
+        {
+            // PILOT_ENABLE_AMBIENT, and HBONE for every proxy (ISTIO_META_ENABLE_HBONE), so the ingress gateway and the
+            // waypoints reach ambient pods through ztunnel (profiles/profile-ambient.yaml). Helm merges our meshConfig
+            // over the profile's key by key (templates/zzz_profile.yaml), so both proxyMetadata sets survive.
+            values["profile"] = IstioControlPlanePlanner.AmbientProfile;
+        }
 
         if (size.Autoscaled)
         {
@@ -76,8 +83,6 @@ public static class IstiodValues
         {
             ["defaultConfig"] = new JsonObject
             {
-                // A JVM service may call out during start-up: its proxy must be ready before the app container starts.
-                ["holdApplicationUntilProxyStarts"] = true,
                 ["proxyMetadata"] = new JsonObject
                 {
                     // On shutdown the proxy waits for the app's connections to finish instead of a fixed 5 s.
@@ -100,6 +105,14 @@ public static class IstiodValues
                 }),
             }),
         };
+        if (!settings.Istio.Ambient)
+        {
+            // A JVM service may call out during start-up: its proxy must be ready before the app container starts.
+            // Ambient pods have no proxy of their own: the CNI plugin captures them before any container starts
+            // (cni/pkg/plugin/plugin.go CmdAdd fails the pod sandbox when the node agent cannot).
+            meshConfig["defaultConfig"]!.AsObject().Insert(0, "holdApplicationUntilProxyStarts", true);
+        }
+
         if (settings.Observability.Jaeger)
         {
             meshConfig["extensionProviders"] = new JsonArray(new JsonObject

@@ -15,7 +15,7 @@ public sealed record RequestMatch(string Method, string Path, bool IsPrefix)
     /// </summary>
     public static IEnumerable<RequestMatch> Of(CallSettings call)
     {
-        IEnumerable<string> methods = call.Methods.IsEmpty ? StackSettingsLoader.HttpMethods : call.Methods;
+        IEnumerable<string> methods = call.Methods.IsEmpty ? CallSettings.HttpMethods : call.Methods;
         IEnumerable<string> paths = call.Paths.IsEmpty ? ["/*"] : call.Paths;
         return methods.SelectMany(method => paths.Select(path => path.EndsWith("/*", StringComparison.Ordinal)
             ? new RequestMatch(method, path.Length == 2 ? "/" : path[..^2], IsPrefix: true)

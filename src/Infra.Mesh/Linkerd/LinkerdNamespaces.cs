@@ -1,4 +1,5 @@
 using Infra.Mesh.Planning;
+using Infra.Mesh.Settings;
 using k8s.Models;
 
 namespace Infra.Mesh.Linkerd;

@@ -17,6 +17,30 @@ public abstract record PlanItem
 
     /// <summary>Left in the cluster when the stack is destroyed (CRDs hold every user's custom resources).</summary>
     public bool RetainOnDelete { get; init; }
+
+    /// <summary>
+    /// What this item was called in earlier versions of the plan. Declare one whenever a change renames an item, moves
+    /// an object to another namespace or changes its kind or apiVersion: the Pulumi program turns each into an alias,
+    /// so the existing resource is updated in place. Without it Pulumi sees a new resource and an old one, creates the
+    /// new one first and fails with AlreadyExists on the object the old one still holds.
+    /// </summary>
+    public ImmutableArray<FormerIdentity> FormerIdentities { get; init; } = [];
+}
+
+/// <summary>
+/// An earlier identity of a plan item; parts left null are the item's current ones. Which parts count depends on the
+/// item: a release's <see cref="Name"/> (its release name), a Secret's <see cref="Namespace"/> and <see cref="Name"/>,
+/// a manifest file's <see cref="Name"/>, and for an object all four.
+/// </summary>
+public sealed record FormerIdentity
+{
+    public string? ApiVersion { get; init; }
+
+    public string? Kind { get; init; }
+
+    public string? Namespace { get; init; }
+
+    public string? Name { get; init; }
 }
 
 /// <summary>A Helm release of an official chart, at a pinned version, with structured values.</summary>

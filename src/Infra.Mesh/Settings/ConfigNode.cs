@@ -227,9 +227,17 @@ public sealed partial class ConfigNode
         return value;
     }
 
-    public string? OneOf(string? defaultValue, params string[] allowed)
+    // Readers come in pairs. With a default: a missing value is the default, and a bad value is reported and the
+    // default stands in for it, so checks that depend on it can still run (the load fails on any report anyway).
+    // Without one: missing or bad is null, for values that are required or whose absence means something.
+
+    /// <summary>One of <paramref name="allowed"/>; missing: <paramref name="defaultValue"/> (a bad value is reported).</summary>
+    public string OneOf(string defaultValue, params string[] allowed) => OneOf(allowed) ?? defaultValue;
+
+    /// <summary>One of <paramref name="allowed"/>; missing or bad (reported): null.</summary>
+    public string? OneOf(IReadOnlyCollection<string> allowed)
     {
-        var value = Scalar($"one of {string.Join(", ", allowed)}") ?? defaultValue;
+        var value = Scalar($"one of {string.Join(", ", allowed)}");
         if (value is not null && !allowed.Contains(value))
         {
             Error($"'{value}' is not allowed; allowed: {string.Join(", ", allowed)}");
@@ -239,13 +247,17 @@ public sealed partial class ConfigNode
         return value;
     }
 
-    public int? WholeNumber(int? defaultValue, int min, int max)
+    /// <summary>An integer in <paramref name="min"/>..<paramref name="max"/>; missing: <paramref name="defaultValue"/> (a bad value is reported).</summary>
+    public int WholeNumber(int defaultValue, int min, int max) => WholeNumber(min, max) ?? defaultValue;
+
+    /// <summary>An integer in <paramref name="min"/>..<paramref name="max"/>; missing or bad (reported): null.</summary>
+    public int? WholeNumber(int min, int max)
     {
         var allowed = $"a whole number in {min}..{max}";
         var text = Scalar(allowed);
         if (text is null)
         {
-            return defaultValue;
+            return null;
         }
 
         if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
@@ -263,7 +275,8 @@ public sealed partial class ConfigNode
         return value;
     }
 
-    public double? Number(double? defaultValue, double min, double max)
+    /// <summary>A finite number in <paramref name="min"/>..<paramref name="max"/>; missing: <paramref name="defaultValue"/> (a bad value is reported).</summary>
+    public double Number(double defaultValue, double min, double max)
     {
         var range = $"{min.ToString(CultureInfo.InvariantCulture)}..{max.ToString(CultureInfo.InvariantCulture)}";
         var text = Scalar($"a number in {range}");
@@ -275,34 +288,43 @@ public sealed partial class ConfigNode
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
         {
             Error($"'{text}' is not a number; allowed: {range}");
-            return null;
+            return defaultValue;
         }
 
         if (value < min || value > max)
         {
             Error($"{text} is out of range; allowed: {range}");
-            return null;
+            return defaultValue;
         }
 
         return value;
     }
 
-    public bool? Bool(bool? defaultValue)
+    /// <summary><c>true</c> or <c>false</c>; missing: <paramref name="defaultValue"/> (a bad value is reported).</summary>
+    public bool Bool(bool defaultValue)
     {
         var text = Scalar("true or false");
-        return text switch
+        switch (text)
         {
-            null => defaultValue,
-            "true" => true,
-            "false" => false,
-            _ => Fail<bool?>($"'{text}' is not a boolean; allowed: true, false"),
-        };
+            case null:
+                return defaultValue;
+            case "true":
+                return true;
+            case "false":
+                return false;
+            default:
+                Error($"'{text}' is not a boolean; allowed: true, false");
+                return defaultValue;
+        }
     }
 
-    /// <summary>A string that must match a pattern; <paramref name="allowed"/> describes it to the user.</summary>
-    public string? Matching(Regex pattern, string allowed, string? defaultValue = null)
+    /// <summary>A string matching <paramref name="pattern"/>, which <paramref name="allowed"/> describes to the user; missing: <paramref name="defaultValue"/> (a bad value is reported).</summary>
+    public string Matching(Regex pattern, string allowed, string defaultValue) => Matching(pattern, allowed) ?? defaultValue;
+
+    /// <summary>A string matching <paramref name="pattern"/>, which <paramref name="allowed"/> describes to the user; missing or bad (reported): null.</summary>
+    public string? Matching(Regex pattern, string allowed)
     {
-        var value = Scalar(allowed) ?? defaultValue;
+        var value = Scalar(allowed);
         if (value is not null && !pattern.IsMatch(value))
         {
             Error($"'{value}' is not allowed; expected {allowed}");
@@ -310,6 +332,13 @@ public sealed partial class ConfigNode
         }
 
         return value;
+    }
+
+    /// <summary>Reports a required value as missing (<paramref name="hint"/> says what belongs there) and gives <c>default</c>.</summary>
+    public T? Missing<T>(string hint = "")
+    {
+        Error("is required but missing" + hint);
+        return default;
     }
 
     public IReadOnlyList<string> TextList()
@@ -358,12 +387,6 @@ public sealed partial class ConfigNode
         }
 
         return merged;
-    }
-
-    private T? Fail<T>(string message)
-    {
-        Error(message);
-        return default;
     }
 
     private static bool IsNull(YamlNode node) =>

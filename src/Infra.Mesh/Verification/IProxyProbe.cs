@@ -11,8 +11,12 @@ namespace Infra.Mesh.Verification;
 /// </summary>
 public interface IProxyProbe
 {
-    /// <summary>A URL inside the pod that answers once the pod's own proxy is ready.</summary>
-    string ReadinessUrl { get; }
+    /// <summary>A URL inside the pod that answers once the pod's own proxy is ready; null when the pod has no proxy of its own.</summary>
+    string? ReadinessUrl { get; }
+
+    /// <summary>How a request from an identity no policy allows fails at <paramref name="callee"/>: refused by its proxy
+    /// (<see cref="CheckKind.Denied"/>), or, where only a node proxy stands in front of it, its connection closed (<see cref="CheckKind.Refused"/>).</summary>
+    CheckKind Denial(ServiceSettings callee) => CheckKind.Denied;
 
     /// <summary>Pod-template metadata that makes the proxy exit with the Job's container (a native sidecar).</summary>
     MeshMetadata RunToCompletion { get; }
@@ -23,7 +27,7 @@ public interface IProxyProbe
     /// <summary>True when the callee's proxy refused the request for lack of authorization, the way the mesh documents it.</summary>
     string DeniedEvidence { get; }
 
-    /// <summary>True when a callee's proxy refused a plain-text request from outside the mesh (mTLS required).</summary>
+    /// <summary>True when a callee's proxy refused the connection: a plain-text request from outside the mesh (mTLS required), or an undeclared identity at a node proxy.</summary>
     string RefusedEvidence { get; }
 
     /// <summary>Whether an identity that no declaration names is refused by <paramref name="service"/>'s proxy, so a denied check applies.</summary>

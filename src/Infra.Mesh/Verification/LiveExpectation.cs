@@ -15,13 +15,13 @@ public sealed record NamespacedName(string Namespace, string Name)
 /// <param name="Deployments">Control-plane Deployments that must be fully ready.</param>
 /// <param name="MutatingWebhooks">MutatingWebhookConfigurations (the proxy injector) that must exist.</param>
 /// <param name="ValidatingWebhooks">ValidatingWebhookConfigurations that must exist.</param>
-/// <param name="ProxyContainer">The name of the injected proxy container (a native sidecar: among the init containers).</param>
+/// <param name="ProxyContainer">The name of the injected proxy container (a native sidecar: among the init containers); null when pods carry none (ambient).</param>
 /// <param name="ProxyVersion">The version every proxy must run.</param>
 /// <param name="ProxyVersionAnnotation">The pod annotation the injector writes the proxy's version to; null when the version is read from the proxy image's tag.</param>
 public sealed record LiveExpectation(
     ImmutableArray<NamespacedName> Deployments,
     ImmutableArray<string> MutatingWebhooks,
     ImmutableArray<string> ValidatingWebhooks,
-    string ProxyContainer,
+    string? ProxyContainer,
     string ProxyVersion,
     string? ProxyVersionAnnotation);

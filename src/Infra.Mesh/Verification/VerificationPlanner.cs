@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Infra.Mesh.Planning;
-using Infra.Mesh.Rendering;
 using Infra.Mesh.Security;
 using Infra.Mesh.Settings;
 using Infra.Mesh.Workloads;
@@ -116,7 +115,7 @@ public sealed class VerificationPlanner(IInjection injection, IProxyProbe proxy)
             ImmutableArray<VerificationCheck> denied =
             [
                 .. local.Where(s => VerifiedPort(s) is not null && proxy.Refuses(settings, s, into[s.Name].Any()))
-                    .Select(s => new VerificationCheck(CheckKind.Denied, $"{VerifierAccount} -> {s.Name}", Url(s, path))),
+                    .Select(s => new VerificationCheck(proxy.Denial(s), $"{VerifierAccount} -> {s.Name}", Url(s, path))),
             ];
             if (!denied.IsEmpty)
             {

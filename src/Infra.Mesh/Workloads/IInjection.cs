@@ -22,6 +22,8 @@ public interface IInjection
 
     /// <summary>Pod-template metadata that keeps the mesh's injector away from a pod in an injected namespace.</summary>
     MeshMetadata OptOut { get; }
+    /// <summary>Labels and annotations of the service's Kubernetes Service; none unless the mesh reads some there.</summary>
+    MeshMetadata Service(ServiceSettings service) => MeshMetadata.Empty;
 
     /// <summary>The <c>appProtocol</c> of a Service port, in the vocabulary this mesh's proxies read it in.</summary>
     string AppProtocol(ServicePort port);

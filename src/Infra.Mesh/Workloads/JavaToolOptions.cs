@@ -11,8 +11,6 @@ namespace Infra.Mesh.Workloads;
 /// </summary>
 public static class JavaToolOptions
 {
-    public const string Variable = "JAVA_TOOL_OPTIONS";
-
     /// <summary>Without a CPU limit the pod bursts into idle node CPU; below two processors the JIT and GC queue behind requests.</summary>
     private const int MinimumProcessorsWithoutLimit = 2;
 

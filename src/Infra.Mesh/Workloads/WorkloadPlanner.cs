@@ -18,15 +18,7 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
     public const string ConfigChecksumAnnotation = "checksum/config";
     public const string EnvChecksumAnnotation = "checksum/env";
     public const string ConfigFileName = "config.edn";
-    public const string ConfigPathVariable = "CONFIG_PATH";
-    public const string VersionVariable = "SERVICE_VERSION";
-    public const string NreplPortVariable = "NREPL_PORT";
-    public const string NreplBindVariable = "NREPL_BIND";
     public const string NreplPortName = "nrepl";
-
-    /// <summary>Variables the platform sets on every container; the catalog may not set them again.</summary>
-    public static ImmutableArray<string> PlannedEnvironment { get; } =
-        [JavaToolOptions.Variable, ConfigPathVariable, VersionVariable, NreplPortVariable, NreplBindVariable];
 
     /// <summary>Non-root user the images run as; numeric so runAsNonRoot can be verified by the kubelet.</summary>
     private const long RunAsUser = 10001;
@@ -260,9 +252,9 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
     {
         var variables = new List<V1EnvVar>
         {
-            new() { Name = JavaToolOptions.Variable, Value = JavaToolOptions.For(service) },
-            new() { Name = ConfigPathVariable, Value = $"{ConfigDirectory(service)}/{ConfigFileName}" },
-            new() { Name = VersionVariable, Value = version.Name },
+            new() { Name = PlatformEnvironment.JavaToolOptions, Value = JavaToolOptions.For(service) },
+            new() { Name = PlatformEnvironment.ConfigPath, Value = $"{ConfigDirectory(service)}/{ConfigFileName}" },
+            new() { Name = PlatformEnvironment.Version, Value = version.Name },
         };
         var ports = service.Ports
             .Select(p => new V1ContainerPort { Name = p.Name, ContainerPort = p.Port, Protocol = "TCP" })
@@ -271,8 +263,8 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
         {
             // Loopback only: reachable through kubectl port-forward, never from another pod. The mesh excludes the port and
             // the Service never lists it; declaring it here only names it for port-forward.
-            variables.Add(new V1EnvVar { Name = NreplPortVariable, Value = service.Nrepl.Port.ToString(CultureInfo.InvariantCulture) });
-            variables.Add(new V1EnvVar { Name = NreplBindVariable, Value = "127.0.0.1" });
+            variables.Add(new V1EnvVar { Name = PlatformEnvironment.NreplPort, Value = service.Nrepl.Port.ToString(CultureInfo.InvariantCulture) });
+            variables.Add(new V1EnvVar { Name = PlatformEnvironment.NreplBind, Value = "127.0.0.1" });
             ports.Add(new V1ContainerPort { Name = NreplPortName, ContainerPort = service.Nrepl.Port, Protocol = "TCP" });
         }
 
@@ -345,7 +337,7 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
     {
         ApiVersion = "v1",
         Kind = "Service",
-        Metadata = Labels.Meta(service, service.Name),
+        Metadata = ServiceMeta(service, injection.Service(service)),
         Spec = new V1ServiceSpec
         {
             // All versions: the mesh splits traffic between stable and canary, not the Service.
@@ -353,6 +345,18 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
             Ports = ServicePorts(service, injection),
         },
     };
+
+    private static V1ObjectMeta ServiceMeta(ServiceSettings service, MeshMetadata mesh)
+    {
+        var meta = Labels.Meta(service, service.Name);
+        foreach (var (key, value) in mesh.Labels)
+        {
+            meta.Labels[key] = value;
+        }
+
+        meta.Annotations = mesh.Annotations.IsEmpty ? null : mesh.Annotations.ToDictionary();
+        return meta;
+    }
 
     /// <summary>
     /// The catalog's ports, named and with the <c>appProtocol</c> the mesh reads the protocol from. The nREPL port is

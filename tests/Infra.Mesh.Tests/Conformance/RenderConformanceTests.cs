@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
+using Infra.Mesh.Planner;
 using Infra.Mesh.Planning;
-using Infra.Mesh.Rendering;
 using Infra.Mesh.Tests.Support;
 using Infra.Testing;
 
@@ -9,20 +9,18 @@ namespace Infra.Mesh.Tests.Conformance;
 /// <summary>
 /// Every stack's whole render against upstream reference data: each object valid for its schema (built-in kinds by
 /// KubernetesClient model round-trip, mesh kinds by their CRD's openAPIV3Schema), each Helm value a key of the chart.
+/// Holds for any catalog, so it runs over the fixture's stacks and the repository's example stacks alike.
 /// </summary>
 public class RenderConformanceTests
 {
-    public static TheoryData<string> StackNames => new(Directory.GetFiles(Stacks.ProjectDirectory, "Pulumi.*.yaml")
-        .Select(f => Path.GetFileName(f)[7..^5]).Order(StringComparer.Ordinal));
-
     private static readonly CrdSchemaCatalog[] Crds = [CrdSchemaCatalog.Istio(), CrdSchemaCatalog.Linkerd(), CrdSchemaCatalog.GatewayApi()];
 
     [Theory]
-    [MemberData(nameof(StackNames))]
-    public void Every_rendered_object_is_valid_for_its_schema(string stack)
+    [MemberData(nameof(Stacks.Everywhere), MemberType = typeof(Stacks))]
+    public void Every_rendered_object_is_valid_for_its_schema(string project, string stack)
     {
         var errors = new List<string>();
-        foreach (var obj in Stacks.Objects(Stacks.Plan(stack)))
+        foreach (var obj in Stacks.Objects(Plan(project, stack)))
         {
             var apiVersion = (string)obj["apiVersion"]!;
             var kind = (string)obj["kind"]!;
@@ -36,7 +34,7 @@ public class RenderConformanceTests
             }
             else if (!ExternallyDefined(apiVersion))
             {
-                errors.Add($"{apiVersion} {kind}: no schema in ../shared/reference to check it against");
+                errors.Add($"{apiVersion} {kind}: no schema in the reference data to check it against");
             }
         }
 
@@ -44,11 +42,11 @@ public class RenderConformanceTests
     }
 
     [Theory]
-    [MemberData(nameof(StackNames))]
-    public void Every_helm_value_of_a_reference_chart_exists_in_that_charts_values_yaml(string stack)
+    [MemberData(nameof(Stacks.Everywhere), MemberType = typeof(Stacks))]
+    public void Every_helm_value_of_a_reference_chart_exists_in_that_charts_values_yaml(string project, string stack)
     {
         var errors = new List<string>();
-        foreach (var release in Stacks.Plan(stack).Releases)
+        foreach (var release in Plan(project, stack).Releases)
         {
             if (Chart(release) is not { } chart)
             {
@@ -64,14 +62,16 @@ public class RenderConformanceTests
     }
 
     [Theory]
-    [MemberData(nameof(StackNames))]
-    public void Releases_of_the_mesh_charts_pin_the_reference_versions(string stack)
+    [MemberData(nameof(Stacks.Everywhere), MemberType = typeof(Stacks))]
+    public void Releases_of_the_mesh_charts_pin_the_reference_versions(string project, string stack)
     {
-        foreach (var release in Stacks.Plan(stack).Releases.Where(r => Chart(r) is not null))
+        foreach (var release in Plan(project, stack).Releases.Where(r => Chart(r) is not null))
         {
             Assert.Equal(release.Repository.Contains("istio", StringComparison.Ordinal) ? ReferenceData.IstioVersion : ReferenceData.LinkerdChartVersion, release.Version);
         }
     }
+
+    private static MeshPlan Plan(string project, string stack) => MeshPlanner.Plan(Stacks.Settings(project, stack));
 
     /// <summary>The charts whose values.yaml ../shared/reference holds; addon charts from other projects are checked elsewhere.</summary>
     private static HelmChartValues? Chart(HelmReleaseItem release) => release.Repository switch

@@ -1,5 +1,7 @@
 using Infra.Mesh.Istio;
+using Infra.Mesh.Planner;
 using Infra.Mesh.Planning;
+using Infra.Mesh.Settings;
 using Infra.Mesh.Tests.Support;
 
 namespace Infra.Mesh.Tests.Istio;

@@ -39,7 +39,7 @@ public class IstioInjectionTests
     public void A_service_can_opt_out_of_the_sidecar_and_then_gets_plain_text_and_no_sidecar_resource()
     {
         var dev = Stacks.Settings("dev");
-        var plan = Planning.MeshPlanner.Plan(dev with
+        var plan = Planner.MeshPlanner.Plan(dev with
         {
             Services = [.. dev.Services.Select(s => s.Name == "catalog" ? s with { Injected = false } : s)],
         });

@@ -1,6 +1,6 @@
 using Infra.Mesh.Istio;
 using Infra.Mesh.Planning;
-using Infra.Mesh.Rendering;
+using Infra.Mesh.Settings;
 using Infra.Mesh.Tests.Support;
 
 namespace Infra.Mesh.Tests.Istio;

@@ -1,11 +1,12 @@
 using System.Text.Json.Nodes;
+using Infra.Mesh.Planner;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Settings;
 using Infra.Mesh.Tests.Support;
 
 namespace Infra.Mesh.Tests.Istio;
 
-/// <summary>The real stacks with extra <c>infra:</c> keys appended to a stack file, and shortcuts into parsed Istio objects.</summary>
+/// <summary>The fixture stacks with extra <c>infra:</c> keys appended to a stack file, and shortcuts into parsed Istio objects.</summary>
 internal static class IstioStacks
 {
     /// <summary>Loads <paramref name="stack"/> with <paramref name="config"/> (YAML, indented as under <c>config:</c>) appended.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Infra.Mesh.Istio;
+using Infra.Mesh.Planner;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Settings;
 using Infra.Mesh.Tests.Support;

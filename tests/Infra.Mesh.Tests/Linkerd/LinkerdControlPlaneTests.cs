@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Infra.Mesh.Linkerd;
 using Infra.Mesh.Planning;
-using Infra.Mesh.Rendering;
 using Infra.Mesh.Tests.Support;
 using Infra.Testing;
 

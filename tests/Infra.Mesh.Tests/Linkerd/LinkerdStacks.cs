@@ -1,11 +1,12 @@
 using System.Text.Json.Nodes;
+using Infra.Mesh.Planner;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Settings;
 using Infra.Mesh.Tests.Support;
 
 namespace Infra.Mesh.Tests.Linkerd;
 
-/// <summary>The real dev-linkerd stack, and the real prod stack and dev-linkerd with one key changed, for what only they plan.</summary>
+/// <summary>The fixture's dev-linkerd stack, and its prod stack and dev-linkerd with one key changed, for what only they plan.</summary>
 public static class LinkerdStacks
 {
     public const string Dev = "dev-linkerd";

@@ -1,4 +1,4 @@
-using Infra.Mesh.Planning;
+using Infra.Mesh.Planner;
 using Infra.Mesh.Rendering;
 using Infra.Mesh.Settings;
 

@@ -17,7 +17,7 @@ public enum ErrorLine
 }
 
 /// <summary>
-/// One validation rule broken in a copy of the real stack files: where (<see cref="File"/>, <see cref="Old"/> →
+/// One validation rule broken in a copy of the fixture stack files: where (<see cref="File"/>, <see cref="Old"/> →
 /// <see cref="New"/>), and what the error must say: the file and key path, and fragments the message must mention
 /// (the bad value and what is allowed).
 /// </summary>

@@ -1,16 +1,16 @@
 namespace Infra.Mesh.Tests.Support;
 
 /// <summary>
-/// A scratch copy of the project's Pulumi files in a temp directory, so a test can break one key of a real
-/// stack file and see what the tools say.
+/// A scratch copy of a project's Pulumi files (by default the fixture's, <see cref="Stacks.ProjectDirectory"/>) in a
+/// temp directory, so a test can break one key of a stack file and see what the tools say.
 /// </summary>
 public sealed class StackFiles : IDisposable
 {
-    public StackFiles()
+    public StackFiles(string? projectDirectory = null)
     {
         Directory = Path.Combine(Path.GetTempPath(), "infra-tests-" + Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(Directory);
-        foreach (var file in System.IO.Directory.GetFiles(Stacks.ProjectDirectory, "Pulumi*.yaml"))
+        foreach (var file in System.IO.Directory.GetFiles(projectDirectory ?? Stacks.ProjectDirectory, "Pulumi*.yaml"))
         {
             File.Copy(file, Path.Combine(Directory, Path.GetFileName(file)));
         }

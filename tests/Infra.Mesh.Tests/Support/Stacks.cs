@@ -1,14 +1,50 @@
 using System.Text.Json.Nodes;
+using Infra.Mesh.Planner;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Rendering;
 using Infra.Mesh.Settings;
 
 namespace Infra.Mesh.Tests.Support;
 
-/// <summary>The repository's real stacks (Pulumi.yaml + Pulumi.&lt;stack&gt;.yaml), loaded and planned as the tools do.</summary>
+/// <summary>
+/// The tests' own project (<c>tests/fixtures/shop</c>: Pulumi.yaml + Pulumi.&lt;stack&gt;.yaml), loaded and planned as the
+/// tools do. Tests of behaviour assert on its services; the repository's example stacks are checked only for what
+/// must hold for any catalog (<see cref="RepositoryDirectory"/>).
+/// </summary>
 public static class Stacks
 {
-    public static string ProjectDirectory { get; } = FindProjectDirectory();
+    /// <summary>The repository root: the example project whose catalog users replace with their own.</summary>
+    public static string RepositoryDirectory { get; } = FindRepositoryDirectory();
+
+    /// <summary>The fixture project the tests of behaviour read.</summary>
+    public static string ProjectDirectory { get; } = Path.Combine(RepositoryDirectory, FixtureProject);
+
+    private const string FixtureProject = "tests/fixtures/shop";
+
+    /// <summary>
+    /// Every stack of the fixture project and of the repository's example project, as (project directory relative to
+    /// the repository root, stack): what must hold for any catalog is checked on both.
+    /// </summary>
+    public static TheoryData<string, string> Everywhere
+    {
+        get
+        {
+            var data = new TheoryData<string, string>();
+            foreach (var project in new[] { FixtureProject, "." })
+            {
+                foreach (var stack in ProjectConfigFiles.Stacks(Path.Combine(RepositoryDirectory, project)))
+                {
+                    data.Add(project, stack);
+                }
+            }
+
+            return data;
+        }
+    }
+
+    /// <summary>A stack of a project directory relative to the repository root (see <see cref="Everywhere"/>).</summary>
+    public static StackSettings Settings(string project, string stack) =>
+        StackSettingsLoader.Load(ProjectConfigFiles.Load(Path.Combine(RepositoryDirectory, project), stack));
 
     public static StackSettings Settings(string stack) =>
         StackSettingsLoader.Load(ProjectConfigFiles.Load(ProjectDirectory, stack));
@@ -25,7 +61,7 @@ public static class Stacks
     public static JsonObject Named(this IEnumerable<JsonObject> objects, string kind, string name) =>
         objects.OfKind(kind).Single(o => (string?)o["metadata"]!["name"] == name);
 
-    private static string FindProjectDirectory()
+    private static string FindRepositoryDirectory()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

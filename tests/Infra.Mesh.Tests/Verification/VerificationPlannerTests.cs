@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Infra.Mesh.Planner;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Security;
 using Infra.Mesh.Settings;

@@ -1,6 +1,6 @@
 using System.Text;
+using Infra.Mesh.Planner;
 using Infra.Mesh.Planning;
-using Infra.Mesh.Rendering;
 using Infra.Mesh.Settings;
 using Infra.Mesh.Verification;
 

@@ -109,7 +109,7 @@ public class ConfigurationTests
             Assert.Null(mount["subPath"]);
             Assert.Null(mount["subPathExpr"]);
             Assert.True((bool)mount["readOnly"]!);
-            Assert.Equal($"{mount["mountPath"]}/{WorkloadPlanner.ConfigFileName}", deployment.Container().Env(WorkloadPlanner.ConfigPathVariable));
+            Assert.Equal($"{mount["mountPath"]}/{WorkloadPlanner.ConfigFileName}", deployment.Container().Env(PlatformEnvironment.ConfigPath));
         }
     }
 

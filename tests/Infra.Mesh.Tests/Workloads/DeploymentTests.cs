@@ -54,7 +54,7 @@ public class DeploymentTests
             Assert.Equal(version, (string?)deployment["spec"]!["selector"]!["matchLabels"]![Labels.Version]);
             Assert.Equal(version, deployment.PodLabel(Labels.Version));
             Assert.Equal("orders", deployment.PodLabel(Labels.App));
-            Assert.Equal(version, deployment.Container().Env(WorkloadPlanner.VersionVariable));
+            Assert.Equal(version, deployment.Container().Env(PlatformEnvironment.Version));
         }
 
         // Services without a canary have only the stable Deployment.
@@ -104,8 +104,8 @@ public class DeploymentTests
             var deployment = objects.Named("Deployment", service.Name);
             var container = deployment.Container();
             Assert.Contains(container.Items("ports"), p => (string?)p["name"] == WorkloadPlanner.NreplPortName && (int)p["containerPort"]! == service.Nrepl.Port);
-            Assert.Equal(port, container.Env(WorkloadPlanner.NreplPortVariable));
-            Assert.Equal("127.0.0.1", container.Env(WorkloadPlanner.NreplBindVariable));
+            Assert.Equal(port, container.Env(PlatformEnvironment.NreplPort));
+            Assert.Equal("127.0.0.1", container.Env(PlatformEnvironment.NreplBind));
             Assert.DoesNotContain(objects.Named("Service", service.Name)["spec"]!.Items("ports"), p => (int)p["port"]! == service.Nrepl.Port);
             // The mesh's own exclusion annotation (its names differ per mesh) lists the port.
             var annotations = deployment.Template()["metadata"]!["annotations"]!.AsObject();
@@ -120,15 +120,15 @@ public class DeploymentTests
         Assert.All(prod.OfKind("Deployment"), d =>
         {
             Assert.DoesNotContain(d.Container().Items("ports"), p => (string?)p["name"] == WorkloadPlanner.NreplPortName);
-            Assert.False(d.Container().HasEnv(WorkloadPlanner.NreplPortVariable));
+            Assert.False(d.Container().HasEnv(PlatformEnvironment.NreplPort));
         });
 
         using var files = new StackFiles();
         files.Replace("Pulumi.prod.yaml", "    payments:\n      replicas: 3\n", "    payments:\n      replicas: 3\n      nrepl:\n        enabled: true\n");
         var debugging = Workload.Objects(files, "prod");
 
-        Assert.Equal("7888", debugging.Named("Deployment", "payments").Container().Env(WorkloadPlanner.NreplPortVariable));
-        Assert.False(debugging.Named("Deployment", "orders").Container().HasEnv(WorkloadPlanner.NreplPortVariable));
+        Assert.Equal("7888", debugging.Named("Deployment", "payments").Container().Env(PlatformEnvironment.NreplPort));
+        Assert.False(debugging.Named("Deployment", "orders").Container().HasEnv(PlatformEnvironment.NreplPort));
         Assert.DoesNotContain(debugging.Named("Service", "payments")["spec"]!.Items("ports"), p => (int)p["port"]! == 7888);
     }
 
@@ -141,7 +141,7 @@ public class DeploymentTests
 
         foreach (var service in settings.Services)
         {
-            var flags = objects.Named("Deployment", service.Name).Container().Env(JavaToolOptions.Variable)!.Split(' ');
+            var flags = objects.Named("Deployment", service.Name).Container().Env(PlatformEnvironment.JavaToolOptions)!.Split(' ');
             Assert.Contains($"-XX:MaxRAMPercentage={service.Jvm.MaxRamPercentage}.0", flags);
             Assert.Contains($"-XX:ActiveProcessorCount={JavaToolOptions.ActiveProcessorCount(service.Resources)}", flags);
             Assert.Contains("-XX:+ExitOnOutOfMemoryError", flags);

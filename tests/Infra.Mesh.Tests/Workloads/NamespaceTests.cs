@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Infra.Mesh.Planning;
+using Infra.Mesh.Planner;
 using Infra.Mesh.Tests.Support;
 
 namespace Infra.Mesh.Tests.Workloads;

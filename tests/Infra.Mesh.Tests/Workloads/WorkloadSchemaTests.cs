@@ -1,3 +1,4 @@
+using Infra.Mesh.Planner;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Rendering;
 using Infra.Mesh.Tests.Support;
@@ -6,7 +7,7 @@ using Infra.Testing;
 namespace Infra.Mesh.Tests.Workloads;
 
 /// <summary>
-/// The conformance tests validate the real stacks; these turn on every optional workload part the real stacks leave off
+/// The conformance tests validate the fixture's stacks; these turn on every optional workload part those stacks leave off
 /// (canary autoscaler, prod nREPL, CPU limit, API token, shutdown timing) and validate those objects too.
 /// </summary>
 public class WorkloadSchemaTests

@@ -12,7 +12,8 @@ public sealed record DestinationRuleSpec(string Host, TrafficPolicy TrafficPolic
 
 public sealed record Subset(string Name, IReadOnlyDictionary<string, string> Labels);
 
-public sealed record TrafficPolicy(ClientTls Tls, ConnectionPool ConnectionPool, OutlierDetection OutlierDetection);
+/// <param name="Tls">Null where the data plane secures traffic itself (ambient HBONE).</param>
+public sealed record TrafficPolicy(ClientTls? Tls, ConnectionPool ConnectionPool, OutlierDetection OutlierDetection);
 
 /// <summary>How the client side talks TLS: ISTIO_MUTUAL (mesh certificates) or DISABLE (to a pod without a sidecar).</summary>
 public sealed record ClientTls(string Mode);

@@ -20,7 +20,16 @@ public sealed class AuthorizationPolicy(V1ObjectMeta metadata, AuthorizationPoli
 public sealed record AuthorizationPolicySpec(PolicySelector? Selector, string? Action, IReadOnlyList<Rule>? Rules)
 {
     public static AuthorizationPolicySpec AllowNothing { get; } = new(null, null, null);
+
+    /// <summary>
+    /// Instead of <see cref="Selector"/> (never both): the waypoint Gateway or the Service the policy is enforced for.
+    /// Only waypoints and gateways read such policies; ztunnel skips them (pilot/pkg/serviceregistry/ambient/authorization.go).
+    /// </summary>
+    public IReadOnlyList<PolicyTargetReference>? TargetRefs { get; init; }
 }
+
+/// <param name="Group">"" for a core Service, <c>gateway.networking.k8s.io</c> for a Gateway.</param>
+public sealed record PolicyTargetReference(string Group, string Kind, string Name);
 
 public sealed record PolicySelector(IReadOnlyDictionary<string, string> MatchLabels);
 

@@ -11,8 +11,14 @@ public static class GatewayApiCrds
 {
     public const string Version = "v1.5.1";
 
+    /// <summary>
+    /// The manifest file's name, which also prefixes every CRD's Pulumi name. It carries no version: a version bump
+    /// changes only the file's URL, so Pulumi updates the CRDs in place instead of creating renamed copies beside them.
+    /// </summary>
+    public const string Name = "gateway-api-standard";
+
     public static ManifestFileItem Item(bool production) => new(
-        $"gateway-api-{Version}-standard",
+        Name,
         $"https://github.com/kubernetes-sigs/gateway-api/releases/download/{Version}/standard-install.yaml")
     {
         // The CRDs hold every route of the cluster: never delete them with the stack in prod.

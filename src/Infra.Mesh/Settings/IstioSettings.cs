@@ -1,9 +1,8 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Infra.Mesh.Settings;
 
-namespace Infra.Mesh.Istio;
+namespace Infra.Mesh.Settings;
 
 /// <summary>One istiod control plane; several run side by side during a revision-based upgrade.</summary>
 public sealed record IstioRevision(string Name, string Version);
@@ -12,6 +11,19 @@ public sealed record IstioRevision(string Name, string Version);
 public sealed record IstiodSettings(int MinReplicas, int MaxReplicas, string Cpu, string Memory, string CpuLimit, string MemoryLimit)
 {
     public bool Autoscaled => MaxReplicas > MinReplicas;
+}
+
+/// <summary>How application pods join the Istio mesh (<c>infra:istio.dataplane</c>).</summary>
+public enum IstioDataplane
+{
+    /// <summary>An Envoy sidecar injected into every pod: L4 and L7 in the pod itself.</summary>
+    Sidecar,
+
+    /// <summary>
+    /// No sidecar: a per-node ztunnel carries mTLS and L4 authorization, and a waypoint proxy per namespace adds L7
+    /// (routes, method/path authorization, retries, timeouts) for the services that need it.
+    /// </summary>
+    Ambient,
 }
 
 /// <summary>Istio specifics of a stack (<c>infra:istio</c>).</summary>
@@ -30,6 +42,11 @@ public sealed partial record IstioSettings(
     bool Cni,
     IstiodSettings Istiod)
 {
+    /// <summary>Sidecar (default) or ambient; an init property so the positional record stays source-compatible.</summary>
+    public IstioDataplane Dataplane { get; init; } = IstioDataplane.Sidecar;
+
+    public bool Ambient => Dataplane == IstioDataplane.Ambient;
+
     public const string PinnedVersion = "1.30.3";
     public const string ChartRepository = "https://istio-release.storage.googleapis.com/charts";
     public const string SystemNamespace = "istio-system";
@@ -37,15 +54,16 @@ public sealed partial record IstioSettings(
 
     public static IstioSettings Read(ConfigNode node, bool production)
     {
-        node.IsMapping("version", "revisions", "tag", "tagRevision", "outboundTrafficPolicy", "cni", "istiod");
-        var version = node["version"].Matching(SemVer(), "a chart version such as 1.30.3", PinnedVersion) ?? PinnedVersion;
+        node.IsMapping("version", "revisions", "tag", "tagRevision", "outboundTrafficPolicy", "cni", "istiod", "dataplane");
+        var dataplane = node["dataplane"].OneOf("sidecar", "sidecar", "ambient") == "ambient" ? IstioDataplane.Ambient : IstioDataplane.Sidecar;
+        var version = node["version"].Matching(SemVer(), "a chart version such as 1.30.3", PinnedVersion);
 
         var revisions = node["revisions"].Items().Select(r =>
         {
             r.IsMapping("name", "version");
             var revision = new IstioRevision(
                 r["name"].RequiredText() is null ? "" : r["name"].Matching(Names.Dns1123Label(), "a DNS-1123 label such as 1-30-3") ?? "",
-                r["version"].Matching(SemVer(), "a chart version such as 1.30.3", version) ?? version);
+                r["version"].Matching(SemVer(), "a chart version such as 1.30.3", version));
             if (IsNewer(revision.Version, version))
             {
                 // The CRDs (base) must know every field the newest control plane writes.
@@ -64,16 +82,27 @@ public sealed partial record IstioSettings(
             node["revisions"].Error($"revision '{duplicate.Key}' is declared more than once");
         }
 
-        var tagRevision = node["tagRevision"].OneOf(revisions[^1].Name, [.. revisions.Select(r => r.Name)]) ?? revisions[^1].Name;
+        var tagRevision = node["tagRevision"].OneOf(revisions[^1].Name, [.. revisions.Select(r => r.Name)]);
 
-        var outbound = node["outboundTrafficPolicy"].OneOf(production ? RegistryOnly : "ALLOW_ANY", RegistryOnly, "ALLOW_ANY") ?? RegistryOnly;
-        if (production && outbound != RegistryOnly)
+        var outbound = node["outboundTrafficPolicy"].OneOf(production ? RegistryOnly : "ALLOW_ANY", RegistryOnly, "ALLOW_ANY");
+        if (dataplane == IstioDataplane.Ambient && node["outboundTrafficPolicy"].Exists)
+        {
+            // What ztunnel receives (pilot/pkg/serviceregistry/ambient, 1.30.3) never reads meshConfig.outboundTrafficPolicy:
+            // only Envoy proxies (sidecars, gateways, waypoints) enforce it, so an ambient pod reaches any destination.
+            node["outboundTrafficPolicy"].Error($"'{outbound}' means nothing with infra:istio.dataplane: ambient (ztunnel forwards to any destination); remove the key and restrict egress with a Kubernetes NetworkPolicy, or use dataplane: sidecar");
+        }
+        else if (production && outbound != RegistryOnly)
         {
             node["outboundTrafficPolicy"].Error($"'{outbound}' is not allowed in prod; allowed: {RegistryOnly} (declare external hosts per service in externalHosts)");
         }
 
-        var cni = node["cni"].Bool(true) ?? true;
-        if (production && !cni)
+        var cni = node["cni"].Bool(true);
+        if (!cni && dataplane == IstioDataplane.Ambient)
+        {
+            // The ambient profile's cni.ambient.enabled makes the node agent move each pod's traffic into ztunnel.
+            node["cni"].Error("'false' is not allowed with infra:istio.dataplane: ambient: the istio-cni node agent is what redirects pod traffic to ztunnel; allowed: true (or use dataplane: sidecar)");
+        }
+        else if (production && !cni)
         {
             node["cni"].Error("'false' is not allowed in prod: Pod Security 'restricted' is enforced there and forbids the NET_ADMIN/NET_RAW istio-init container that replaces CNI");
         }
@@ -81,23 +110,26 @@ public sealed partial record IstioSettings(
         return new IstioSettings(
             version,
             revisions,
-            node["tag"].Matching(Names.Dns1123Label(), "a DNS-1123 label", "stable") ?? "stable",
+            node["tag"].Matching(Names.Dns1123Label(), "a DNS-1123 label", "stable"),
             tagRevision,
             outbound,
             cni,
-            ReadIstiod(node["istiod"], production));
+            ReadIstiod(node["istiod"], production))
+        {
+            Dataplane = dataplane,
+        };
     }
 
     private static IstiodSettings ReadIstiod(ConfigNode node, bool production)
     {
         node.IsMapping("minReplicas", "maxReplicas", "cpu", "memory", "cpuLimit", "memoryLimit");
-        var min = node["minReplicas"].WholeNumber(production ? 2 : 1, 1, 20) ?? 2;
+        var min = node["minReplicas"].WholeNumber(production ? 2 : 1, 1, 20);
         if (production && min < 2)
         {
             node["minReplicas"].Error($"{min} is not allowed in prod; at least 2, so a node drain or a crash never leaves sidecars without a control plane");
         }
 
-        var max = node["maxReplicas"].WholeNumber(production ? Math.Max(5, min) : min, 1, 50) ?? min;
+        var max = node["maxReplicas"].WholeNumber(production ? Math.Max(5, min) : min, 1, 50);
         if (max < min)
         {
             node["maxReplicas"].Error($"{max} is below minReplicas ({min})");
@@ -108,10 +140,10 @@ public sealed partial record IstioSettings(
         return new IstiodSettings(
             min,
             max,
-            node["cpu"].Matching(Names.Quantity(), cpu, production ? "500m" : "100m") ?? "500m",
-            node["memory"].Matching(Names.Quantity(), memory, production ? "2Gi" : "256Mi") ?? "2Gi",
-            node["cpuLimit"].Matching(Names.Quantity(), cpu, production ? "2" : "1") ?? "2",
-            node["memoryLimit"].Matching(Names.Quantity(), memory, production ? "4Gi" : "1Gi") ?? "4Gi");
+            node["cpu"].Matching(Names.Quantity(), cpu, production ? "500m" : "100m"),
+            node["memory"].Matching(Names.Quantity(), memory, production ? "2Gi" : "256Mi"),
+            node["cpuLimit"].Matching(Names.Quantity(), cpu, production ? "2" : "1"),
+            node["memoryLimit"].Matching(Names.Quantity(), memory, production ? "4Gi" : "1Gi"));
     }
 
     /// <summary>Istio's revision naming: the version with dots as dashes (1.30.3 → 1-30-3).</summary>

@@ -1,3 +1,4 @@
+using Infra.Mesh.Linkerd;
 using Infra.Mesh.Observability;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Security;
@@ -6,7 +7,7 @@ using Infra.Mesh.Traffic;
 using Infra.Mesh.Verification;
 using Infra.Mesh.Workloads;
 
-namespace Infra.Mesh.Linkerd;
+namespace Infra.Mesh.Planner;
 
 /// <summary>
 /// Linkerd: proxies injected by the proxy injector (pod networking by linkerd-cni), splits, timeouts and retries by

@@ -1,10 +1,9 @@
-using Infra.Mesh.Istio;
-using Infra.Mesh.Linkerd;
+using Infra.Mesh.Planning;
 using Infra.Mesh.Settings;
 using Infra.Mesh.Verification;
 using Infra.Mesh.Workloads;
 
-namespace Infra.Mesh.Planning;
+namespace Infra.Mesh.Planner;
 
 /// <summary>Plans a whole stack: the mesh's own parts, then the mesh-neutral ones, into one ordered plan.</summary>
 public static class MeshPlanner

@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
-using Infra.Mesh.Settings;
 
-namespace Infra.Mesh.Linkerd;
+namespace Infra.Mesh.Settings;
 
 public enum IssuerManagement
 {
@@ -39,28 +38,28 @@ public sealed partial record LinkerdSettings(string Version, bool Viz, bool Cni,
         node.IsMapping("version", "viz", "cni", "identity");
         var identity = node["identity"];
         identity.IsMapping("issuer", "trustAnchorValidityHours", "issuerValidityHours", "issuerRenewBeforeHours");
-        var issuerValidity = identity["issuerValidityHours"].WholeNumber(24 * 90, 24, 24 * 365) ?? 24 * 90;
-        var cni = node["cni"].Bool(true) ?? true;
+        var issuerValidity = identity["issuerValidityHours"].WholeNumber(24 * 90, 24, 24 * 365);
+        var cni = node["cni"].Bool(true);
         if (production && !cni)
         {
             node["cni"].Error("prod requires true: Pod Security Admission 'restricted' is enforced there and rejects proxy-init's NET_ADMIN/NET_RAW");
         }
 
-        var trustAnchorValidity = identity["trustAnchorValidityHours"].WholeNumber(24 * 365 * 10, 24 * 30, 24 * 365 * 20) ?? 24 * 365 * 10;
+        var trustAnchorValidity = identity["trustAnchorValidityHours"].WholeNumber(24 * 365 * 10, 24 * 30, 24 * 365 * 20);
         if (issuerValidity >= trustAnchorValidity)
         {
             identity["issuerValidityHours"].Error($"{issuerValidity} must be below trustAnchorValidityHours ({trustAnchorValidity}): an issuer cannot outlive the anchor that signs it");
         }
 
         return new LinkerdSettings(
-            node["version"].Matching(ChartVersion(), "a Linkerd chart version such as 2026.8.3", PinnedChartVersion) ?? PinnedChartVersion,
-            node["viz"].Bool(true) ?? true,
+            node["version"].Matching(ChartVersion(), "a Linkerd chart version such as 2026.8.3", PinnedChartVersion),
+            node["viz"].Bool(true),
             cni,
             new LinkerdIdentitySettings(
                 identity["issuer"].OneOf("pulumi", "pulumi", "cert-manager") == "cert-manager" ? IssuerManagement.CertManager : IssuerManagement.Pulumi,
                 trustAnchorValidity,
                 issuerValidity,
-                identity["issuerRenewBeforeHours"].WholeNumber(DefaultRenewBefore(issuerValidity), 1, issuerValidity - 1) ?? DefaultRenewBefore(issuerValidity)));
+                identity["issuerRenewBeforeHours"].WholeNumber(DefaultRenewBefore(issuerValidity), 1, issuerValidity - 1)));
     }
 
     /// <summary>

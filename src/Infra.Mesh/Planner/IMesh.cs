@@ -1,16 +1,11 @@
 using Infra.Mesh.Observability;
+using Infra.Mesh.Planning;
 using Infra.Mesh.Security;
 using Infra.Mesh.Traffic;
 using Infra.Mesh.Verification;
 using Infra.Mesh.Workloads;
 
-namespace Infra.Mesh.Planning;
-
-/// <summary>A planner of one concern: adds its items to the plan.</summary>
-public interface IPlanner
-{
-    void Plan(PlanBuilder plan);
-}
+namespace Infra.Mesh.Planner;
 
 /// <summary>Everything where Istio and Linkerd differ, one planner per concern; the rest of planning is mesh-neutral.</summary>
 public interface IMesh

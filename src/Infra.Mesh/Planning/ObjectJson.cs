@@ -1,9 +1,8 @@
 using System.Text.Json.Nodes;
-using Infra.Mesh.Planning;
 using k8s;
 using k8s.Models;
 
-namespace Infra.Mesh.Rendering;
+namespace Infra.Mesh.Planning;
 
 /// <summary>The canonical JSON form of plan items, shared by the offline render and the Pulumi program.</summary>
 public static class ObjectJson

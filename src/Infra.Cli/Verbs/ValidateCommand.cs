@@ -1,0 +1,41 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+
+namespace Infra.Cli.Verbs;
+
+/// <summary><c>infra validate STACK</c>: settings and plan checked, nothing written; 0 when valid, 2 with every problem.</summary>
+public static class ValidateCommand
+{
+    public static Command Create(CliContext cli)
+    {
+        var stack = CliContext.StackArgument();
+        var project = CliContext.ProjectOption();
+        var format = CliContext.FormatOption();
+        var validate = new Command("validate", "Check a stack's settings and plan without writing anything. Exit code 0 when valid, 2 with every problem listed.")
+        {
+            stack, project, format,
+        };
+        validate.SetAction(parse => Run(cli, parse.GetValue(stack)!, parse.GetValue(project), CliContext.IsJson(parse, format)));
+        return validate;
+    }
+
+    private static int Run(CliContext cli, string stack, DirectoryInfo? project, bool json)
+    {
+        var loaded = CliContext.Load(stack, project);
+        if (loaded.Plan is not { } plan)
+        {
+            return cli.Report(stack, loaded.Errors, json);
+        }
+
+        if (json)
+        {
+            cli.Out.WriteLine(new JsonObject { ["stack"] = stack, ["valid"] = true, ["summary"] = CliContext.Summary(plan) }.ToJsonString(CliContext.Indented));
+        }
+        else
+        {
+            cli.Out.WriteLine($"{plan.Settings.StackFile}: valid ({CliContext.Describe(plan)}, {plan.Settings.Services.Length} services, {plan.Items.Count()} plan items)");
+        }
+
+        return InfraCommand.Ok;
+    }
+}
