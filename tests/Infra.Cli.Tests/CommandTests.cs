@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Infra.Cli.Tests.Support;
-using Infra.Mesh.Tests.Support;
+using Infra.Testing.Support;
 
 namespace Infra.Cli.Tests;
 

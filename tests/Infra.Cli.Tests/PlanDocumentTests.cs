@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using Infra.Cli.Tests.Support;
 using Infra.Mesh.Security;
-using Infra.Mesh.Tests.Support;
+using Infra.Testing.Support;
 
 namespace Infra.Cli.Tests;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Infra.Mesh.Tests.Support;
+using Infra.Testing.Support;
 
 namespace Infra.Cli.Tests;
 

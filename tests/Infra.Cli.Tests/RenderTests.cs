@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Infra.Cli.Tests.Support;
 using Infra.Mesh.Planning;
-using Infra.Mesh.Tests.Support;
+using Infra.Testing.Support;
 
 namespace Infra.Cli.Tests;
 
@@ -128,7 +128,7 @@ public class RenderTests
     {
         foreach (var file in Directory.GetFiles(Stacks.ProjectDirectory, "Pulumi*.yaml"))
         {
-            Assert.Empty(SecureValues(Yaml.Documents(File.ReadAllText(file))[0]));
+            Assert.Empty(SecureValues(RenderedTree.Documents(File.ReadAllText(file), file)[0]));
         }
 
         using var temp = new TempDirectory();
@@ -148,7 +148,7 @@ public class RenderTests
             "  infra:paymentsStripeKey:\n    secure: v1:9u1cK3mR2pQ7zLw4:8vN2hT6yQ1cX5bZ0rP3wK7mE9sL4dF2gJ6aU=\n");
         var tree = Render(stack, temp.Path, files.Directory);
         var ciphertexts = new[] { "Pulumi.yaml", $"Pulumi.{stack}.yaml" }
-            .SelectMany(f => SecureValues(Yaml.Documents(files.Read(f))[0]))
+            .SelectMany(f => SecureValues(RenderedTree.Documents(files.Read(f), f)[0]))
             .ToList();
 
         Assert.NotEmpty(ciphertexts);

@@ -31,7 +31,8 @@ public static partial class YamlJson
         };
     }
 
-    private static JsonNode? Convert(YamlNode node) => node switch
+    /// <summary>One YAML node (a parsed document's root or any node below it) as JSON.</summary>
+    public static JsonNode? Convert(YamlNode node) => node switch
     {
         YamlScalarNode scalar => ConvertScalar(scalar),
         YamlSequenceNode sequence => new JsonArray([.. sequence.Children.Select(Convert)]),

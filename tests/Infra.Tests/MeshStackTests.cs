@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using Infra.Mesh.Planning;
 using Pulumi;
-using Infra.Mesh.Tests.Support;
+using Infra.Testing.Support;
 using Moq;
 using Pulumi.Testing;
 using Pulumi.Utilities;

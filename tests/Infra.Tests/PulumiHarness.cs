@@ -2,7 +2,8 @@ using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Text.Json.Nodes;
 using Infra.Mesh.Settings;
-using Infra.Mesh.Tests.Support;
+using Infra.Testing;
+using Infra.Testing.Support;
 using Moq;
 using Pulumi;
 using Pulumi.Testing;
@@ -142,7 +143,7 @@ public sealed class StackConfig : IDisposable
             }
             else
             {
-                config[fullKey] = entry.Value is YamlScalarNode scalar ? scalar.Value : ToJson(entry.Value)!.ToJsonString();
+                config[fullKey] = entry.Value is YamlScalarNode scalar ? scalar.Value : YamlJson.Convert(entry.Value)!.ToJsonString();
             }
         }
 
@@ -170,14 +171,4 @@ public sealed class StackConfig : IDisposable
         Environment.SetEnvironmentVariable("PULUMI_CONFIG_SECRET_KEYS", null);
         Gate.Release();
     }
-
-    private static JsonNode? ToJson(YamlNode node) => node switch
-    {
-        YamlMappingNode m => new JsonObject(m.Children.Select(c => KeyValuePair.Create(((YamlScalarNode)c.Key).Value!, ToJson(c.Value)))),
-        YamlSequenceNode s => new JsonArray([.. s.Children.Select(ToJson)]),
-        YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain } s when long.TryParse(s.Value, out var n) => JsonValue.Create(n),
-        YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain, Value: "true" or "false" } s => JsonValue.Create(s.Value == "true"),
-        YamlScalarNode s => JsonValue.Create(s.Value),
-        _ => null,
-    };
 }

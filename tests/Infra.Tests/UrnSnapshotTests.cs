@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 using Infra.Mesh.Planning;
-using Infra.Mesh.Tests.Support;
+using Infra.Testing.Support;
 using Pulumi;
 using Pulumi.Utilities;
 

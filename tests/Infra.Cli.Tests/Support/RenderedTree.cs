@@ -1,7 +1,5 @@
 using System.Text.Json.Nodes;
-using YamlDotNet.Core;
-using YamlDotNet.Core.Events;
-using YamlDotNet.Serialization;
+using Infra.Testing;
 
 namespace Infra.Cli.Tests.Support;
 
@@ -28,42 +26,16 @@ public sealed class RenderedTree
 
     public string Text(string path) => File.ReadAllText(Path.Combine(Root, path));
 
-    /// <summary>The YAML documents of a file as JSON (scalars as strings), for assertions over parsed objects.</summary>
-    public IReadOnlyList<JsonObject> Documents(string path) => Yaml.Documents(Text(path));
+    /// <summary>The YAML documents of a file as JSON objects, for assertions over parsed objects.</summary>
+    public IReadOnlyList<JsonObject> Documents(string path) => Documents(Text(path), path);
+
+    /// <summary>The documents of a YAML stream, each of which must be a mapping (a Kubernetes object or a values file).</summary>
+    public static IReadOnlyList<JsonObject> Documents(string yaml, string file) =>
+        [.. YamlJson.ParseAll(yaml).Select(d => d as JsonObject ?? throw new FormatException($"{file}: a document is not a mapping"))];
 
     /// <summary>Every object of every stage's manifests.yaml.</summary>
     public IReadOnlyList<JsonObject> Objects => [.. Paths.Where(p => p.EndsWith("/manifests.yaml", StringComparison.Ordinal)).SelectMany(Documents)];
 
     public bool SameAs(RenderedTree other) =>
         Files.Keys.SequenceEqual(other.Files.Keys) && Files.All(f => f.Value.AsSpan().SequenceEqual(other.Files[f.Key]));
-}
-
-public static class Yaml
-{
-    /// <summary>Parses every document of a YAML stream; each must be a mapping.</summary>
-    public static IReadOnlyList<JsonObject> Documents(string yaml)
-    {
-        var parser = new Parser(new StringReader(yaml));
-        var deserializer = new DeserializerBuilder().Build();
-        parser.Consume<StreamStart>();
-        var documents = new List<JsonObject>();
-        while (parser.Accept<DocumentStart>(out _))
-        {
-            documents.Add(Json(deserializer.Deserialize<object>(parser))!.AsObject());
-        }
-
-        return documents;
-    }
-
-    private static JsonNode? Json(object? value) => value switch
-    {
-        null => null,
-        IDictionary<object, object?> map => new JsonObject(map.Select(e => KeyValuePair.Create((string)e.Key, Json(e.Value)))),
-        IList<object?> list => new JsonArray([.. list.Select(Json)]),
-        _ => JsonValue.Create(value.ToString()),
-    };
-
-    public static string? Name(this JsonObject obj) => (string?)obj["metadata"]?["name"];
-
-    public static string? Namespace(this JsonObject obj) => (string?)obj["metadata"]?["namespace"];
 }

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Infra.Mesh.Planner;
 using Infra.Mesh.Planning;
-using Infra.Mesh.Tests.Support;
+using Infra.Testing.Support;
 using Infra.Testing;
 
 namespace Infra.Mesh.Tests.Conformance;

@@ -2,7 +2,7 @@ using Infra.Mesh.Istio;
 using Infra.Mesh.Planner;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Settings;
-using Infra.Mesh.Tests.Support;
+using Infra.Testing.Support;
 
 namespace Infra.Mesh.Tests.Istio;
 
@@ -73,8 +73,8 @@ public class IstioControlPlaneTests
         Assert.Equal(1, (int)values["pdb"]!["minAvailable"]!);
         Assert.Equal(
             ["topology.kubernetes.io/zone", "kubernetes.io/hostname"],
-            values["topologySpreadConstraints"].Objects().Select(c => (string)c["topologyKey"]!));
-        Assert.All(values["topologySpreadConstraints"].Objects(), c => Assert.Equal("1-30-3", (string)c["labelSelector"]!["matchLabels"]!["istio.io/rev"]!));
+            values["topologySpreadConstraints"].Items().Select(c => (string)c["topologyKey"]!));
+        Assert.All(values["topologySpreadConstraints"].Items(), c => Assert.Equal("1-30-3", (string)c["labelSelector"]!["matchLabels"]!["istio.io/rev"]!));
         foreach (var kind in new[] { "requests", "limits" })
         {
             Assert.NotNull(values["resources"]![kind]!["cpu"]);
@@ -93,7 +93,7 @@ public class IstioControlPlaneTests
         Assert.True((bool)mesh["defaultConfig"]!["holdApplicationUntilProxyStarts"]!);
         Assert.Equal("true", (string)mesh["defaultConfig"]!["proxyMetadata"]!["EXIT_ON_ZERO_ACTIVE_CONNECTIONS"]!);
         Assert.Equal(outbound, (string)mesh["outboundTrafficPolicy"]!["mode"]!);
-        var selector = mesh["discoverySelectors"].Objects().Single()["matchExpressions"].Objects().Single();
+        var selector = mesh["discoverySelectors"].Items().Single()["matchExpressions"].Items().Single();
         Assert.Equal("kubernetes.io/metadata.name", (string)selector["key"]!);
         Assert.Equal(
             new[] { IstioSettings.SystemNamespace, settings.Ingress.Namespace }.Concat(settings.Namespaces).Order(),

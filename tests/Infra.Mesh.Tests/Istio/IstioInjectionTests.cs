@@ -1,5 +1,5 @@
 using Infra.Mesh.Istio;
-using Infra.Mesh.Tests.Support;
+using Infra.Testing.Support;
 
 namespace Infra.Mesh.Tests.Istio;
 
@@ -61,10 +61,10 @@ public class IstioInjectionTests
         {
             var containerPorts = objects.OfKind("Deployment")
                 .Where(d => d.Namespace() == service.Namespace() && (string?)d["metadata"]!["labels"]!["app"] == service.Name())
-                .SelectMany(d => d["spec"]!["template"]!["spec"]!["containers"].Objects().SelectMany(c => c["ports"].Objects()))
+                .SelectMany(d => d["spec"]!["template"]!["spec"]!["containers"].Items().SelectMany(c => c["ports"].Items()))
                 .ToList();
             Assert.NotEmpty(containerPorts);
-            foreach (var port in service.Spec()["ports"].Objects())
+            foreach (var port in service.Spec()["ports"].Items())
             {
                 var name = (string)port["name"]!;
                 var appProtocol = (string?)port["appProtocol"];

@@ -1,7 +1,7 @@
 using Infra.Mesh.Istio;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Settings;
-using Infra.Mesh.Tests.Support;
+using Infra.Testing.Support;
 
 namespace Infra.Mesh.Tests.Istio;
 
@@ -18,18 +18,18 @@ public class IstioObservabilityTests
         Assert.Equal(IstioNames.RootNamespace, telemetry.Namespace());
 
         var spec = telemetry.Spec();
-        Assert.Equal(["prometheus"], spec["metrics"].Objects().Single()["providers"].Objects().Select(p => (string)p["name"]!));
-        var tracing = spec["tracing"].Objects().Single();
+        Assert.Equal(["prometheus"], spec["metrics"].Items().Single()["providers"].Items().Select(p => (string)p["name"]!));
+        var tracing = spec["tracing"].Items().Single();
         Assert.Equal(observability.TraceSampling, (double)tracing["randomSamplingPercentage"]!);
         Assert.Equal(observability.Jaeger, tracing["providers"] is not null);
-        Assert.Equal(!observability.AccessLogs, (bool)spec["accessLogging"].Objects().Single()["disabled"]!);
+        Assert.Equal(!observability.AccessLogs, (bool)spec["accessLogging"].Items().Single()["disabled"]!);
     }
 
     [Fact]
     public void Tracing_samples_everything_in_dev_and_little_in_prod()
     {
         double Sampling(string stack) =>
-            (double)Stacks.Objects(Stacks.Plan(stack)).OfKind("Telemetry").Single().Spec()["tracing"].Objects().Single()["randomSamplingPercentage"]!;
+            (double)Stacks.Objects(Stacks.Plan(stack)).OfKind("Telemetry").Single().Spec()["tracing"].Items().Single()["randomSamplingPercentage"]!;
         Assert.Equal(100, Sampling("dev"));
         Assert.True(Sampling("prod") <= 1);
     }
@@ -50,7 +50,7 @@ public class IstioObservabilityTests
     public void Jaeger_receives_traces_through_a_mesh_extension_provider()
     {
         var dev = Stacks.Plan("dev");
-        var provider = dev.Release("istiod-1-30-3").Values["meshConfig"]!["extensionProviders"].Objects().Single();
+        var provider = dev.Release("istiod-1-30-3").Values["meshConfig"]!["extensionProviders"].Items().Single();
         Assert.Equal(IstioObservabilityPlanner.TracingProvider, (string)provider["name"]!);
         Assert.Equal(IstioObservabilityPlanner.JaegerCollectorHost, (string)provider["opentelemetry"]!["service"]!);
         Assert.Null(Stacks.Plan("prod").Release("istiod-1-30-3").Values["meshConfig"]!["extensionProviders"]);

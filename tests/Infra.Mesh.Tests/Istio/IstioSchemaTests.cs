@@ -4,7 +4,7 @@ using Infra.Mesh.Planner;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Rendering;
 using Infra.Mesh.Settings;
-using Infra.Mesh.Tests.Support;
+using Infra.Testing.Support;
 using Infra.Testing;
 
 namespace Infra.Mesh.Tests.Istio;

@@ -3,7 +3,7 @@ using Infra.Mesh.Istio;
 using Infra.Mesh.Planner;
 using Infra.Mesh.Security;
 using Infra.Mesh.Settings;
-using Infra.Mesh.Tests.Support;
+using Infra.Testing.Support;
 
 namespace Infra.Mesh.Tests.Istio;
 
@@ -23,7 +23,7 @@ public class IstioSecurityTests
             {
                 var rules = policies
                     .Where(p => p.Namespace() == callee.Namespace && (string)p.Spec()["selector"]!["matchLabels"]!["app"]! == callee.Name)
-                    .SelectMany(p => p.Spec()["rules"].Objects())
+                    .SelectMany(p => p.Spec()["rules"].Items())
                     .Count(rule => Principals(rule).Contains(CallGraph.Principal(caller)));
                 Assert.Equal(caller.Calls.Any(c => c.Service == callee.Name) ? 1 : 0, rules);
             }
@@ -36,10 +36,10 @@ public class IstioSecurityTests
         var dev = Stacks.Plan("dev");
         var caller = dev.Settings.Service("api-gateway");
         var call = caller.Calls.Single(c => c.Service == "orders");
-        var rule = AllowPolicies(Stacks.Objects(dev)).Single(p => p.Name() == "orders").Spec()["rules"].Objects()
+        var rule = AllowPolicies(Stacks.Objects(dev)).Single(p => p.Name() == "orders").Spec()["rules"].Items()
             .Single(r => Principals(r).Contains(CallGraph.Principal(caller)));
 
-        var operations = rule["to"].Objects().Select(t => t["operation"]!).ToList();
+        var operations = rule["to"].Items().Select(t => t["operation"]!).ToList();
         Assert.Equal(2, operations.Count);
         Assert.Equal(call.Methods, operations[0]["methods"].Strings());
         Assert.Equal(call.Paths, operations[0]["paths"].Strings());
@@ -54,10 +54,10 @@ public class IstioSecurityTests
         var dev = Stacks.Settings("dev");
         var plan = MeshPlanner.Plan(dev with { Verification = dev.Verification with { Enabled = false } });
         var caller = dev.Service("api-gateway");
-        var rule = AllowPolicies(Stacks.Objects(plan)).Single(p => p.Name() == "orders").Spec()["rules"].Objects()
+        var rule = AllowPolicies(Stacks.Objects(plan)).Single(p => p.Name() == "orders").Spec()["rules"].Items()
             .Single(r => Principals(r).Contains(CallGraph.Principal(caller)));
 
-        Assert.Single(rule["to"].Objects());
+        Assert.Single(rule["to"].Items());
     }
 
     [Fact]
@@ -65,11 +65,11 @@ public class IstioSecurityTests
     {
         var dev = Stacks.Plan("dev");
         var caller = dev.Settings.Service("orders");
-        var rule = AllowPolicies(Stacks.Objects(dev)).Single(p => p.Name() == "catalog").Spec()["rules"].Objects()
+        var rule = AllowPolicies(Stacks.Objects(dev)).Single(p => p.Name() == "catalog").Spec()["rules"].Items()
             .Single(r => Principals(r).Contains(CallGraph.Principal(caller)));
 
         // orders may GET anything on catalog, the verification path included; no operation is added.
-        Assert.All(rule["to"].Objects(), t => Assert.DoesNotContain(dev.Settings.Verification.Path, t["operation"]!["paths"].Strings()));
+        Assert.All(rule["to"].Items(), t => Assert.DoesNotContain(dev.Settings.Verification.Path, t["operation"]!["paths"].Strings()));
     }
 
     [Theory]
@@ -80,7 +80,7 @@ public class IstioSecurityTests
         var plan = Stacks.Plan(stack);
         var gateway = IstioNames.IngressGatewayPrincipal(plan.Settings.Ingress);
         var reached = AllowPolicies(Stacks.Objects(plan))
-            .Where(p => p.Spec()["rules"].Objects().Any(r => Principals(r).Contains(gateway)))
+            .Where(p => p.Spec()["rules"].Items().Any(r => Principals(r).Contains(gateway)))
             .Select(p => p.Name());
         Assert.Equal(plan.Settings.Services.Where(s => s.Public is not null).Select(s => s.Name), reached);
     }
@@ -90,12 +90,12 @@ public class IstioSecurityTests
     [InlineData("prod")]
     public void Every_allow_rule_names_its_callers_so_nothing_is_open_to_unauthenticated_traffic(string stack)
     {
-        var rules = AllowPolicies(Stacks.Objects(Stacks.Plan(stack))).SelectMany(p => p.Spec()["rules"].Objects()).ToList();
+        var rules = AllowPolicies(Stacks.Objects(Stacks.Plan(stack))).SelectMany(p => p.Spec()["rules"].Items()).ToList();
         Assert.NotEmpty(rules);
         Assert.All(rules, rule =>
         {
-            Assert.NotEmpty(rule["from"].Objects());
-            Assert.All(rule["from"].Objects(), from => Assert.NotEmpty(from["source"]!["principals"].Strings()));
+            Assert.NotEmpty(rule["from"].Items());
+            Assert.All(rule["from"].Items(), from => Assert.NotEmpty(from["source"]!["principals"].Strings()));
         });
     }
 
@@ -128,5 +128,5 @@ public class IstioSecurityTests
         objects.OfKind("AuthorizationPolicy").Where(p => (string?)p.Spec()["action"] == "ALLOW");
 
     private static List<string> Principals(JsonObject rule) =>
-        [.. rule["from"].Objects().SelectMany(f => f["source"]!["principals"].Strings())];
+        [.. rule["from"].Items().SelectMany(f => f["source"]!["principals"].Strings())];
 }

@@ -1,4 +1,4 @@
-using Infra.Mesh.Tests.Support;
+using Infra.Testing.Support;
 
 namespace Infra.Mesh.Tests.Istio;
 

@@ -1,8 +1,7 @@
-using System.Text.Json.Nodes;
 using Infra.Mesh.Planner;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Settings;
-using Infra.Mesh.Tests.Support;
+using Infra.Testing.Support;
 
 namespace Infra.Mesh.Tests.Istio;
 
@@ -22,16 +21,4 @@ internal static class IstioStacks
 
     public static IReadOnlyList<SettingsError> Errors(string stack, string config) =>
         Assert.Throws<SettingsException>(() => Settings(stack, config)).Errors;
-
-    public static HelmReleaseItem Release(this MeshPlan plan, string name) => plan.Releases.Single(r => r.ReleaseName == name);
-
-    public static JsonObject Spec(this JsonObject obj) => obj["spec"]!.AsObject();
-
-    public static string Name(this JsonObject obj) => (string)obj["metadata"]!["name"]!;
-
-    public static string? Namespace(this JsonObject obj) => (string?)obj["metadata"]!["namespace"];
-
-    public static IEnumerable<JsonObject> Objects(this JsonNode? array) => array?.AsArray().Select(n => n!.AsObject()) ?? [];
-
-    public static IEnumerable<string> Strings(this JsonNode? array) => array?.AsArray().Select(n => (string)n!) ?? [];
 }

@@ -3,7 +3,7 @@ using Infra.Mesh.Istio;
 using Infra.Mesh.Planner;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Settings;
-using Infra.Mesh.Tests.Support;
+using Infra.Testing.Support;
 
 namespace Infra.Mesh.Tests.Istio;
 
@@ -16,10 +16,10 @@ public class IstioTrafficTests
     public void Route_weights_always_sum_to_100(string stack)
     {
         var routes = Stacks.Objects(Stacks.Plan(stack)).OfKind("VirtualService")
-            .SelectMany(vs => vs.Spec()["http"].Objects().Concat(vs.Spec()["tcp"].Objects()))
+            .SelectMany(vs => vs.Spec()["http"].Items().Concat(vs.Spec()["tcp"].Items()))
             .ToList();
         Assert.NotEmpty(routes);
-        Assert.All(routes, route => Assert.Equal(100, route["route"].Objects().Sum(d => (int)d["weight"]!)));
+        Assert.All(routes, route => Assert.Equal(100, route["route"].Items().Sum(d => (int)d["weight"]!)));
     }
 
     [Theory]
@@ -29,9 +29,9 @@ public class IstioTrafficTests
     public void The_canary_takes_its_configured_share_and_stable_the_rest(int weight, string[] subsets)
     {
         var plan = MeshPlanner.Plan(WithCanaryWeight(Stacks.Settings("dev"), weight));
-        var split = MeshRoute(plan, "orders")["http"].Objects().Single(r => (string)r["name"]! == "weighted");
+        var split = MeshRoute(plan, "orders")["http"].Items().Single(r => (string)r["name"]! == "weighted");
 
-        var destinations = split["route"].Objects().ToList();
+        var destinations = split["route"].Items().ToList();
         Assert.Equal(subsets, destinations.Select(d => (string)d["destination"]!["subset"]!));
         Assert.Equal(100 - weight, destinations.Where(d => (string)d["destination"]!["subset"]! == "stable").Sum(d => (int)d["weight"]!));
     }
@@ -42,9 +42,9 @@ public class IstioTrafficTests
         var prod = Stacks.Plan("prod");
         foreach (var service in prod.Settings.Services)
         {
-            var routes = MeshRoute(prod, service.Name)["http"].Objects().ToList();
+            var routes = MeshRoute(prod, service.Name)["http"].Items().ToList();
             var route = Assert.Single(routes);
-            var destination = Assert.Single(route["route"].Objects());
+            var destination = Assert.Single(route["route"].Items());
             Assert.Equal(("stable", 100), ((string)destination["destination"]!["subset"]!, (int)destination["weight"]!));
         }
     }
@@ -54,11 +54,11 @@ public class IstioTrafficTests
     {
         var dev = Stacks.Plan("dev");
         var canary = dev.Settings.Service("orders").Canary!;
-        var first = MeshRoute(dev, "orders")["http"].Objects().First();
+        var first = MeshRoute(dev, "orders")["http"].Items().First();
 
-        var match = Assert.Single(first["match"].Objects());
+        var match = Assert.Single(first["match"].Items());
         Assert.Equal(canary.HeaderValue, (string)match["headers"]![canary.HeaderName]!["exact"]!);
-        Assert.Equal("canary", (string)Assert.Single(first["route"].Objects())["destination"]!["subset"]!);
+        Assert.Equal("canary", (string)Assert.Single(first["route"].Items())["destination"]!["subset"]!);
     }
 
     [Theory]
@@ -68,7 +68,7 @@ public class IstioTrafficTests
         var plan = Stacks.Plan(stack);
         foreach (var service in plan.Settings.Services)
         {
-            Assert.All(MeshRoute(plan, service.Name)["http"].Objects(), route =>
+            Assert.All(MeshRoute(plan, service.Name)["http"].Items(), route =>
             {
                 Assert.Equal(service.Traffic.Timeout, (string)route["timeout"]!);
                 Assert.Equal(service.Traffic.Retries.Attempts, (int)route["retries"]!["attempts"]!);
@@ -83,7 +83,7 @@ public class IstioTrafficTests
     {
         // Otherwise Envoy would answer 504 after perTryTimeout, long before the route's timeout.
         var plan = Stacks.Plan(stack);
-        var routes = Stacks.Objects(plan).OfKind("VirtualService").SelectMany(vs => vs.Spec()["http"].Objects()).ToList();
+        var routes = Stacks.Objects(plan).OfKind("VirtualService").SelectMany(vs => vs.Spec()["http"].Items()).ToList();
         Assert.Contains(routes, r => r["retries"]!["perTryTimeout"] is not null);
         Assert.Contains(routes, r => r["retries"]!["perTryTimeout"] is null);
         Assert.All(routes, route =>
@@ -105,7 +105,7 @@ public class IstioTrafficTests
             Assert.Equal(IstioNames.Host(service), (string)spec["host"]!);
             Assert.Equal(
                 service.Canary is null ? ["stable"] : ["stable", "canary"],
-                spec["subsets"].Objects().Select(s => (string)s["labels"]!["version"]!));
+                spec["subsets"].Items().Select(s => (string)s["labels"]!["version"]!));
             var policy = spec["trafficPolicy"]!;
             Assert.Equal("ISTIO_MUTUAL", (string)policy["tls"]!["mode"]!);
             Assert.Equal(service.Traffic.ConnectionPool.MaxConnections, (int)policy["connectionPool"]!["tcp"]!["maxConnections"]!);
@@ -128,7 +128,7 @@ public class IstioTrafficTests
                 .Select(callee => $"{callee.Namespace}/{callee.Name}.{callee.Namespace}.svc.cluster.local")
                 .Concat(service.ExternalHosts.Select(h => $"{h.ClusterNamespace ?? service.Namespace}/{h.Host}").Distinct())
                 .Append("istio-system/*");
-            Assert.Equal(expected.Order(), Assert.Single(sidecar["egress"].Objects())["hosts"].Strings().Order());
+            Assert.Equal(expected.Order(), Assert.Single(sidecar["egress"].Items())["hosts"].Strings().Order());
         }
     }
 
@@ -143,7 +143,7 @@ public class IstioTrafficTests
         foreach (var (service, host) in declared)
         {
             var spec = entries.Single(e => e.Namespace() == service.Namespace && e.Spec()["hosts"].Strings().Contains(host.Host)).Spec();
-            var port = Assert.Single(spec["ports"].Objects());
+            var port = Assert.Single(spec["ports"].Items());
             Assert.Equal((host.Port, host.Protocol == ExternalProtocol.Tcp ? "TCP" : "TLS"), ((int)port["number"]!, (string)port["protocol"]!));
             Assert.Equal(["."], spec["exportTo"].Strings());
             Assert.Equal(("MESH_EXTERNAL", "DNS"), ((string)spec["location"]!, (string)spec["resolution"]!));
@@ -157,7 +157,7 @@ public class IstioTrafficTests
     {
         var entry = Stacks.Objects(Stacks.Plan("prod")).Named("ServiceEntry", "payments-external").Spec();
         Assert.Equal(["api.stripe.com"], entry["hosts"].Strings());
-        var port = Assert.Single(entry["ports"].Objects());
+        var port = Assert.Single(entry["ports"].Items());
         Assert.Equal((443, "TLS"), ((int)port["number"]!, (string)port["protocol"]!));
     }
 
@@ -187,7 +187,7 @@ public class IstioTrafficTests
 
         var entry = objects.OfKind("ServiceEntry").Single(e => e.Spec()["hosts"].Strings().Contains(database.Host));
         Assert.Equal(orders.Namespace, entry.Namespace());
-        Assert.Equal(database.Port, (int)Assert.Single(entry.Spec()["ports"].Objects())["number"]!);
+        Assert.Equal(database.Port, (int)Assert.Single(entry.Spec()["ports"].Items())["number"]!);
         // No fixed addresses: istiod's IP auto-allocation gives the entry a VIP, so TCP hosts on one port do not collide.
         Assert.Null(entry.Spec()["addresses"]);
 
@@ -240,14 +240,14 @@ public class IstioTrafficTests
         {
             var gateway = objects.OfKind("Gateway").Single(g => g.Name() == service.Name);
             Assert.Equal(ingress.Namespace, gateway.Namespace());
-            var https = gateway.Spec()["servers"].Objects().Single(s => (int)s["port"]!["number"]! == 443);
+            var https = gateway.Spec()["servers"].Items().Single(s => (int)s["port"]!["number"]! == 443);
             Assert.Equal([service.Public!.Host], https["hosts"].Strings());
             Assert.Equal(("SIMPLE", ingress.TlsSecretName), ((string)https["tls"]!["mode"]!, (string)https["tls"]!["credentialName"]!));
 
             var route = objects.OfKind("VirtualService").Single(v => v.Namespace() == ingress.Namespace && v.Name() == service.Name).Spec();
             Assert.Equal([$"{ingress.Namespace}/{service.Name}"], route["gateways"].Strings());
             Assert.Equal([service.Public.Host], route["hosts"].Strings());
-            Assert.All(route["http"].Objects().SelectMany(r => r["route"].Objects()), d =>
+            Assert.All(route["http"].Items().SelectMany(r => r["route"].Items()), d =>
                 Assert.Equal(IstioNames.Host(service), (string)d["destination"]!["host"]!));
         }
     }

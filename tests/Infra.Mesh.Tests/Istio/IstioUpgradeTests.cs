@@ -1,6 +1,6 @@
 using Infra.Mesh.Istio;
 using Infra.Mesh.Planning;
-using Infra.Mesh.Tests.Support;
+using Infra.Testing.Support;
 
 namespace Infra.Mesh.Tests.Istio;
 

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Infra.Mesh.Tests.Support;
+using Infra.Testing.Support;
 
 namespace Infra.Mesh.Tests.Linkerd;
 

@@ -1,6 +1,6 @@
 using Infra.Mesh.Security;
 using Infra.Mesh.Settings;
-using Infra.Mesh.Tests.Support;
+using Infra.Testing.Support;
 
 namespace Infra.Mesh.Tests.Linkerd;
 

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using Infra.Mesh.Planner;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Settings;
-using Infra.Mesh.Tests.Support;
+using Infra.Testing.Support;
 
 namespace Infra.Mesh.Tests.Linkerd;
 
@@ -47,17 +47,4 @@ public static class LinkerdStacks
     public static MeshPlan Plan(string variant) => MeshPlanner.Plan(Settings(variant));
 
     public static IReadOnlyList<JsonObject> Objects(string variant) => Stacks.Objects(Plan(variant));
-
-    public static string Name(this JsonObject obj) => (string)obj["metadata"]!["name"]!;
-
-    public static string Namespace(this JsonObject obj) => (string)obj["metadata"]!["namespace"]!;
-
-    public static IEnumerable<JsonObject> In(this IEnumerable<JsonObject> objects, string ns) => objects.Where(o => (string?)o["metadata"]!["namespace"] == ns);
-
-    public static JsonObject Named(this IEnumerable<JsonObject> objects, string kind, string ns, string name) =>
-        objects.OfKind(kind).In(ns).Single(o => o.Name() == name);
-
-    public static IEnumerable<JsonObject> Items(this JsonNode? array) => array?.AsArray().Select(n => n!.AsObject()) ?? [];
-
-    public static HelmReleaseItem Release(this MeshPlan plan, string name) => plan.Releases.Single(r => r.ReleaseName == name);
 }

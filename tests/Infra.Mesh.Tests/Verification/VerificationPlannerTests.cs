@@ -3,7 +3,7 @@ using Infra.Mesh.Planner;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Security;
 using Infra.Mesh.Settings;
-using Infra.Mesh.Tests.Support;
+using Infra.Testing.Support;
 using Infra.Mesh.Verification;
 
 namespace Infra.Mesh.Tests.Verification;

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Settings;
-using Infra.Mesh.Tests.Support;
+using Infra.Testing.Support;
 using Infra.Mesh.Workloads;
 using YamlDotNet.RepresentationModel;
 

@@ -1,6 +1,6 @@
 using Infra.Mesh.Planning;
 using Infra.Mesh.Settings;
-using Infra.Mesh.Tests.Support;
+using Infra.Testing.Support;
 using Infra.Mesh.Workloads;
 
 namespace Infra.Mesh.Tests.Workloads;

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Infra.Mesh.Planner;
-using Infra.Mesh.Tests.Support;
+using Infra.Testing.Support;
 
 namespace Infra.Mesh.Tests.Workloads;
 

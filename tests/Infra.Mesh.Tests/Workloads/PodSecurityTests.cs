@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Infra.Mesh.Tests.Support;
+using Infra.Testing.Support;
 
 namespace Infra.Mesh.Tests.Workloads;
 

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Infra.Mesh.Planner;
 using Infra.Mesh.Settings;
-using Infra.Mesh.Tests.Support;
+using Infra.Testing.Support;
 
 namespace Infra.Mesh.Tests.Workloads;
 

@@ -1,7 +1,7 @@
 using Infra.Mesh.Planner;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Rendering;
-using Infra.Mesh.Tests.Support;
+using Infra.Testing.Support;
 using Infra.Testing;
 
 namespace Infra.Mesh.Tests.Workloads;

@@ -1,6 +1,6 @@
 using Infra.Mesh.Rendering;
 using Infra.Mesh.Settings;
-using Infra.Mesh.Tests.Support;
+using Infra.Testing.Support;
 
 namespace Infra.Mesh.Tests.Workloads;
 

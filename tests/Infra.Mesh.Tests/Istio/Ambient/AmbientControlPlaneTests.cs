@@ -1,7 +1,7 @@
 using Infra.Mesh.Istio;
 using Infra.Mesh.Planner;
 using Infra.Mesh.Planning;
-using Infra.Mesh.Tests.Support;
+using Infra.Testing.Support;
 using Infra.Testing;
 
 namespace Infra.Mesh.Tests.Istio.Ambient;

@@ -1,5 +1,5 @@
 using Infra.Mesh.Istio;
-using Infra.Mesh.Tests.Support;
+using Infra.Testing.Support;
 
 namespace Infra.Mesh.Tests.Istio.Ambient;
 
@@ -65,7 +65,7 @@ public class AmbientDataPlaneTests
         {
             Assert.Equal("waypoint", g.Name());
             Assert.Equal("istio-waypoint", (string?)g.Spec()["gatewayClassName"]);
-            var listener = Assert.Single(g.Spec()["listeners"].Objects());
+            var listener = Assert.Single(g.Spec()["listeners"].Items());
             Assert.Equal(("mesh", 15008, "HBONE"), ((string)listener["name"]!, (int)listener["port"]!, (string)listener["protocol"]!));
             Assert.Equal("service", g.Label("istio.io/waypoint-for"));
             Assert.Equal(settings.Istio.Tag, g.Label(IstioInjection.RevisionLabel));

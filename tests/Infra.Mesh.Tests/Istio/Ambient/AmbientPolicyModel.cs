@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Infra.Mesh.Tests.Support;
+using Infra.Testing.Support;
 
 namespace Infra.Mesh.Tests.Istio.Ambient;
 
@@ -67,7 +67,7 @@ public sealed class AmbientPolicyModel(IReadOnlyList<JsonObject> objects)
 
     private IEnumerable<JsonObject> Policies(string ns) => objects.OfKind("AuthorizationPolicy").Where(p => p.Namespace() == ns);
 
-    private static bool Targets(JsonObject policy, string waypoint, string service) => policy.Spec()["targetRefs"].Objects().Any(t =>
+    private static bool Targets(JsonObject policy, string waypoint, string service) => policy.Spec()["targetRefs"].Items().Any(t =>
         ((string?)t["kind"], (string?)t["group"] ?? "") switch
         {
             ("Gateway", "gateway.networking.k8s.io") => (string?)t["name"] == waypoint,
@@ -92,17 +92,17 @@ public sealed class AmbientPolicyModel(IReadOnlyList<JsonObject> objects)
 
     private static string Action(JsonObject policy) => (string?)policy.Spec()["action"] ?? "ALLOW";
 
-    private static IEnumerable<JsonObject> Rules(JsonObject policy) => policy.Spec()["rules"].Objects();
+    private static IEnumerable<JsonObject> Rules(JsonObject policy) => policy.Spec()["rules"].Items();
 
     private static bool Matches(JsonObject rule, string source, int port, string method, string path, bool http, bool deny)
     {
-        var froms = rule["from"].Objects().ToList();
+        var froms = rule["from"].Items().ToList();
         if (froms.Count > 0 && !froms.Any(f => f["source"]!["principals"].Strings().Any(p => Glob(p, source))))
         {
             return false;
         }
 
-        var tos = rule["to"].Objects().Select(t => t["operation"]!.AsObject()).ToList();
+        var tos = rule["to"].Items().Select(t => t["operation"]!.AsObject()).ToList();
         if (!http && tos.Any(o => o["methods"] is not null || o["paths"] is not null))
         {
             // ztunnel cannot see requests: such an ALLOW rule is dropped, such a DENY rule applies without its HTTP part.

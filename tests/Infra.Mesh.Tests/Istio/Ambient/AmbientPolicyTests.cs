@@ -3,7 +3,7 @@ using Infra.Mesh.Istio;
 using Infra.Mesh.Planner;
 using Infra.Mesh.Security;
 using Infra.Mesh.Settings;
-using Infra.Mesh.Tests.Support;
+using Infra.Testing.Support;
 using Infra.Mesh.Verification;
 using Infra.Testing;
 
@@ -37,10 +37,10 @@ public class AmbientPolicyTests
         // Dialling an orders pod directly skips the waypoint, so ztunnel refuses the caller's own identity...
         Assert.Equal(Verdict.Refused, model.Decide(CallGraph.Principal(gateway), "shop", "orders", 8080, "GET", "/orders/42", viaService: false));
         // ...and lets the waypoint's through instead (besides Prometheus, on the metrics port).
-        var ztunnelRules = objects.OfKind("AuthorizationPolicy").Single(p => p.Namespace() == "shop" && p.Name() == "orders").Spec()["rules"].Objects();
+        var ztunnelRules = objects.OfKind("AuthorizationPolicy").Single(p => p.Namespace() == "shop" && p.Name() == "orders").Spec()["rules"].Items();
         Assert.Equal(
             [CallGraph.Principal("shop", "waypoint"), CallGraph.Principal("istio-system", "prometheus")],
-            ztunnelRules.SelectMany(r => r["from"].Objects()).SelectMany(f => f["source"]!["principals"].Strings()));
+            ztunnelRules.SelectMany(r => r["from"].Items()).SelectMany(f => f["source"]!["principals"].Strings()));
     }
 
     [Fact]

@@ -1,4 +1,4 @@
-namespace Infra.Mesh.Tests.Support;
+namespace Infra.Testing.Support;
 
 /// <summary>
 /// A scratch copy of a project's Pulumi files (by default the fixture's, <see cref="Stacks.ProjectDirectory"/>) in a

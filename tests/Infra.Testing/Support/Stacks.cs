@@ -3,8 +3,9 @@ using Infra.Mesh.Planner;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Rendering;
 using Infra.Mesh.Settings;
+using Xunit;
 
-namespace Infra.Mesh.Tests.Support;
+namespace Infra.Testing.Support;
 
 /// <summary>
 /// The tests' own project (<c>tests/fixtures/shop</c>: Pulumi.yaml + Pulumi.&lt;stack&gt;.yaml), loaded and planned as the
@@ -55,11 +56,7 @@ public static class Stacks
     public static IReadOnlyList<JsonObject> Objects(MeshPlan plan) =>
         [.. plan.Stages.SelectMany(PlanRenderer.Objects)];
 
-    public static IEnumerable<JsonObject> OfKind(this IEnumerable<JsonObject> objects, string kind) =>
-        objects.Where(o => (string?)o["kind"] == kind);
-
-    public static JsonObject Named(this IEnumerable<JsonObject> objects, string kind, string name) =>
-        objects.OfKind(kind).Single(o => (string?)o["metadata"]!["name"] == name);
+    public static HelmReleaseItem Release(this MeshPlan plan, string name) => plan.Releases.Single(r => r.ReleaseName == name);
 
     private static string FindRepositoryDirectory()
     {
