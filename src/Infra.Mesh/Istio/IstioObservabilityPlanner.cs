@@ -42,17 +42,18 @@ public sealed class IstioObservabilityPlanner : IObservabilityPlanner
     public void Plan(PlanBuilder plan)
     {
         var observability = plan.Settings.Observability;
+        var ambient = plan.Settings.Istio.Ambient;
         plan.Add(StageKind.Policies, MeshTelemetry(observability));
 
         if (observability.Prometheus)
         {
-            plan.Add(StageKind.GatewaysAndAddons, Release(Prometheus, PrometheusValues(plan.Settings.IsProduction, plan.Settings.Istio.Ambient)));
+            plan.Add(StageKind.GatewaysAndAddons, Release(Prometheus, PrometheusValues(plan.Settings.IsProduction, ambient)));
         }
 
         if (observability.Grafana)
         {
             var password = plan.AddSlot(new RandomSecretSlot(GrafanaAdminPasswordSlot, 32));
-            plan.Add(StageKind.GatewaysAndAddons, Release(Grafana, GrafanaValues()) with
+            plan.Add(StageKind.GatewaysAndAddons, Release(Grafana, GrafanaValues(ambient)) with
             {
                 // adminPassword is documented (commented out) in the chart's values.yaml; without it the chart
                 // generates a new password on every render.
@@ -65,7 +66,7 @@ public sealed class IstioObservabilityPlanner : IObservabilityPlanner
             // Kiali signs login tokens with this key (AES: 16, 24 or 32 characters); left empty, the chart
             // generates a new one on every render and logs everyone out.
             var key = plan.AddSlot(new RandomSecretSlot(KialiSigningKeySlot, 32));
-            plan.Add(StageKind.GatewaysAndAddons, Release(Kiali, KialiValues(observability.Jaeger)) with
+            plan.Add(StageKind.GatewaysAndAddons, Release(Kiali, KialiValues(observability.Jaeger, ambient)) with
             {
                 SecretValues = [new SecretValue("login_token.signing_key", new GeneratedSecret(key.Id, SlotOutput.Value))],
             });
@@ -124,14 +125,36 @@ public sealed class IstioObservabilityPlanner : IObservabilityPlanner
         };
         if (ambient)
         {
-            server["podLabels"] = new JsonObject { [Ambient.AmbientInjection.DataplaneModeLabel] = "ambient" };
+            server["podLabels"] = AmbientPodLabels();
             values["serviceAccounts"] = new JsonObject { ["server"] = new JsonObject { ["name"] = PrometheusServiceAccount } };
         }
 
         return values;
     }
 
-    private static JsonObject GrafanaValues() => new()
+    /// <summary>
+    /// Enrols one addon pod in ambient although istio-system is not (istiod must stay out). Grafana and Kiali query the
+    /// enrolled Prometheus, and the mesh-wide PeerAuthentication (STRICT in prod) makes its ztunnel refuse plain text,
+    /// so they join too and reach it over HBONE.
+    /// </summary>
+    private static JsonObject AmbientPodLabels() => new() { [Ambient.AmbientInjection.DataplaneModeLabel] = "ambient" };
+
+    /// <param name="ambient">
+    /// Enrol the pod (see <see cref="AmbientPodLabels"/>); <c>podLabels</c> is documented, commented out, in the chart's
+    /// values.yaml and read by its deployment template.
+    /// </param>
+    private static JsonObject GrafanaValues(bool ambient)
+    {
+        var values = GrafanaDatasources();
+        if (ambient)
+        {
+            values["podLabels"] = AmbientPodLabels();
+        }
+
+        return values;
+    }
+
+    private static JsonObject GrafanaDatasources() => new()
     {
         ["datasources"] = new JsonObject
         {
@@ -150,7 +173,18 @@ public sealed class IstioObservabilityPlanner : IObservabilityPlanner
         },
     };
 
-    private static JsonObject KialiValues(bool jaeger) => new()
+    private static JsonObject KialiValues(bool jaeger, bool ambient)
+    {
+        var values = KialiSettings(jaeger);
+        if (ambient)
+        {
+            values["deployment"] = new JsonObject { ["pod_labels"] = AmbientPodLabels() };
+        }
+
+        return values;
+    }
+
+    private static JsonObject KialiSettings(bool jaeger) => new()
     {
         ["auth"] = new JsonObject { ["strategy"] = "token" },
         ["external_services"] = new JsonObject

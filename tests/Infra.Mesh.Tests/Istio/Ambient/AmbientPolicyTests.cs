@@ -76,6 +76,9 @@ public class AmbientPolicyTests
         }
 
         Assert.Contains(DevAmbient.Services, s => s.Ports.Length > 1);
+        // Grafana and Kiali query the enrolled Prometheus, whose ztunnel refuses plain text under STRICT: they join too.
+        Assert.Equal("ambient", (string?)plan.Release("grafana").Values["podLabels"]!["istio.io/dataplane-mode"]);
+        Assert.Equal("ambient", (string?)plan.Release("kiali").Values["deployment"]!["pod_labels"]!["istio.io/dataplane-mode"]);
         Assert.Null(Stacks.Plan("dev").Release("prometheus").Values["serviceAccounts"]);
     }
 
