@@ -1,5 +1,6 @@
 using Infra.Mesh.Planning;
 using Infra.Mesh.Settings;
+using k8s;
 using k8s.Models;
 
 namespace Infra.Mesh.Linkerd;
@@ -53,9 +54,7 @@ public static class LinkerdNamespaces
 
         return new V1Namespace
         {
-            ApiVersion = "v1",
-            Kind = "Namespace",
             Metadata = new V1ObjectMeta { Name = name, Labels = labels, Annotations = annotations },
-        };
+        }.Initialize();
     }
 }

@@ -5,6 +5,7 @@ using Infra.Mesh.Settings;
 using Infra.Mesh.Workloads;
 using Infra.Mesh.Traffic;
 using Infra.Mesh.Traffic.GatewayApi;
+using k8s;
 using k8s.Models;
 
 namespace Infra.Mesh.Linkerd;
@@ -132,15 +133,13 @@ public sealed class LinkerdTrafficPlanner : ITrafficPlanner
     {
         return new V1Service
         {
-            ApiVersion = "v1",
-            Kind = "Service",
             Metadata = Labels.Meta(service, VersionServiceName(service, version), version),
             Spec = new V1ServiceSpec
             {
                 Selector = Labels.Selector(service, version),
                 Ports = WorkloadPlanner.ServicePorts(service, injection),
             },
-        };
+        }.Initialize();
     }
 
     private static V1ObjectMeta Meta(ServiceSettings service, string name, ImmutableSortedDictionary<string, string> annotations)

@@ -29,8 +29,8 @@ public static class ObjectJson
 
         return new JsonObject
         {
-            ["apiVersion"] = "v1",
-            ["kind"] = "Secret",
+            ["apiVersion"] = V1Secret.KubeApiVersion,
+            ["kind"] = V1Secret.KubeKind,
             ["metadata"] = metadata,
             ["type"] = secret.Type,
             ["stringData"] = data,

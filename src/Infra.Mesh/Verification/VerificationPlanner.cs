@@ -6,6 +6,7 @@ using Infra.Mesh.Planning;
 using Infra.Mesh.Security;
 using Infra.Mesh.Settings;
 using Infra.Mesh.Workloads;
+using k8s;
 using k8s.Models;
 
 namespace Infra.Mesh.Verification;
@@ -62,11 +63,9 @@ public sealed class VerificationPlanner(IInjection injection, IProxyProbe proxy)
         {
             plan.Add(StageKind.Verification, new V1ServiceAccount
             {
-                ApiVersion = "v1",
-                Kind = "ServiceAccount",
                 Metadata = Meta(VerifierAccount, ns),
                 AutomountServiceAccountToken = false,
-            });
+            }.Initialize());
             plan.Add(StageKind.Verification, ConfigMap(Meta(ScriptConfigMap, ns), VerificationScript.ScriptFile, script));
         }
 
@@ -254,8 +253,6 @@ public sealed class VerificationPlanner(IInjection injection, IProxyProbe proxy)
 
         return new V1Job
         {
-            ApiVersion = "batch/v1",
-            Kind = "Job",
             Metadata = new V1ObjectMeta
             {
                 Name = name,
@@ -327,16 +324,14 @@ public sealed class VerificationPlanner(IInjection injection, IProxyProbe proxy)
                     },
                 },
             },
-        };
+        }.Initialize();
     }
 
-    private static V1ConfigMap ConfigMap(V1ObjectMeta metadata, string key, string text) => new()
+    private static V1ConfigMap ConfigMap(V1ObjectMeta metadata, string key, string text) => new V1ConfigMap
     {
-        ApiVersion = "v1",
-        Kind = "ConfigMap",
         Metadata = metadata,
         Data = new Dictionary<string, string> { [key] = text },
-    };
+    }.Initialize();
 
     private static V1ObjectMeta Meta(string name, string ns)
     {

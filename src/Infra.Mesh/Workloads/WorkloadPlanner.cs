@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Settings;
+using k8s;
 using k8s.Models;
 
 namespace Infra.Mesh.Workloads;
@@ -98,43 +99,35 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
 
         return new V1Namespace
         {
-            ApiVersion = "v1",
-            Kind = "Namespace",
             Metadata = new V1ObjectMeta
             {
                 Name = name,
                 Labels = labels,
                 Annotations = mesh.Annotations.IsEmpty ? null : mesh.Annotations.ToDictionary(),
             },
-        };
+        }.Initialize();
     }
 
-    private static V1ServiceAccount ServiceAccount(ServiceSettings service) => new()
+    private static V1ServiceAccount ServiceAccount(ServiceSettings service) => new V1ServiceAccount
     {
-        ApiVersion = "v1",
-        Kind = "ServiceAccount",
         Metadata = Labels.Meta(service, service.ServiceAccount),
         // The mesh identity comes from this account; the API token is only mounted for services that call the API.
         AutomountServiceAccountToken = service.AutomountServiceAccountToken,
-    };
+    }.Initialize();
 
-    private static V1ConfigMap ConfigMap(ServiceSettings service) => new()
+    private static V1ConfigMap ConfigMap(ServiceSettings service) => new V1ConfigMap
     {
-        ApiVersion = "v1",
-        Kind = "ConfigMap",
         Metadata = Labels.Meta(service, ConfigMapName(service)),
         Data = new Dictionary<string, string> { [ConfigFileName] = Edn.Write(service.Config.Edn) },
-    };
+    }.Initialize();
 
     private static V1ConfigMap? EnvConfigMap(ServiceSettings service) => service.Config.Environment.IsEmpty
         ? null
         : new V1ConfigMap
         {
-            ApiVersion = "v1",
-            Kind = "ConfigMap",
             Metadata = Labels.Meta(service, EnvConfigMapName(service)),
             Data = service.Config.Environment.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal),
-        };
+        }.Initialize();
 
     private V1Deployment Deployment(ServiceSettings service, WorkloadVersion version, V1ConfigMap config, V1ConfigMap? env, bool production)
     {
@@ -175,8 +168,6 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
 
         return new V1Deployment
         {
-            ApiVersion = "apps/v1",
-            Kind = "Deployment",
             Metadata = Labels.Meta(service, version.DeploymentName, version.Name),
             Spec = new V1DeploymentSpec
             {
@@ -196,7 +187,7 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
                     Spec = PodSpec(service, version, env, production),
                 },
             },
-        };
+        }.Initialize();
     }
 
     /// <summary>
@@ -333,10 +324,8 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
         TimeoutSeconds = 3,
     };
 
-    private static V1Service Service(ServiceSettings service, IInjection injection) => new()
+    private static V1Service Service(ServiceSettings service, IInjection injection) => new V1Service
     {
-        ApiVersion = "v1",
-        Kind = "Service",
         Metadata = ServiceMeta(service, injection.Service(service)),
         Spec = new V1ServiceSpec
         {
@@ -344,7 +333,7 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
             Selector = Labels.Selector(service),
             Ports = ServicePorts(service, injection),
         },
-    };
+    }.Initialize();
 
     private static V1ObjectMeta ServiceMeta(ServiceSettings service, MeshMetadata mesh)
     {
@@ -378,10 +367,8 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
     /// One budget over all versions, like the Service: voluntary evictions take at most one pod of the app at a time.
     /// maxUnavailable rather than minAvailable, so a single-replica service can still be drained.
     /// </summary>
-    private static V1PodDisruptionBudget DisruptionBudget(ServiceSettings service) => new()
+    private static V1PodDisruptionBudget DisruptionBudget(ServiceSettings service) => new V1PodDisruptionBudget
     {
-        ApiVersion = "policy/v1",
-        Kind = "PodDisruptionBudget",
         Metadata = Labels.Meta(service, service.Name),
         Spec = new V1PodDisruptionBudgetSpec
         {
@@ -390,16 +377,14 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
             // Pods that never became ready must not block node drains.
             UnhealthyPodEvictionPolicy = "AlwaysAllow",
         },
-    };
+    }.Initialize();
 
-    private static V2HorizontalPodAutoscaler Autoscaler(ServiceSettings service, WorkloadVersion version, ReplicaRange scaling) => new()
+    private static V2HorizontalPodAutoscaler Autoscaler(ServiceSettings service, WorkloadVersion version, ReplicaRange scaling) => new V2HorizontalPodAutoscaler
     {
-        ApiVersion = "autoscaling/v2",
-        Kind = "HorizontalPodAutoscaler",
         Metadata = Labels.Meta(service, version.DeploymentName, version.Name),
         Spec = new V2HorizontalPodAutoscalerSpec
         {
-            ScaleTargetRef = new V2CrossVersionObjectReference { ApiVersion = "apps/v1", Kind = "Deployment", Name = version.DeploymentName },
+            ScaleTargetRef = new V2CrossVersionObjectReference { ApiVersion = $"{V1Deployment.KubeGroup}/{V1Deployment.KubeApiVersion}", Kind = V1Deployment.KubeKind, Name = version.DeploymentName },
             MinReplicas = scaling.Min,
             MaxReplicas = scaling.Max,
             Metrics =
@@ -420,7 +405,7 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
                 ScaleDown = new V2HPAScalingRules { StabilizationWindowSeconds = 300 },
             },
         },
-    };
+    }.Initialize();
 
     /// <summary>SHA-256 over the sorted entries: the same data always gives the same checksum.</summary>
     public static string Checksum(IDictionary<string, string> data)
