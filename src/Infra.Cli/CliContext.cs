@@ -1,14 +1,17 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Infra.Mesh.Planner;
+using Infra.Mesh.Analysis;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Settings;
 
 namespace Infra.Cli;
 
-/// <summary>A stack's plan, or every problem that prevents one (bad settings, no project): bad input, never a stack trace.</summary>
-public sealed record StackLoad(MeshPlan? Plan, IReadOnlyList<SettingsError> Errors);
+/// <summary>
+/// A stack's plan with the warnings of the semantic rules, or every problem that prevents one (bad settings, error
+/// findings, no project): bad input, never a stack trace.
+/// </summary>
+public sealed record StackLoad(MeshPlan? Plan, IReadOnlyList<SettingsError> Errors, IReadOnlyList<Finding> Warnings);
 
 /// <summary>
 /// What every verb shares: where output goes, the common arguments and options, the load sequence (find the
@@ -40,21 +43,33 @@ public sealed class CliContext(TextWriter stdout, TextWriter stderr)
 
     public static bool IsJson(ParseResult parse, Option<string> format) => parse.GetValue(format) == "json";
 
-    /// <summary>The one load sequence of the tool: project files, settings, plan; problems come back, never thrown.</summary>
+    /// <summary>
+    /// The one load sequence of the tool: project files, settings, the semantic rules and the plan
+    /// (<see cref="StackAnalyzer.Load"/>); problems come back, never thrown.
+    /// </summary>
     public static StackLoad Load(string stack, DirectoryInfo? project)
     {
         try
         {
-            var source = ProjectConfigFiles.Load(ProjectDirectory(project), stack);
-            return new StackLoad(MeshPlanner.Plan(StackSettingsLoader.Load(source)), []);
+            var analysis = StackAnalyzer.Load(ProjectConfigFiles.Load(ProjectDirectory(project), stack));
+            return new StackLoad(analysis.Plan, [], analysis.Warnings);
         }
         catch (SettingsException e)
         {
-            return new StackLoad(null, e.Errors);
+            return new StackLoad(null, e.Errors, []);
         }
         catch (ProjectNotFoundException e)
         {
-            return new StackLoad(null, [new SettingsError("Pulumi.yaml", "(project)", e.Message)]);
+            return new StackLoad(null, [new SettingsError("Pulumi.yaml", "(project)", e.Message)], []);
+        }
+    }
+
+    /// <summary>Warnings go to standard error, one per line, so they never mix with a command's output.</summary>
+    public void WriteWarnings(IReadOnlyList<Finding> warnings)
+    {
+        foreach (var warning in warnings)
+        {
+            Error.WriteLine($"  {warning}");
         }
     }
 

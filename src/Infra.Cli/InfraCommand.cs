@@ -19,11 +19,12 @@ public static class InfraCommand
         var cli = new CliContext(stdout, stderr);
         var root = new RootCommand(
             "infra: plans and renders the service mesh (Istio or Linkerd) under the Clojure services, per Pulumi stack, offline.\n"
-            + "Examples: infra validate prod | infra render dev --out /tmp/dev | infra diff dev prod")
+            + "Examples: infra validate prod | infra render dev --out /tmp/dev | infra diff dev prod | infra analyze prod --format sarif")
         {
             RenderCommand.Create(cli),
             ValidateCommand.Create(cli),
             DiffCommand.Create(cli),
+            AnalyzeCommand.Create(cli),
             BenchCommand.Create(cli),
         };
 

@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using Infra.Mesh.Planner;
+using Infra.Mesh.Analysis;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Settings;
 using Pulumi;
@@ -18,7 +18,7 @@ public sealed class MeshStack : Stack
     public MeshStack()
     {
         var config = new Config(ProjectConfigFiles.Namespace);
-        var plan = Plan = MeshPlanner.Plan(LoadSettings(config));
+        var plan = Plan = Analyze(config).Plan;
         var settings = plan.Settings;
         if (Deployment.Instance.IsDryRun)
         {
@@ -79,23 +79,28 @@ public sealed class MeshStack : Stack
     public Output<ImmutableDictionary<string, string>> PlanSummary { get; private set; }
 
     /// <summary>Bad settings end the run with every problem listed and no stack trace (Pulumi prints a RunException plainly).</summary>
-    private static StackSettings LoadSettings(Config config)
+    private static StackAnalysis Analyze(Config config)
     {
         var stack = Deployment.Instance.StackName;
         try
         {
             var source = new PulumiConfigSource(config, stack);
-            var settings = StackSettingsLoader.Load(source);
+            var analysis = StackAnalyzer.Load(source);
             // Stack files ship without ciphertext: stop before anything is planned against the cluster, with every
             // missing key at once, rather than at the first Secret that cannot be filled.
-            var missing = settings.SecretConfigKeys.Where(key => source.HasSecret(key) != true).ToList();
+            var missing = analysis.Settings.SecretConfigKeys.Where(key => source.HasSecret(key) != true).ToList();
             if (missing.Count > 0)
             {
                 throw new RunException($"Stack '{stack}' needs {missing.Count} secret(s) that are not set. Set them, then run again:" +
                     string.Concat(missing.Select(key => $"{System.Environment.NewLine}  pulumi config set --secret {ProjectConfigFiles.Namespace}:{key} -s {stack}")));
             }
 
-            return settings;
+            foreach (var warning in analysis.Warnings)
+            {
+                Log.Warn(warning.ToString());
+            }
+
+            return analysis;
         }
         catch (SettingsException e)
         {

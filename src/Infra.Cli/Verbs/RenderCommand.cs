@@ -61,6 +61,7 @@ public static class RenderCommand
         {
             cli.Out.WriteLine($"Rendered stack '{stack}' ({CliContext.Describe(plan)}) to {directory}: {files.Count} files.");
             cli.Out.WriteLine($"Start with {Path.Combine(directory, PlanRenderer.PlanDocument)}.");
+            cli.WriteWarnings(loaded.Warnings);
         }
 
         return InfraCommand.Ok;

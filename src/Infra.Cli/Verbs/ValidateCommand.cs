@@ -29,11 +29,18 @@ public static class ValidateCommand
 
         if (json)
         {
-            cli.Out.WriteLine(new JsonObject { ["stack"] = stack, ["valid"] = true, ["summary"] = CliContext.Summary(plan) }.ToJsonString(CliContext.Indented));
+            cli.Out.WriteLine(new JsonObject
+            {
+                ["stack"] = stack,
+                ["valid"] = true,
+                ["summary"] = CliContext.Summary(plan),
+                ["warnings"] = new JsonArray([.. loaded.Warnings.Select(w => (JsonNode)FindingJson.Of(w))]),
+            }.ToJsonString(CliContext.Indented));
         }
         else
         {
             cli.Out.WriteLine($"{plan.Settings.StackFile}: valid ({CliContext.Describe(plan)}, {plan.Settings.Services.Length} services, {plan.Items.Count()} plan items)");
+            cli.WriteWarnings(loaded.Warnings);
         }
 
         return InfraCommand.Ok;

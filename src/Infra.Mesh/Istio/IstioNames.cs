@@ -15,6 +15,12 @@ public static class IstioNames
     /// <summary>A Sidecar egress host for everything in the root namespace: istiod (xDS, certificates) and the telemetry addons.</summary>
     public const string ControlPlaneEgressHost = RootNamespace + "/*";
 
+    /// <summary>The namespace of the <c>kubernetes</c> Service, through which pods reach the API server.</summary>
+    public const string KubernetesApiNamespace = "default";
+
+    /// <summary>The Sidecar egress host of the Kubernetes API server (the <c>kubernetes</c> Service in <c>default</c>).</summary>
+    public const string KubernetesApiEgressHost = KubernetesApiNamespace + "/kubernetes.default.svc.cluster.local";
+
     /// <summary>The ingress gateway pods' labels (the chart's selector labels: <c>istio</c> is the release name without <c>istio-</c>).</summary>
     public static IReadOnlyDictionary<string, string> IngressGatewaySelector { get; } =
         new Dictionary<string, string> { ["istio"] = "ingressgateway" };

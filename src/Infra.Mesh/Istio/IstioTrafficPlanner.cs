@@ -65,10 +65,14 @@ public sealed class IstioTrafficPlanner(Waypoints? waypoints) : ITrafficPlanner
         }
     }
 
-    /// <summary>Hosts a service's proxy may reach (<c>namespace/host</c>): the control plane, what it calls, its external hosts.</summary>
+    /// <summary>
+    /// Hosts a service's proxy may reach (<c>namespace/host</c>): the control plane, what it calls, its external hosts,
+    /// and the Kubernetes API when its pods mount a service account token (the only reason to mount one).
+    /// </summary>
     public static IReadOnlyList<string> EgressHosts(ServiceSettings service, StackSettings settings) =>
     [
         IstioNames.ControlPlaneEgressHost,
+        .. service.AutomountServiceAccountToken ? [IstioNames.KubernetesApiEgressHost] : Array.Empty<string>(),
         .. service.Calls.Select(c => settings.Service(c.Service)).Select(callee => $"{callee.Namespace}/{IstioNames.Host(callee)}"),
         // A Kubernetes Service is registered in its own namespace; a ServiceEntry is exported to the caller's only.
         .. service.ExternalHosts.Select(h => $"{h.ClusterNamespace ?? service.Namespace}/{h.Host}").Distinct(StringComparer.Ordinal),
@@ -137,7 +141,7 @@ public sealed class IstioTrafficPlanner(Waypoints? waypoints) : ITrafficPlanner
                 "canary-header",
                 uris is null ? [new HttpMatch(header, null)] : [.. uris.Select(uri => new HttpMatch(header, uri))],
                 [new RouteDestination(new Destination(IstioNames.Host(service), Labels.Canary, port), 100)],
-                traffic.Timeout,
+                Durations.UnlessZero(traffic.Timeout),
                 retries));
         }
 
@@ -145,7 +149,7 @@ public sealed class IstioTrafficPlanner(Waypoints? waypoints) : ITrafficPlanner
             "weighted",
             uris?.Select(uri => new HttpMatch(null, uri)).ToList(),
             WeightedDestinations(service, port),
-            traffic.Timeout,
+            Durations.UnlessZero(traffic.Timeout),
             retries));
         return routes;
     }
@@ -156,9 +160,13 @@ public sealed class IstioTrafficPlanner(Waypoints? waypoints) : ITrafficPlanner
     /// </summary>
     private static readonly string[] RetriesTimedOutAttempt = ["5xx", "gateway-error", "reset"];
 
+    /// <summary>Whether Envoy applies the per-try timeout, i.e. whether an attempt that timed out is retried.</summary>
+    public static bool AppliesPerTryTimeout(RetrySettings retries) =>
+        retries.RetryOn.Split(',', StringSplitOptions.TrimEntries).Intersect(RetriesTimedOutAttempt).Any();
+
     private static HttpRetry Retry(RetrySettings retries) => new(
         retries.Attempts,
-        retries.RetryOn.Split(',', StringSplitOptions.TrimEntries).Intersect(RetriesTimedOutAttempt).Any() ? retries.PerTryTimeout : null,
+        AppliesPerTryTimeout(retries) ? Durations.UnlessZero(retries.PerTryTimeout) : null,
         retries.RetryOn);
 
     private static Gateway IngressGateway(ServiceSettings service, PublicSettings exposed, IngressSettings ingress) =>

@@ -132,12 +132,14 @@ public static class IstiodValues
     /// <summary>
     /// The namespaces istiod watches: its own, the ingress gateway's, the application namespaces, and those of
     /// in-cluster Services a service declares in <c>externalHosts</c> (unwatched, they are not in the registry and
-    /// REGISTRY_ONLY drops the traffic).
+    /// REGISTRY_ONLY drops the traffic), and <c>default</c>, home of the API server's <c>kubernetes</c> Service, when
+    /// a service mounts a token to call it.
     /// </summary>
     public static IEnumerable<string> MeshNamespaces(StackSettings settings, bool gatewayPlanned) =>
         new[] { IstioNames.RootNamespace }
             .Concat(gatewayPlanned ? [settings.Ingress.Namespace] : [])
             .Concat(settings.Namespaces)
+            .Concat(settings.Services.Any(s => s.AutomountServiceAccountToken) ? [IstioNames.KubernetesApiNamespace] : [])
             .Concat(settings.Services.SelectMany(s => s.ExternalHosts).Select(h => h.ClusterNamespace).OfType<string>())
             .Distinct(StringComparer.Ordinal);
 }

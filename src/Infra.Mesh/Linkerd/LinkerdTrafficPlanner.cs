@@ -115,14 +115,15 @@ public sealed class LinkerdTrafficPlanner : ITrafficPlanner
             return ImmutableSortedDictionary<string, string>.Empty;
         }
 
-        return ImmutableSortedDictionary<string, string>.Empty
+        var annotations = ImmutableSortedDictionary<string, string>.Empty
             .Add(conditionsAnnotation, string.Join(',', conditions))
-            .Add(RetryLimitAnnotation, retries.Attempts.ToString(CultureInfo.InvariantCulture))
-            .Add(RetryTimeoutAnnotation, retries.PerTryTimeout);
+            .Add(RetryLimitAnnotation, retries.Attempts.ToString(CultureInfo.InvariantCulture));
+        // A zero per-try timeout means none: the route's timeout alone bounds the attempts.
+        return Durations.UnlessZero(retries.PerTryTimeout) is { } perTry ? annotations.Add(RetryTimeoutAnnotation, perTry) : annotations;
     }
 
     /// <summary>The conditions <c>retry.linkerd.io/http</c> accepts: 5xx, gateway-error, a status code or a range of them.</summary>
-    private static bool IsHttpRetryCondition(string condition) =>
+    public static bool IsHttpRetryCondition(string condition) =>
         condition is "5xx" or "gateway-error"
         || condition.Split('-') is var range && range.Length <= 2 && range.All(IsStatusCode);
 

@@ -9,9 +9,8 @@ public sealed class PlanBuilder(StackSettings settings)
 {
     private readonly Dictionary<StageKind, List<PlanItem>> _stages = Enum.GetValues<StageKind>().ToDictionary(k => k, _ => new List<PlanItem>());
     private readonly List<SecretSlot> _slots = [];
-
-    // Every id planned so far: a scan of all items per Add made planning quadratic (minutes at 1,000 services).
-    private readonly HashSet<string> _ids = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PlanItem> _byId = new(StringComparer.Ordinal);
+    private readonly List<PlanItemConflict> _conflicts = [];
 
     public StackSettings Settings { get; } = settings;
 
@@ -21,11 +20,14 @@ public sealed class PlanBuilder(StackSettings settings)
     public T Add<T>(StageKind stage, T item)
         where T : PlanItem
     {
-        if (!_ids.Add(item.Id))
+        if (_byId.TryGetValue(item.Id, out var planned))
         {
-            throw new InvalidOperationException($"Plan item '{item.Id}' is planned twice.");
+            // Two names the settings chose alike (a service called like another's generated object): reported, not thrown here.
+            _conflicts.Add(new PlanItemConflict(planned, item));
+            return item;
         }
 
+        _byId.Add(item.Id, item);
         _stages[stage].Add(item);
         return item;
     }
@@ -39,8 +41,14 @@ public sealed class PlanBuilder(StackSettings settings)
         return slot;
     }
 
+    /// <summary>Builds the plan; throws <see cref="PlanConflictException"/> when two planned items share an id.</summary>
     public MeshPlan Build()
     {
+        if (_conflicts.Count > 0)
+        {
+            throw new PlanConflictException([.. _conflicts]);
+        }
+
         var plan = new MeshPlan(
             Settings,
             [.. _stages.OrderBy(s => s.Key).Select(s => new PlanStage(s.Key, [.. s.Value]))],
@@ -70,4 +78,25 @@ public sealed class PlanBuilder(StackSettings settings)
             throw new InvalidOperationException($"Secret slot '{source.SlotId}' is referenced but not planned.");
         }
     }
+}
+
+/// <summary>Two items planned under one id (kind, namespace and name): the second would replace the first on a cluster.</summary>
+public sealed record PlanItemConflict(PlanItem First, PlanItem Second);
+
+/// <summary>
+/// The plan would hold two objects with the same kind, namespace and name. Settings validation reports the names that
+/// lead to this (rule INFRA111) before any plan is used; reaching this exception otherwise is a planner bug.
+/// </summary>
+public sealed class PlanConflictException : Exception
+{
+    public PlanConflictException(IReadOnlyList<PlanItemConflict> conflicts)
+        : base($"Planned twice: {string.Join(", ", conflicts.Select(c => c.First.Id))}") => Conflicts = conflicts;
+
+    public PlanConflictException() : this([]) { }
+
+    public PlanConflictException(string message) : base(message) => Conflicts = [];
+
+    public PlanConflictException(string message, Exception innerException) : base(message, innerException) => Conflicts = [];
+
+    public IReadOnlyList<PlanItemConflict> Conflicts { get; }
 }

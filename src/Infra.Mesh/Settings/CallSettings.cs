@@ -34,12 +34,6 @@ public sealed record CallSettings(string Service, ImmutableArray<string> Methods
                 continue;
             }
 
-            if (service == caller)
-            {
-                target.Error("a service does not need to declare a call to itself");
-                continue;
-            }
-
             if (calls.Any(c => c.Service == service))
             {
                 target.Error($"the call to '{service}' is declared more than once");

@@ -62,7 +62,8 @@ public sealed partial class ConfigNode
 
     public string File => _layers.Length > 0 ? _layers[0].File : _missing.File;
 
-    private int? Line => Top is { } node ? (int)node.Start.Line : _missing.Line;
+    /// <summary>The line of the value (or, when missing, of its parent), 1-based; null when no file line is known.</summary>
+    public int? Line => Top is { } node ? (int)node.Start.Line : _missing.Line;
 
     public bool IsScalar => Exists && Top is YamlScalarNode;
 

@@ -104,11 +104,21 @@ public sealed class ProjectConfigFiles : IStackConfigSource
 
             if (stream.Documents[0].RootNode is YamlMappingNode root)
             {
+                foreach (var (message, line) in YamlMergeKeys.Apply(root))
+                {
+                    errors.Add(new SettingsError(displayName, "(file)", message, line));
+                }
+
                 return root;
             }
 
             errors.Add(new SettingsError(displayName, "(file)", "expected a YAML mapping at the top level",
                 (int)stream.Documents[0].RootNode.Start.Line));
+        }
+        catch (YamlException e) when (e.Message.StartsWith("Duplicate key", StringComparison.Ordinal))
+        {
+            // Pulumi's YAML reader (go-yaml v3) refuses a mapping that sets a key twice too ("mapping key already defined").
+            errors.Add(new SettingsError(displayName, "(file)", $"INFRA170: {e.Message.ToLowerInvariant()} in one mapping; set each key once (a merge key, <<: *anchor, may supply keys the mapping does not set)", (int)e.Start.Line));
         }
         catch (YamlException e)
         {

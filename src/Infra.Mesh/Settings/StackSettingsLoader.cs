@@ -11,7 +11,7 @@ public static class StackSettingsLoader
     private static readonly string[] TopLevelKeys =
     [
         "environment", "mesh", "kubernetes", "services", "serviceOverrides", "ingress",
-        "security", "observability", "verification", "istio", "linkerd",
+        "security", "observability", "verification", "istio", "linkerd", "analysis",
     ];
 
     public static StackSettings Load(IStackConfigSource source)

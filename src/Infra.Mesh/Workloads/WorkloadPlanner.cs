@@ -273,6 +273,7 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
         }
 
         var health = service.Health;
+        var healthPort = service.Port(health.Port);
         return new V1Container
         {
             Name = service.Name,
@@ -289,11 +290,11 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
             },
             // The JVM and Clojure can take tens of seconds to load; liveness and readiness only start once this passed, and it
             // checks the liveness path because "started" means the process serves, not that its dependencies are up.
-            StartupProbe = Probe(health.LivenessPath, health.Port, StartupProbePeriodSeconds,
+            StartupProbe = Probe(health.LivenessPath, healthPort, StartupProbePeriodSeconds,
                 (health.StartupSeconds + StartupProbePeriodSeconds - 1) / StartupProbePeriodSeconds),
-            ReadinessProbe = Probe(health.ReadinessPath, health.Port, periodSeconds: 5, failureThreshold: 3),
+            ReadinessProbe = Probe(health.ReadinessPath, healthPort, periodSeconds: 5, failureThreshold: 3),
             // Generous: a restart costs a slow start, so only a JVM that stayed unresponsive for a minute is killed.
-            LivenessProbe = Probe(health.LivenessPath, health.Port, periodSeconds: 20, failureThreshold: 3),
+            LivenessProbe = Probe(health.LivenessPath, healthPort, periodSeconds: 20, failureThreshold: 3),
             // The sleep action needs no shell or sleep binary in the image (distroless JREs have neither); a service without
             // traffic to drain may turn the pause off.
             Lifecycle = service.Shutdown.PreStopSeconds > 0
@@ -316,9 +317,16 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
         };
     }
 
-    private static V1Probe Probe(string path, string port, int periodSeconds, int failureThreshold) => new()
+    /// <summary>
+    /// A probe in the port's own protocol: HTTP GET on the path for HTTP ports, Kubernetes' native gRPC health check
+    /// (grpc.health.v1) for gRPC ports, a TCP connect for TCP ports. Istio rewrites all three to its agent
+    /// (istio/istio 1.30.3 pkg/kube/inject/app_probe.go); Linkerd only authorizes httpGet probes (rule INFRA104).
+    /// </summary>
+    private static V1Probe Probe(string path, ServicePort port, int periodSeconds, int failureThreshold) => new()
     {
-        HttpGet = new V1HTTPGetAction { Path = path, Port = port },
+        HttpGet = port.Protocol is PortProtocol.Http or PortProtocol.Http2 ? new V1HTTPGetAction { Path = path, Port = port.Name } : null,
+        Grpc = port.Protocol == PortProtocol.Grpc ? new V1GRPCAction { Port = port.Port } : null,
+        TcpSocket = port.Protocol == PortProtocol.Tcp ? new V1TCPSocketAction { Port = port.Name } : null,
         PeriodSeconds = periodSeconds,
         FailureThreshold = failureThreshold,
         TimeoutSeconds = 3,

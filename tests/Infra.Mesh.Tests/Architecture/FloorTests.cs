@@ -33,6 +33,9 @@ public sealed class FloorTests
 
         // Plan to files.
         ["Infra.Mesh.Rendering"],
+
+        // Semantic rules and the security audit: over the settings, and over the plan and its rendered objects.
+        ["Infra.Mesh.Analysis"],
     ];
 
     /// <summary>Rooms on the same floor that must not use each other at all.</summary>

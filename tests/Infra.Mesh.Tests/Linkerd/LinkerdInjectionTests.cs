@@ -31,6 +31,21 @@ public class LinkerdInjectionTests
     }
 
     [Fact]
+    public void Declared_tcp_hosts_outside_the_default_opaque_ports_bypass_protocol_detection()
+    {
+        using var files = new StackFiles();
+        // 5432 is a default opaque port; 5433 and 2525 (a second database, an SMTP relay) are not.
+        files.Replace("Pulumi.dev-linkerd.yaml", "  infra:serviceOverrides:\n", "  infra:serviceOverrides:\n    payments:\n      externalHosts:\n"
+            + "        - {host: ledger-db.acme.internal, port: 5433, protocol: tcp}\n        - {host: relay.acme.internal, port: 2525, protocol: tcp}\n"
+            + "        - {host: audit-db.acme.internal, port: 5432, protocol: tcp}\n        - api.stripe.com\n");
+        var objects = Stacks.Objects(LinkerdStacks.Plan(files, LinkerdStacks.Dev));
+
+        Assert.Equal("2525,5433", (string?)objects.Named("Deployment", "payments")["spec"]!["template"]!["metadata"]!["annotations"]!["config.linkerd.io/skip-outbound-ports"]);
+        // orders declares only its database on 5432, which the proxy already forwards as TCP.
+        Assert.Null(objects.Named("Deployment", "orders")["spec"]!["template"]!["metadata"]!["annotations"]!["config.linkerd.io/skip-outbound-ports"]);
+    }
+
+    [Fact]
     public void A_service_can_opt_out_on_its_pod_template()
     {
         using var files = new StackFiles();

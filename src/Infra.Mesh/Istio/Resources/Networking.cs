@@ -41,7 +41,7 @@ public sealed record HttpRoute(
     string Name,
     IReadOnlyList<HttpMatch>? Match,
     IReadOnlyList<RouteDestination> Route,
-    string Timeout,
+    string? Timeout,
     HttpRetry Retries);
 
 /// <summary>Conditions within one match are ANDed; the matches of a route are ORed.</summary>

@@ -1,0 +1,146 @@
+using System.Text.RegularExpressions;
+using Infra.Mesh.Planning;
+using Infra.Mesh.Settings;
+using k8s;
+using k8s.Models;
+
+namespace Infra.Mesh.Analysis.Rules;
+
+/// <summary>
+/// INFRA110 and INFRA111: the names the plan generates from catalog names (objects, labels, ports, Jobs) must be
+/// valid where Kubernetes uses them and unique per kind and namespace. Checked on the plan the settings produce,
+/// before it is rendered or deployed, so every generated name is covered however a planner forms it; each finding
+/// points at the catalog name the generated one came from.
+/// </summary>
+public sealed partial class NamesRule : IPlanRule
+{
+    /// <summary>
+    /// Kinds whose names are DNS-1123 labels (at most 63): a Service's name is a DNS label of its cluster host, a
+    /// Namespace's too, and a Job's name becomes its pods' <c>batch.kubernetes.io/job-name</c> label value. Other
+    /// objects take DNS-1123 subdomains (at most 253).
+    /// </summary>
+    private static readonly HashSet<string> LabelNamedKinds = new(StringComparer.Ordinal) { "Service", "Namespace", "Job" };
+
+    public const int LabelLimit = 63;
+    public const int SubdomainLimit = 253;
+    public const int ContainerPortNameLimit = 15;
+
+    public void Check(RuleContext context, MeshPlan plan)
+    {
+        foreach (var item in plan.Items.OfType<ManifestItem>())
+        {
+            CheckObject(context, item.Object);
+        }
+    }
+
+    /// <summary>Reports a conflict found while planning: two objects the settings gave one kind, namespace and name.</summary>
+    public static void Conflicts(RuleContext context, IEnumerable<PlanItemConflict> conflicts)
+    {
+        foreach (var conflict in conflicts)
+        {
+            var owners = new[] { conflict.First, conflict.Second }.Select(i => Owner(context, i)).OfType<ServiceSettings>().Distinct().ToList();
+            var id = conflict.Second.Id;
+            var name = conflict.Second is ManifestItem manifest ? manifest.Name : id;
+            // The catalog name that equals the generated one is the one to change; else the first owner's.
+            if (conflict.Second is ManifestItem { Kind: "Namespace" } && context.Settings.Services.FirstOrDefault(s => s.Namespace == name) is { } tenant)
+            {
+                context.Report(RuleCatalog.NameCollision, context.Service(tenant)["namespace"],
+                    $"'{name}' is a namespace the plan creates for the mesh itself; use a namespace of the application's own");
+                continue;
+            }
+
+            var culprit = owners.FirstOrDefault(o => o.Name == name) ?? owners.FirstOrDefault();
+            var origin = owners.Count > 1 ? $"both '{owners[0].Name}' and '{owners[1].Name}' make the plan generate {id}" : $"the plan generates {id} twice";
+            if (culprit is not null)
+            {
+                context.Report(RuleCatalog.NameCollision, context.Service(culprit)["name"],
+                    $"'{culprit.Name}' collides with a name the plan generates: {origin}; rename the service (generated names: <service>-canary, <service>-stable, <service>-<port>, "
+                    + "<service>-config, <service>-env, <service>-secrets, mesh-verifier, ...)");
+            }
+            else
+            {
+                context.Report(RuleCatalog.NameCollision, context.Settings.StackFile, "infra:services", null,
+                    $"the plan generates {id} twice; rename the service or namespace it is named after");
+            }
+        }
+    }
+
+    private static void CheckObject(RuleContext context, IKubernetesObject<V1ObjectMeta> obj)
+    {
+        var meta = obj.Metadata;
+        var limit = LabelNamedKinds.Contains(obj.Kind) ? LabelLimit : SubdomainLimit;
+        if (meta.Name.Length > limit)
+        {
+            Report(context, obj, $"{obj.Kind} name '{meta.Name}' has {meta.Name.Length} characters; Kubernetes allows at most {limit}");
+        }
+
+        CheckLabels(context, obj, meta.Labels);
+        var template = obj switch
+        {
+            V1Deployment d => d.Spec.Template,
+            V1Job j => j.Spec.Template,
+            _ => null,
+        };
+        if (template is not null)
+        {
+            CheckLabels(context, obj, template.Metadata?.Labels);
+            foreach (var port in template.Spec.Containers.SelectMany(c => c.Ports ?? []).Where(p => p.Name is { Length: > ContainerPortNameLimit }))
+            {
+                Report(context, obj, $"container port name '{port.Name}' has {port.Name.Length} characters; Kubernetes allows at most {ContainerPortNameLimit}");
+            }
+
+            foreach (var container in template.Spec.Containers.Where(c => c.Name.Length > LabelLimit))
+            {
+                Report(context, obj, $"container name '{container.Name}' has {container.Name.Length} characters; Kubernetes allows at most {LabelLimit}");
+            }
+        }
+    }
+
+    private static void CheckLabels(RuleContext context, IKubernetesObject<V1ObjectMeta> obj, IDictionary<string, string>? labels)
+    {
+        foreach (var (key, value) in labels ?? new Dictionary<string, string>())
+        {
+            if (value.Length > LabelLimit || !LabelValue().IsMatch(value))
+            {
+                Report(context, obj, $"label {key}='{value}' is not a label value (at most {LabelLimit} alphanumerics, '-', '_', '.', alphanumeric at both ends)");
+            }
+        }
+    }
+
+    private static void Report(RuleContext context, IKubernetesObject<V1ObjectMeta> obj, string problem)
+    {
+        var owner = Owner(context, obj);
+        var where = $"{obj.Kind} {(obj.Metadata.NamespaceProperty is { } ns ? ns + "/" : "")}{obj.Metadata.Name}";
+        if (owner is null)
+        {
+            context.Report(RuleCatalog.NameTooLong, context.Settings.StackFile, "infra:services", null, $"{where}: {problem}; shorten the names it is built from");
+            return;
+        }
+
+        context.Report(RuleCatalog.NameTooLong, context.Service(owner)["name"],
+            $"'{owner.Name}' ({owner.Name.Length} characters) is too long for a name generated from it: {where}: {problem}; shorten the service name");
+    }
+
+    private static ServiceSettings? Owner(RuleContext context, PlanItem item) =>
+        item is ManifestItem manifest ? Owner(context, manifest.Object) : null;
+
+    /// <summary>
+    /// The catalog service an object was generated for: its <c>app</c> label, else the longest service name the
+    /// object's name is built from (verification Jobs carry their own app label).
+    /// </summary>
+    private static ServiceSettings? Owner(RuleContext context, IKubernetesObject<V1ObjectMeta> obj)
+    {
+        if (obj.Metadata.Labels?.TryGetValue(Labels.App, out var app) == true && context.ServicesByName.TryGetValue(app, out var labelled))
+        {
+            return labelled;
+        }
+
+        return context.Settings.Services
+            .Where(s => obj.Metadata.Name.Contains(s.Name, StringComparison.Ordinal) || (obj.Kind == "Namespace" && s.Namespace == obj.Metadata.Name))
+            .MaxBy(s => s.Name.Length);
+    }
+
+    /// <summary>A label value's syntax (Kubernetes' qualified-name value rule); the length is checked apart.</summary>
+    [GeneratedRegex("^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")]
+    private static partial Regex LabelValue();
+}
