@@ -243,7 +243,7 @@ public sealed class VerificationPlanner(IInjection injection, IProxyProbe proxy)
     {
         var labels = Labels.Managed();
         // Its own app label: a verification pod must never be selected by a service's Service or policies.
-        labels[Labels.App] = job.Stem;
+        labels[Labels.App] = LabelValue(job.Stem);
         labels[Labels.Component] = Component;
         var podLabels = new Dictionary<string, string>(labels);
         foreach (var (key, value) in job.Pod.Labels)
@@ -326,6 +326,9 @@ public sealed class VerificationPlanner(IInjection injection, IProxyProbe proxy)
             },
         }.Initialize();
     }
+
+    /// <summary>A label value (at most 63): a long stem is cut and a hash of it appended, as in <see cref="JobName"/>.</summary>
+    private static string LabelValue(string stem) => stem.Length <= 63 ? stem : $"{stem[..54].TrimEnd('-')}-{Hash(stem)[..8]}";
 
     private static V1ConfigMap ConfigMap(V1ObjectMeta metadata, string key, string text) => new V1ConfigMap
     {
