@@ -17,8 +17,9 @@ public sealed record LargestEntry(string Kind, string? Namespace, string Name, i
 /// <summary>
 /// What one stack costs to load, plan and render, and how big the render is: <paramref name="Files"/> and
 /// <paramref name="Bytes"/> (characters) of the render, <paramref name="Objects"/> (Kubernetes objects, Helm releases
-/// excluded), the <paramref name="Largest"/> entry, the median bytes allocated by one settings+plan+render run, and the
-/// process's peak working set in bytes after all runs.
+/// excluded), the <paramref name="Largest"/> entry, the median bytes allocated and the median CPU time (milliseconds, all
+/// threads of the process, so garbage collection counts) of one settings+plan+render run, and the process's peak working
+/// set in bytes after all runs. CPU time stays meaningful on a machine busy with other work, where wall time does not.
 /// </summary>
 public sealed record StackBenchmark(
     string Stack,
@@ -30,6 +31,7 @@ public sealed record StackBenchmark(
     int Objects,
     LargestEntry Largest,
     long AllocatedBytes,
+    double CpuMs,
     long PeakWorkingSetBytes);
 
 /// <summary>
@@ -50,10 +52,10 @@ public static class Benchmark
         Measure(stack, () => ProjectConfigFiles.Load(projectDirectory, stack), iterations);
 
     /// <summary>A <see cref="SyntheticCatalog"/> of <paramref name="services"/> services, built once in memory (not timed).</summary>
-    public static StackBenchmark RunSynthetic(int services, MeshKind mesh, int iterations)
+    public static StackBenchmark RunSynthetic(int services, MeshKind mesh, bool verification, int iterations)
     {
-        var catalog = SyntheticCatalog.Create(services, mesh);
-        return Measure($"{SyntheticCatalog.Stack}-{services}-{mesh.ToString().ToLowerInvariant()}", () => catalog, iterations);
+        var catalog = SyntheticCatalog.Create(services, mesh, verification);
+        return Measure($"{SyntheticCatalog.Stack}-{services}-{mesh.ToString().ToLowerInvariant()}{(verification ? "" : "-noverify")}", () => catalog, iterations);
     }
 
     private static StackBenchmark Measure(string name, Func<IStackConfigSource> source, int iterations)
@@ -62,11 +64,15 @@ public static class Benchmark
         var plan = new List<double>();
         var render = new List<double>();
         var allocated = new List<double>();
+        var cpu = new List<double>();
+        using var process = Process.GetCurrentProcess();
         MeshPlan? meshPlan = null;
         IReadOnlyList<RenderedFile> files = [];
         for (var i = 0; i <= iterations; i++)
         {
             var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+            process.Refresh();
+            var cpuBefore = process.TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             var settings = StackSettingsLoader.Load(source());
             var loaded = clock.Elapsed.TotalMilliseconds;
@@ -75,6 +81,8 @@ public static class Benchmark
             files = PlanRenderer.Render(meshPlan);
             var rendered = clock.Elapsed.TotalMilliseconds;
             var allocatedAfter = GC.GetAllocatedBytesForCurrentThread();
+            process.Refresh();
+            var cpuUsed = (process.TotalProcessorTime - cpuBefore).TotalMilliseconds;
             if (i == 0)
             {
                 continue; // warm-up: JIT and first-use caches
@@ -84,18 +92,20 @@ public static class Benchmark
             plan.Add(planned - loaded);
             render.Add(rendered - planned);
             allocated.Add(allocatedAfter - allocatedBefore);
+            cpu.Add(cpuUsed);
         }
 
         // Sizes are measured after the timed runs, from the same entries diff compares.
         var entries = RenderedEntry.Of(meshPlan!).Select(e => (Entry: e, Size: e.Content.ToJsonString().Length)).ToList();
         var largest = entries.MaxBy(e => e.Size);
-        using var process = Process.GetCurrentProcess();
+        process.Refresh();
         return new StackBenchmark(name, meshPlan!.Settings.Services.Length, iterations,
             [Timing("settings", load), Timing("plan", plan), Timing("render", render)],
             files.Count, files.Sum(f => (long)f.Content.Length),
             entries.Count(e => e.Entry.Kind != RenderedEntry.HelmReleaseKind),
             new LargestEntry(largest.Entry.Kind, largest.Entry.Namespace, largest.Entry.Name, largest.Size),
             (long)Median(allocated),
+            Median(cpu),
             process.PeakWorkingSet64);
     }
 
@@ -115,6 +125,7 @@ public static class Benchmark
             ["size"] = result.Largest.Size,
         },
         ["allocatedBytes"] = result.AllocatedBytes,
+        ["cpuMs"] = Math.Round(result.CpuMs, 1),
         ["peakWorkingSetBytes"] = result.PeakWorkingSetBytes,
         ["phases"] = new JsonArray([.. result.Phases.Select(p => (JsonNode)new JsonObject
         {
@@ -130,7 +141,7 @@ public static class Benchmark
             $"{result.Stack,-14} {result.Services,5} services {result.Files,3} files {result.Bytes,10} bytes {result.Objects,7} objects  ")
         + string.Join("  ", result.Phases.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Phase} {p.MedianMs,7:0.00} ms (min {p.MinMs:0.00}, max {p.MaxMs:0.00})")))
         + string.Create(CultureInfo.InvariantCulture,
-            $"\n{"",-14} allocated {result.AllocatedBytes / 1048576.0:0.0} MiB per run, peak working set {result.PeakWorkingSetBytes / 1048576.0:0.0} MiB, largest: {result.Largest.Kind} {(result.Largest.Namespace is null ? "" : result.Largest.Namespace + "/")}{result.Largest.Name} ({result.Largest.Size} bytes)");
+            $"\n{"",-14} CPU {result.CpuMs:0} ms and {result.AllocatedBytes / 1048576.0:0.0} MiB allocated per run, peak working set {result.PeakWorkingSetBytes / 1048576.0:0.0} MiB, largest: {result.Largest.Kind} {(result.Largest.Namespace is null ? "" : result.Largest.Namespace + "/")}{result.Largest.Name} ({result.Largest.Size} bytes)");
 
     private static PhaseTiming Timing(string phase, List<double> samples) =>
         new(phase, samples.Min(), Median(samples), samples.Max());

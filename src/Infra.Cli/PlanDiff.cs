@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json.Nodes;
@@ -11,12 +12,15 @@ namespace Infra.Cli;
 /// One rendered thing, identified the way Kubernetes and Helm identify it: an object by API group, kind, namespace and
 /// name (Istio's and Gateway API's <c>Gateway</c> are different things); a Helm release by namespace and release name.
 /// </summary>
-public sealed record RenderedEntry(string ApiVersion, string Kind, string? Namespace, string Name, string Stage, JsonObject Content)
+/// <param name="Fingerprint">The plan fingerprint the name ends with (verification Jobs), or null.</param>
+public sealed record RenderedEntry(string ApiVersion, string Kind, string? Namespace, string Name, string Stage, JsonObject Content, string? Fingerprint = null)
 {
     public const string HelmReleaseKind = "HelmRelease";
 
+    /// <summary>Group, kind, namespace and name; a fingerprinted name without its fingerprint, so re-runs pair up.</summary>
     public (string Group, string Kind, string Namespace, string Name) Identity =>
-        (ApiVersion.Contains('/', StringComparison.Ordinal) ? ApiVersion[..ApiVersion.IndexOf('/', StringComparison.Ordinal)] : "", Kind, Namespace ?? "", Name);
+        (ApiVersion.Contains('/', StringComparison.Ordinal) ? ApiVersion[..ApiVersion.IndexOf('/', StringComparison.Ordinal)] : "", Kind, Namespace ?? "",
+            Fingerprint is null ? Name : Name[..^(Fingerprint.Length + 1)]);
 
     public override string ToString() => $"{Kind} {(Namespace is null ? "" : Namespace + "/")}{Name}";
 
@@ -33,29 +37,72 @@ public sealed record RenderedEntry(string ApiVersion, string Kind, string? Names
                     ["version"] = r.Version,
                     ["values"] = ObjectJson.Values(r, source => JsonValue.Create(source.Placeholder)),
                 }));
-            var objects = PlanRenderer.Objects(stage).Select(o => new RenderedEntry(
-                (string)o["apiVersion"]!, (string)o["kind"]!, (string?)o["metadata"]!["namespace"], (string)o["metadata"]!["name"]!, folder, o));
+            var fingerprints = stage.Items.OfType<ManifestItem>().Where(m => m.FingerprintSuffix is not null)
+                .ToDictionary(m => (m.Kind, m.Namespace, m.Name), m => m.FingerprintSuffix);
+            var objects = PlanRenderer.Objects(stage).Select(o =>
+            {
+                var (kind, ns, name) = ((string)o["kind"]!, (string?)o["metadata"]!["namespace"], (string)o["metadata"]!["name"]!);
+                return new RenderedEntry((string)o["apiVersion"]!, kind, ns, name, folder, o, fingerprints.GetValueOrDefault((kind, ns, name)));
+            });
             return releases.Concat(objects);
         });
 }
 
-/// <summary>An entry both stacks render, differently: the paths (dotted, <c>[i]</c> for list items) whose values differ.</summary>
-public sealed record ChangedEntry(RenderedEntry From, RenderedEntry To, ImmutableArray<ChangedValue> Changes);
+/// <summary>An entry both sides render, differently: the paths whose values differ, and how much a reviewer should care.</summary>
+public sealed record ChangedEntry(RenderedEntry From, RenderedEntry To, ImmutableArray<ChangedValue> Changes)
+{
+    /// <summary>What kind of change this is, most consequential first (see <see cref="ChangeCategory"/>).</summary>
+    public ChangeCategory Category => PlanDiff.Categorize(To, Changes);
 
-/// <summary>A changed leaf (both sides scalars) or subtree (a list that changed length, or a type change).</summary>
+    /// <summary>Only the fingerprint in the name changed (a verification Job re-run under a new name).</summary>
+    public bool OnlyFingerprint => Changes.All(c => c.Path == "metadata.name") && From.Fingerprint != To.Fingerprint;
+}
+
+/// <summary>
+/// A changed leaf (both sides scalars), or a subtree that is new, gone or of another type. List items that carry a
+/// <c>name</c> (ports, routes, subsets, containers, env) are matched by name and written <c>ports[name=http]</c>, so
+/// a reordered or inserted item does not shift every later index.
+/// </summary>
 public sealed record ChangedValue(string Path, JsonNode? From, JsonNode? To);
 
-/// <summary>What <c>to</c> renders that <c>from</c> does not, and the other way round; useful to review what prod gets that dev does not.</summary>
+/// <summary>How a reviewer should rank a change; the diff lists them in this order.</summary>
+public enum ChangeCategory
+{
+    /// <summary>Traffic weights: who gets how much of the requests.</summary>
+    Weights,
+
+    /// <summary>Security policy objects: who may call whom, mTLS.</summary>
+    Policies,
+
+    /// <summary>Helm values of the mesh, its gateways and addons.</summary>
+    HelmValues,
+
+    /// <summary>Everything else.</summary>
+    Other,
+}
+
+/// <summary>
+/// What <c>to</c> renders that <c>from</c> does not, the other way round, and what changed; works on plans and on
+/// earlier renders alike (see <see cref="DiffSources"/>).
+/// </summary>
 public sealed partial record PlanDiff(
     ImmutableArray<RenderedEntry> Added,
     ImmutableArray<RenderedEntry> Removed,
     ImmutableArray<ChangedEntry> Changed,
     int Unchanged)
 {
-    public static PlanDiff Between(MeshPlan from, MeshPlan to)
+    /// <summary>Kinds that decide who may call whom (Istio, Linkerd, Kubernetes).</summary>
+    private static readonly FrozenSet<string> PolicyKinds = FrozenSet.Create(StringComparer.Ordinal,
+        "AuthorizationPolicy", "PeerAuthentication", "RequestAuthentication", "Server", "ServerAuthorization",
+        "MeshTLSAuthentication", "NetworkAuthentication", "NetworkPolicy", "Sidecar");
+
+    public bool IsEmpty => Added.IsEmpty && Removed.IsEmpty && Changed.IsEmpty;
+
+    /// <summary>Entries matched by <see cref="RenderedEntry.Identity"/>; changes most consequential first, then in apply order.</summary>
+    public static PlanDiff Between(IEnumerable<RenderedEntry> from, IEnumerable<RenderedEntry> to)
     {
-        var before = RenderedEntry.Of(from).ToDictionary(e => e.Identity);
-        var after = RenderedEntry.Of(to).ToDictionary(e => e.Identity);
+        var before = from.ToDictionary(e => e.Identity);
+        var after = to.ToDictionary(e => e.Identity);
         var changed = after.Values.Where(e => before.ContainsKey(e.Identity))
             .Select(e => new ChangedEntry(before[e.Identity], e, [.. Changes(before[e.Identity].Content, e.Content, "")]))
             .Where(c => !c.Changes.IsEmpty || c.From.Stage != c.To.Stage)
@@ -63,9 +110,17 @@ public sealed partial record PlanDiff(
         return new PlanDiff(
             [.. Ordered(after.Values.Where(e => !before.ContainsKey(e.Identity)))],
             [.. Ordered(before.Values.Where(e => !after.ContainsKey(e.Identity)))],
-            [.. changed.OrderBy(c => c.To, EntryOrder.Instance)],
+            [.. changed.OrderBy(c => c.Category).ThenBy(c => c.To, EntryOrder.Instance)],
             after.Count - changed.Count - after.Keys.Count(k => !before.ContainsKey(k)));
     }
+
+    public static PlanDiff Between(MeshPlan from, MeshPlan to) => Between(RenderedEntry.Of(from), RenderedEntry.Of(to));
+
+    internal static ChangeCategory Categorize(RenderedEntry entry, IEnumerable<ChangedValue> changes) =>
+        changes.Any(c => c.Path.EndsWith(".weight", StringComparison.Ordinal) || c.Path.Contains(".weight[", StringComparison.Ordinal)) ? ChangeCategory.Weights
+        : PolicyKinds.Contains(entry.Kind) ? ChangeCategory.Policies
+        : entry.Kind == RenderedEntry.HelmReleaseKind ? ChangeCategory.HelmValues
+        : ChangeCategory.Other;
 
     private static IEnumerable<RenderedEntry> Ordered(IEnumerable<RenderedEntry> entries) => entries.Order(EntryOrder.Instance);
 
@@ -78,6 +133,16 @@ public sealed partial record PlanDiff(
                 {
                     var child = PlainKey().IsMatch(key) ? (path.Length == 0 ? key : $"{path}.{key}") : $"{path}[\"{key}\"]";
                     foreach (var change in Changes(a[key], b[key], child))
+                    {
+                        yield return change;
+                    }
+                }
+
+                break;
+            case (JsonArray a, JsonArray b) when ByName(a) is { } named && ByName(b) is { } otherNamed:
+                foreach (var name in named.Keys.Union(otherNamed.Keys).Order(StringComparer.Ordinal))
+                {
+                    foreach (var change in Changes(named.GetValueOrDefault(name), otherNamed.GetValueOrDefault(name), $"{path}[name={name}]"))
                     {
                         yield return change;
                     }
@@ -102,6 +167,22 @@ public sealed partial record PlanDiff(
 
                 break;
         }
+    }
+
+    /// <summary>A list's items by their <c>name</c>, when every item is an object with a distinct string name.</summary>
+    private static Dictionary<string, JsonNode>? ByName(JsonArray list)
+    {
+        var byName = new Dictionary<string, JsonNode>(StringComparer.Ordinal);
+        foreach (var item in list)
+        {
+            if (item is not JsonObject { } obj || obj["name"] is not JsonValue name || name.GetValueKind() != System.Text.Json.JsonValueKind.String
+                || !byName.TryAdd(name.GetValue<string>(), obj))
+            {
+                return null;
+            }
+        }
+
+        return byName.Count == 0 ? null : byName;
     }
 
     /// <summary>Keys written as <c>.key</c>; others (label keys such as <c>app.kubernetes.io/name</c>) as <c>["key"]</c>.</summary>

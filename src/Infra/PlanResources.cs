@@ -48,6 +48,9 @@ public sealed class PlanResources(MeshPlan plan, Provider provider, SecretSlots 
         private readonly HashSet<string> _visiting = new(StringComparer.Ordinal);
         private readonly List<ManifestItem> _manifests = [.. stage.Items.OfType<ManifestItem>()];
 
+        // The stage's items by id, each id formatted once: lookups below cost the item's own dependencies, not the stage.
+        private readonly Dictionary<string, PlanItem> _items = stage.Items.ToDictionary(i => i.Id, StringComparer.Ordinal);
+
         public List<CreatedResource> Create()
         {
             foreach (var item in stage.Items)
@@ -74,7 +77,7 @@ public sealed class PlanResources(MeshPlan plan, Provider provider, SecretSlots 
             IReadOnlyList<string> needs = item is ManifestItem ? GroupNeeds() : item.DependsOn;
             foreach (var id in needs)
             {
-                if (stage.Items.FirstOrDefault(i => i.Id == id) is { } sameStage)
+                if (_items.GetValueOrDefault(id) is { } sameStage)
                 {
                     Ensure(sameStage);
                 }
@@ -90,7 +93,7 @@ public sealed class PlanResources(MeshPlan plan, Provider provider, SecretSlots 
                 _ => throw new ArgumentException($"No Pulumi mapping for plan item {item.GetType().Name}", nameof(item)),
             };
             _created.Add(created);
-            foreach (var id in item is ManifestItem ? _manifests.Select(m => m.Id) : [item.Id])
+            foreach (var id in item is ManifestItem ? _items.Where(i => i.Value is ManifestItem).Select(i => i.Key) : [item.Id])
             {
                 byId[id] = created.Resource;
             }
@@ -100,7 +103,7 @@ public sealed class PlanResources(MeshPlan plan, Provider provider, SecretSlots 
         private List<string> GroupNeeds() =>
         [
             .. stage.Items.Where(i => i is SecretItem or ManifestFileItem).Select(i => i.Id),
-            .. _manifests.SelectMany(m => m.DependsOn).Where(id => !_manifests.Any(m => m.Id == id)),
+            .. _manifests.SelectMany(m => m.DependsOn).Where(id => _items.GetValueOrDefault(id) is not ManifestItem).Distinct(StringComparer.Ordinal),
         ];
 
         private Resource Resolve(string id) =>
@@ -220,6 +223,7 @@ public sealed class PlanResources(MeshPlan plan, Provider provider, SecretSlots 
             DependsOn = dependsOn,
             Protect = manifests.Any(m => m.Protect),
             RetainOnDelete = manifests.Any(m => m.RetainOnDelete),
+            ResourceTransforms = IgnoreChangesTransforms(manifests),
         };
         if (PulumiIdentity.ChildAliases(manifests) is { } aliases)
         {
@@ -231,6 +235,51 @@ public sealed class PlanResources(MeshPlan plan, Provider provider, SecretSlots 
         var args = new ConfigGroupArgs { Objs = objs, ResourcePrefix = PulumiIdentity.ObjectPrefix };
         return new CreatedResource(GroupId(stage), new ConfigGroup(stage.Name, args, options), options, dependsOn);
     }
+
+    /// <summary>
+    /// The plan's <see cref="ManifestItem.IgnoreChanges"/> for objects inside a ConfigGroup. The group (a component
+    /// implemented by the Kubernetes provider) registers each object as a child resource, and a resource's transforms run
+    /// for every child it has, those of packaged components included: a transform on the group that matches the child's
+    /// type token and metadata adds <c>ignoreChanges</c> to exactly that object.
+    /// </summary>
+    public static List<ResourceTransform> IgnoreChangesTransforms(IEnumerable<ManifestItem> manifests)
+    {
+        var ignored = manifests.Where(m => !m.IgnoreChanges.IsEmpty)
+            .ToDictionary(m => (TypeToken(m.Object.ApiVersion, m.Kind), m.Namespace, (string?)m.Name), m => m.IgnoreChanges);
+        if (ignored.Count == 0)
+        {
+            return [];
+        }
+
+        return
+        [
+            (args, _) =>
+            {
+                var metadata = Field(args.Args, "metadata");
+                var key = (args.Type, Field(metadata, "namespace") as string, Field(metadata, "name") as string);
+                if (!args.Custom || !ignored.TryGetValue(key, out var paths))
+                {
+                    return Task.FromResult<ResourceTransformResult?>(null);
+                }
+
+                var options = CustomResourceOptions.Merge(
+                    args.Options as CustomResourceOptions ?? new CustomResourceOptions(),
+                    new CustomResourceOptions { IgnoreChanges = [.. paths] });
+                return Task.FromResult<ResourceTransformResult?>(new ResourceTransformResult(args.Args, options));
+            },
+        ];
+    }
+
+    /// <summary>The Pulumi type token of a Kubernetes kind: <c>kubernetes:apps/v1:Deployment</c>, <c>kubernetes:core/v1:Service</c>.</summary>
+    public static string TypeToken(string apiVersion, string kind) =>
+        $"kubernetes:{(apiVersion.Contains('/', StringComparison.Ordinal) ? apiVersion : "core/" + apiVersion)}:{kind}";
+
+    private static object? Field(object? value, string key) => value switch
+    {
+        IReadOnlyDictionary<string, object?> map => map.GetValueOrDefault(key),
+        IDictionary<string, object?> map => map.TryGetValue(key, out var found) ? found : null,
+        _ => null,
+    };
 }
 
 /// <summary>A resource the program created for a plan item (or a stage's objects), with the options and dependencies it was given.</summary>

@@ -29,7 +29,20 @@ public sealed class PulumiConfigSource(Config config, string stackName) : IStack
 
     private string Origin => $"{StackFile} (or Pulumi.yaml)";
 
+    // Each key is parsed once: the loader asks for some keys more than once, and the catalog's JSON grows with the services.
+    private readonly Dictionary<string, ConfigEntry?> _found = new(StringComparer.Ordinal);
+
     public ConfigEntry? Find(string key)
+    {
+        if (!_found.TryGetValue(key, out var entry))
+        {
+            _found[key] = entry = Read(key);
+        }
+
+        return entry;
+    }
+
+    private ConfigEntry? Read(string key)
     {
         if (_secretKeys?.Contains(key) == true)
         {

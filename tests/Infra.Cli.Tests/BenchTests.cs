@@ -76,6 +76,7 @@ public class BenchTests
         Assert.Equal(entries.Max(e => e.Content.ToJsonString().Length), (int)result["largest"]!["size"]!);
         Assert.True((long)result["allocatedBytes"]! > 0);
         Assert.True((long)result["peakWorkingSetBytes"]! > 0);
+        Assert.True((double)result["cpuMs"]! >= 0);
     }
 
     [Fact]
@@ -100,6 +101,7 @@ public class BenchTests
 
     [Theory]
     [InlineData("--synthetic", "--mesh", "linkerd")]
+    [InlineData("--synthetic", "--no-verification")]
     [InlineData("--synthetic", "--synthetic", "0")]
     [InlineData("--synthetic", "--synthetic", "10", "dev")]
     [InlineData("consul", "--synthetic", "10", "--mesh", "consul")]

@@ -121,7 +121,7 @@ public class CommandTests
         var run = InfraTool.Run("render", "staging", "--project", Stacks.ProjectDirectory, "--out", Path.Combine(Path.GetTempPath(), "unused"));
 
         Assert.Equal(InfraCommand.BadInput, run.ExitCode);
-        Assert.Contains("known stacks: dev, dev-ambient, dev-linkerd, prod", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("known stacks: dev, dev-ambient, dev-linkerd, dev-linkerd-progressive, dev-progressive, prod", run.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

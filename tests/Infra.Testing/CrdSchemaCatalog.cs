@@ -11,6 +11,7 @@ public sealed class CrdSchemaCatalog
     private static readonly Lazy<CrdSchemaCatalog> IstioCatalog = new(() => Load(ReferenceData.IstioCrds));
     private static readonly Lazy<CrdSchemaCatalog> LinkerdCatalog = new(() => Load(ReferenceData.LinkerdCrds));
     private static readonly Lazy<CrdSchemaCatalog> GatewayApiCatalog = new(() => Load(ReferenceData.GatewayApiCrds));
+    private static readonly Lazy<CrdSchemaCatalog> FlaggerCatalog = new(() => Load(ReferenceData.FlaggerCrds));
 
     // (group, kind) -> served version name -> openAPIV3Schema
     private readonly Dictionary<(string Group, string Kind), Dictionary<string, JsonObject>> servedSchemas;
@@ -44,6 +45,9 @@ public sealed class CrdSchemaCatalog
 
     /// <summary>Gateway API standard-channel CRDs of <see cref="ReferenceData.GatewayApiVersion"/>.</summary>
     public static CrdSchemaCatalog GatewayApi() => GatewayApiCatalog.Value;
+
+    /// <summary>Flagger CRDs of <see cref="ReferenceData.FlaggerVersion"/>.</summary>
+    public static CrdSchemaCatalog Flagger() => FlaggerCatalog.Value;
 
     /// <summary>Whether a CRD in this catalog serves <paramref name="apiVersion"/> for <paramref name="kind"/>.</summary>
     public bool Knows(string apiVersion, string kind)

@@ -16,11 +16,21 @@ public sealed class HelmChartValues
     private readonly JsonObject defaults;
     private readonly JsonObject? schema;
 
-    private HelmChartValues(JsonObject defaults, JsonObject? schema)
+    private readonly IReadOnlySet<string> undeclaredPaths;
+
+    private HelmChartValues(JsonObject defaults, JsonObject? schema, IReadOnlySet<string>? undeclaredPaths = null)
     {
         this.defaults = defaults;
         this.schema = schema;
+        this.undeclaredPaths = undeclaredPaths ?? new HashSet<string>(StringComparer.Ordinal);
     }
+
+    /// <summary>
+    /// This chart, also accepting the dotted <paramref name="paths"/> (and anything below them): keys its values.yaml
+    /// does not declare but its templates read, each a documented exception of the planner that sets it.
+    /// </summary>
+    public HelmChartValues WithUndeclaredPaths(IEnumerable<string> paths) =>
+        new(defaults, schema, new HashSet<string>(paths.Concat(undeclaredPaths), StringComparer.Ordinal));
 
     /// <summary>Whether the chart ships a values.schema.json (only then does <see cref="SchemaErrors"/> check anything).</summary>
     public bool HasSchema => schema is not null;
@@ -46,6 +56,39 @@ public sealed class HelmChartValues
             ? Load(Path.Combine(ReferenceData.LinkerdChart(chart), "values.yaml"))
             : throw new ArgumentException($"Unknown Linkerd chart '{chart}'; expected one of {string.Join(", ", LinkerdCharts)}.", nameof(chart));
 
+    /// <summary>A Flagger chart of <see cref="ReferenceData.FlaggerVersion"/>: flagger (1.44.0) or loadtester (0.38.0).</summary>
+    public static HelmChartValues Flagger(string chart) =>
+        chart is "flagger" or "loadtester"
+            ? Load(Path.Combine(ReferenceData.FlaggerChart(chart), "values.yaml"))
+            : throw new ArgumentException($"Unknown Flagger chart '{chart}'; expected flagger or loadtester.", nameof(chart));
+
+    /// <summary>
+    /// A Linkerd chart that also accepts <paramref name="templateReadKeys"/>: top-level keys its values.yaml does not
+    /// declare but its templates read, as its values-ha.yaml sets them (their shape is taken from there).
+    /// </summary>
+    /// <exception cref="ArgumentException">A key is not set in values-ha.yaml, or values.yaml declares it after all:
+    /// the list of exceptions must not outlive the chart version it was written for.</exception>
+    public static HelmChartValues LinkerdWithHaKeys(string chart, IEnumerable<string> templateReadKeys)
+    {
+        var declared = Linkerd(chart);
+        var ha = ReadDefaults(Path.Combine(ReferenceData.LinkerdChart(chart), "values-ha.yaml"));
+        var defaults = declared.defaults.DeepClone().AsObject();
+        foreach (var key in templateReadKeys)
+        {
+            if (defaults.ContainsKey(key))
+            {
+                throw new ArgumentException($"{chart}: '{key}' is declared in values.yaml; it is no exception.", nameof(templateReadKeys));
+            }
+
+            defaults[key] = ha[key]?.DeepClone() ?? throw new ArgumentException($"{chart}: '{key}' is not set in values-ha.yaml.", nameof(templateReadKeys));
+        }
+
+        return new(defaults, declared.schema);
+    }
+
+    /// <summary>The values-ha.yaml of a Linkerd chart, as shipped.</summary>
+    public static JsonObject LinkerdHaValues(string chart) => ReadDefaults(Path.Combine(ReferenceData.LinkerdChart(chart), "values-ha.yaml"));
+
     /// <summary>
     /// Dotted paths of keys we set that the chart does not declare. Below a default that is an empty map or null
     /// (podAnnotations, nodeSelector, ...) anything goes; a default holding only requests/limits is taken as a whole
@@ -56,7 +99,7 @@ public sealed class HelmChartValues
     {
         var found = new List<string>();
         CompareMapping(defaults, AsMapping(values), "", found);
-        return found;
+        return [.. found.Where(path => !undeclaredPaths.Any(allowed => path == allowed || path.StartsWith(allowed + ".", StringComparison.Ordinal)))];
     }
 
     /// <summary>Errors from the chart's values.schema.json; empty when the chart has no schema.</summary>

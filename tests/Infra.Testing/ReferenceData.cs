@@ -10,6 +10,7 @@ public static class ReferenceData
     public const string LinkerdVersion = "edge-26.8.3";
     public const string LinkerdChartVersion = "2026.8.3";
     public const string GatewayApiVersion = "v1.5.1";
+    public const string FlaggerVersion = "v1.44.0";
 
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(60) };
 
@@ -30,6 +31,13 @@ public static class ReferenceData
 
     public static string GatewayApiCrds => Path("gateway-api", GatewayApiVersion, "standard");
 
+    /// <summary>Flagger's Canary, MetricTemplate and AlertProvider CRDs.</summary>
+    public static string FlaggerCrds => Path("flagger", FlaggerVersion, "crds", "crd.yaml");
+
+    /// <summary>Folder of a Flagger chart (flagger, loadtester).</summary>
+    public static string FlaggerChart(string chart) => Path("flagger", FlaggerVersion, "charts", chart);
+
+
     /// <summary>
     /// A file of the manifest, or a directory holding some, below <see cref="Root"/>. Anything else throws
     /// <see cref="ArgumentException"/>: the tests read only what the manifest pins and verifies.
@@ -46,5 +54,8 @@ public static class ReferenceData
     public static string IstioChart(string chart) => Path("istio", IstioVersion, "charts", chart);
 
     /// <summary>Folder of a Linkerd chart (linkerd-crds, linkerd-control-plane, linkerd-viz).</summary>
+    /// <summary>An addon chart's folder: <c>addons/&lt;chart&gt;-&lt;version&gt;</c> (prometheus, grafana, kiali-server, jaeger).</summary>
+    public static string AddonChart(string chart, string version) => Path("addons", $"{chart}-{version}");
+
     public static string LinkerdChart(string chart) => Path("linkerd", LinkerdVersion, "charts", chart);
 }

@@ -148,10 +148,7 @@ public class MeshStackTests
     [Fact]
     public async Task Prod_on_linkerd_protects_and_retains_the_crd_release_and_the_gateway_api_crd_file()
     {
-        using var files = new StackFiles();
-        files.Replace("Pulumi.dev-linkerd.yaml", "infra:environment: dev", "infra:environment: prod");
-        files.Replace("Pulumi.dev-linkerd.yaml", "defaultDeny: false", "defaultDeny: true");
-        var stack = (await PulumiHarness.RunAsync("dev-linkerd", files.Directory)).Resources.OfType<MeshStack>().Single();
+        var stack = (await PulumiHarness.RunAsync("prod-linkerd")).Resources.OfType<MeshStack>().Single();
 
         var crdSources = stack.Created.Where(c => c.Resource is Pulumi.Kubernetes.Yaml.V2.ConfigFile
             || (c.Resource is Pulumi.Kubernetes.Helm.V3.Release && c.ItemId.EndsWith("/linkerd-crds", StringComparison.Ordinal))).ToList();

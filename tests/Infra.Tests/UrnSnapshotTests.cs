@@ -18,16 +18,22 @@ public class UrnSnapshotTests
     /// <summary>Set to <c>1</c> to rewrite the snapshots after a deliberate change (refused while a URN is dropped unaliased).</summary>
     public const string UpdateVariable = "INFRA_UPDATE_URNS";
 
-    public static TheoryData<string> StackNames() => [.. Directory.GetFiles(Stacks.ProjectDirectory, "Pulumi.*.yaml")
+    /// <summary>The repository's own stacks: the ones that are deployed, so the ones whose identities must hold.</summary>
+    public static TheoryData<string> StackNames() => [.. Directory.GetFiles(Stacks.RepositoryDirectory, "Pulumi.*.yaml")
         .Select(f => Path.GetFileName(f)["Pulumi.".Length..^".yaml".Length]).Order(StringComparer.Ordinal)];
 
     [Theory]
     [MemberData(nameof(StackNames))]
     public async Task Every_stack_keeps_the_urns_of_its_snapshot_or_aliases_them(string stack)
     {
-        var run = await PulumiHarness.RunAsync(stack);
+        var run = await PulumiHarness.RunAsync(stack, Stacks.RepositoryDirectory);
         var current = await Urns.Of(run);
         var aliases = Urns.Aliases(run.Resources.OfType<MeshStack>().Single().Plan, stack);
+        // A fingerprinted name (verification Jobs) changes on purpose with every plan change: snapshot it without.
+        var suffixes = run.Resources.OfType<MeshStack>().Single().Plan.Stages.SelectMany(s => s.Items)
+            .Select(i => i.FingerprintSuffix).OfType<string>().Distinct().ToList();
+        current = current.Select(urn => suffixes.Aggregate(urn, (u, f) => u.EndsWith("-" + f, StringComparison.Ordinal) ? u[..^f.Length] + Urns.FingerprintPlaceholder : u))
+            .ToImmutableSortedSet(StringComparer.Ordinal);
         var file = Path.Combine(Stacks.RepositoryDirectory, "tests", "Infra.Tests", "Urns", $"{stack}.txt");
         var snapshot = File.Exists(file) ? File.ReadAllLines(file).Where(l => l.Length > 0).ToImmutableSortedSet(StringComparer.Ordinal) : [];
 
@@ -48,10 +54,10 @@ public class UrnSnapshotTests
     [Fact]
     public async Task Moving_an_object_to_another_namespace_without_an_alias_fails_the_check()
     {
+        var snapshot = await Urns.Of(await PulumiHarness.RunAsync("dev"));
         using var files = new StackFiles();
         files.Replace("Pulumi.yaml", "namespace: payments", "namespace: billing");
         var run = await PulumiHarness.RunAsync("dev", files.Directory);
-        var snapshot = File.ReadAllLines(Path.Combine(Stacks.RepositoryDirectory, "tests", "Infra.Tests", "Urns", "dev.txt")).ToImmutableSortedSet(StringComparer.Ordinal);
 
         var check = UrnCheck.Compare(snapshot, await Urns.Of(run), Urns.Aliases(run.Resources.OfType<MeshStack>().Single().Plan, "dev"));
 
@@ -129,6 +135,9 @@ public static class Urns
 {
     private const string RootStackPrefix = "pulumi:pulumi:Stack$";
 
+    /// <summary>Stands for a plan fingerprint at the end of a name in the snapshots.</summary>
+    public const string FingerprintPlaceholder = "<fingerprint>";
+
     /// <summary>
     /// Every resource the program registered, plus the objects each ConfigGroup registers in the provider (which a mock
     /// run never sees). The engine leaves the root stack's type out of its children's URNs (pulumi/pulumi
@@ -191,7 +200,7 @@ public sealed record UrnCheck(ImmutableArray<string> Added, ImmutableArray<strin
         (Unaliased.IsEmpty ? "" :
             $"{Environment.NewLine}Dropped without an alias (Pulumi would create the replacement first and fail with AlreadyExists):{Environment.NewLine}  " +
             string.Join(Environment.NewLine + "  ", Unaliased) +
-            $"{Environment.NewLine}Declare the old identity on the item that replaces it (PlanItem.FormerIdentities, see README 'Renaming things safely'), " +
+            $"{Environment.NewLine}Declare the old identity on the item that replaces it (PlanItem.FormerIdentities, see README 'Upgrades that keep identities'), " +
             "or, for a deliberate removal, delete the line from the snapshot.") +
         (Added.IsEmpty ? "" : $"{Environment.NewLine}New:{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", Added)) +
         (Aliased.IsEmpty ? "" : $"{Environment.NewLine}Dropped, aliased:{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", Aliased)) +

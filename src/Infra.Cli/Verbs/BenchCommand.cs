@@ -35,16 +35,18 @@ public static class BenchCommand
         });
         var mesh = new Option<string>("--mesh") { Description = "The mesh of the --synthetic catalog.", DefaultValueFactory = _ => "istio" };
         mesh.AcceptOnlyFromAmong("istio", "linkerd");
+        var noVerification = new Option<bool>("--no-verification") { Description = "With --synthetic: plan the catalog without the in-cluster verification Jobs." };
         var writeProject = new Option<DirectoryInfo?>("--write-project") { Description = "With --synthetic: write the catalog as a project (Pulumi.yaml, Pulumi.synthetic.yaml) to DIR instead of measuring, for timing whole commands such as 'infra render synthetic -p DIR'." };
         var bench = new Command("bench", "Measure how long settings, planning and rendering take per stack (run with -c Release for real numbers).")
         {
-            stacks, project, iterations, format, synthetic, mesh, writeProject,
+            stacks, project, iterations, format, synthetic, mesh, noVerification, writeProject,
         };
         bench.Validators.Add(result =>
         {
-            if (result.GetValue(synthetic) is null && (result.GetResult(mesh) is { Implicit: false } || result.GetResult(writeProject) is not null))
+            if (result.GetValue(synthetic) is null
+                && (result.GetResult(mesh) is { Implicit: false } || result.GetResult(writeProject) is not null || result.GetResult(noVerification) is not null))
             {
-                result.AddError("--mesh and --write-project need --synthetic N.");
+                result.AddError("--mesh, --no-verification and --write-project need --synthetic N.");
             }
             else if (result.GetValue(synthetic) is not null && result.GetValue(stacks) is { Length: > 0 })
             {
@@ -52,7 +54,8 @@ public static class BenchCommand
             }
         });
         bench.SetAction(parse => parse.GetValue(synthetic) is { } services
-            ? RunSynthetic(cli, services, parse.GetValue(mesh) == "linkerd" ? MeshKind.Linkerd : MeshKind.Istio, parse.GetValue(writeProject), parse.GetValue(iterations), CliContext.IsJson(parse, format))
+            ? RunSynthetic(cli, services, parse.GetValue(mesh) == "linkerd" ? MeshKind.Linkerd : MeshKind.Istio, !parse.GetValue(noVerification),
+                parse.GetValue(writeProject), parse.GetValue(iterations), CliContext.IsJson(parse, format))
             : Run(cli, parse.GetValue(stacks) ?? [], parse.GetValue(project), parse.GetValue(iterations), CliContext.IsJson(parse, format)));
         return bench;
     }
@@ -82,16 +85,16 @@ public static class BenchCommand
         return InfraCommand.Ok;
     }
 
-    private static int RunSynthetic(CliContext cli, int services, MeshKind mesh, DirectoryInfo? writeProject, int iterations, bool json)
+    private static int RunSynthetic(CliContext cli, int services, MeshKind mesh, bool verification, DirectoryInfo? writeProject, int iterations, bool json)
     {
         if (writeProject is not null)
         {
-            SyntheticCatalog.Create(services, mesh).WriteProject(writeProject.FullName);
+            SyntheticCatalog.Create(services, mesh, verification).WriteProject(writeProject.FullName);
             cli.Out.WriteLine($"Wrote a synthetic project of {services} services ({mesh.ToString().ToLowerInvariant()}) to {writeProject.FullName}; stack '{SyntheticCatalog.Stack}'.");
             return InfraCommand.Ok;
         }
 
-        Write(cli, [Benchmark.RunSynthetic(services, mesh, iterations)], iterations, json);
+        Write(cli, [Benchmark.RunSynthetic(services, mesh, verification, iterations)], iterations, json);
         return InfraCommand.Ok;
     }
 

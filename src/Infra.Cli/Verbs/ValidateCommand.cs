@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using Infra.Mesh.Settings;
 
 namespace Infra.Cli.Verbs;
 
@@ -34,6 +35,9 @@ public static class ValidateCommand
                 ["stack"] = stack,
                 ["valid"] = true,
                 ["summary"] = CliContext.Summary(plan),
+                // What `pulumi config set --secret` must set before a preview (scripts such as .ci/e2e read it).
+                ["secretConfigKeys"] = new JsonArray([.. plan.Settings.SecretConfigKeys.Select(k => (JsonNode)$"{ProjectConfigFiles.Namespace}:{k}")]),
+                ["kubernetesContext"] = plan.Settings.Kubernetes.Context,
                 ["warnings"] = new JsonArray([.. loaded.Warnings.Select(w => (JsonNode)FindingJson.Of(w))]),
             }.ToJsonString(CliContext.Indented));
         }

@@ -1,5 +1,6 @@
 using Infra.Mesh.Security;
 using Infra.Mesh.Settings;
+using Infra.Mesh.Workloads;
 
 namespace Infra.Mesh.Istio;
 
@@ -26,6 +27,12 @@ public static class IstioNames
         new Dictionary<string, string> { ["istio"] = "ingressgateway" };
 
     public static string Host(ServiceSettings service) => Names.ClusterHost(service.Name, service.Namespace);
+
+    /// <summary>The hosts a call to the service ends up on: its Service, and under progressive delivery Flagger's primary and canary Services.</summary>
+    public static IEnumerable<string> Hosts(ServiceSettings service, StackSettings settings) =>
+        settings.IsProgressive(service)
+            ? [Host(service), Names.ClusterHost(FlaggerNames.Primary(service), service.Namespace), Names.ClusterHost(FlaggerNames.Canary(service), service.Namespace)]
+            : [Host(service)];
 
     /// <summary>The ingress gateway's SPIFFE identity (its ServiceAccount is named after the release).</summary>
     public static string IngressGatewayPrincipal(IngressSettings ingress) => CallGraph.Principal(ingress.Namespace, IngressGatewayRelease);

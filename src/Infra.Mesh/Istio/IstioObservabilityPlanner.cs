@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text.Json.Nodes;
 using Infra.Mesh.Istio.Resources;
 using Infra.Mesh.Observability;
@@ -15,8 +16,8 @@ namespace Infra.Mesh.Istio;
 /// Addon chart versions are the ones Istio 1.30.3 renders its samples/addons from (manifests/addons/gen.sh):
 /// kiali-server 2.26.0, prometheus 28.13.0, grafana 9.2.2. Istio ships Jaeger as a plain manifest, so Jaeger is
 /// the jaeger chart 4.11.1 (Jaeger v2 all-in-one, in-memory storage), the newest tag of jaegertracing/helm-charts.
-/// Only the keys below are set; none of these charts is in the offline reference, so their keys were checked
-/// against the charts' values.yaml at those tags by hand, except where a comment says otherwise.
+/// Only the keys below are set; the tests check each against the chart's values.yaml at that tag
+/// (../shared/reference/addons).
 /// </remarks>
 public sealed class IstioObservabilityPlanner : IObservabilityPlanner
 {
@@ -24,6 +25,11 @@ public sealed class IstioObservabilityPlanner : IObservabilityPlanner
     public const int JaegerOtlpGrpcPort = 4317;
     public const string KialiSigningKeySlot = "kiali-signing-key";
     public const string GrafanaAdminPasswordSlot = "grafana-admin-password";
+
+    /// <summary>The Secret (in the root namespace) Grafana reads its admin password from.</summary>
+    public const string GrafanaAdminSecret = "grafana-admin";
+
+    public const string GrafanaPasswordKey = "admin-password";
 
     public static readonly Addon Prometheus = new("prometheus", "prometheus", "https://prometheus-community.github.io/helm-charts", "28.13.0");
     public static readonly Addon Grafana = new("grafana", "grafana", "https://grafana.github.io/helm-charts", "9.2.2");
@@ -37,7 +43,7 @@ public sealed class IstioObservabilityPlanner : IObservabilityPlanner
     public sealed record Addon(string Release, string Chart, string Repository, string Version);
 
     /// <summary>Where Grafana finds Prometheus; Kiali's default points here too (the name and port Istio's docs use).</summary>
-    private const string PrometheusUrl = "http://prometheus." + IstioSettings.SystemNamespace + ":9090";
+    public const string PrometheusUrl = "http://prometheus." + IstioSettings.SystemNamespace + ":9090";
 
     public void Plan(PlanBuilder plan)
     {
@@ -52,13 +58,16 @@ public sealed class IstioObservabilityPlanner : IObservabilityPlanner
 
         if (observability.Grafana)
         {
+            // The admin password lives in a Secret of ours that the chart reads through its declared
+            // `admin.existingSecret` (values.yaml: adminPassword is only a comment there); left to the chart, it would
+            // generate a new password on every render.
             var password = plan.AddSlot(new RandomSecretSlot(GrafanaAdminPasswordSlot, 32));
-            plan.Add(StageKind.GatewaysAndAddons, Release(Grafana, GrafanaValues(ambient)) with
+            var secret = plan.Add(StageKind.GatewaysAndAddons, new SecretItem(IstioSettings.SystemNamespace, GrafanaAdminSecret, "Opaque",
+                [new SecretEntry(GrafanaPasswordKey, new GeneratedSecret(password.Id, SlotOutput.Value))])
             {
-                // adminPassword is documented (commented out) in the chart's values.yaml; without it the chart
-                // generates a new password on every render.
-                SecretValues = [new SecretValue("adminPassword", new GeneratedSecret(password.Id, SlotOutput.Value))],
+                Labels = Labels.Managed().ToImmutableSortedDictionary(StringComparer.Ordinal),
             });
+            plan.Add(StageKind.GatewaysAndAddons, Release(Grafana, GrafanaValues(ambient)) with { DependsOn = [secret.Id] });
         }
 
         if (observability.Kiali)
@@ -139,13 +148,21 @@ public sealed class IstioObservabilityPlanner : IObservabilityPlanner
     /// </summary>
     private static JsonObject AmbientPodLabels() => new() { [Ambient.AmbientInjection.DataplaneModeLabel] = "ambient" };
 
+    /// <summary>
+    /// Grafana values its chart's values.yaml does not declare (only as a comment), with the template that reads them.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> GrafanaUndeclaredValues = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["podLabels"] = "grafana 9.2.2 templates/deployment.yaml (`with .Values.podLabels`)",
+    };
+
     /// <param name="ambient">
     /// Enrol the pod (see <see cref="AmbientPodLabels"/>); <c>podLabels</c> is documented, commented out, in the chart's
-    /// values.yaml and read by its deployment template.
+    /// values.yaml and read by its deployment template (<see cref="GrafanaUndeclaredValues"/>).
     /// </param>
     private static JsonObject GrafanaValues(bool ambient)
     {
-        var values = GrafanaDatasources();
+        var values = GrafanaSettings();
         if (ambient)
         {
             values["podLabels"] = AmbientPodLabels();
@@ -154,8 +171,16 @@ public sealed class IstioObservabilityPlanner : IObservabilityPlanner
         return values;
     }
 
-    private static JsonObject GrafanaDatasources() => new()
+    /// <summary>
+    /// Grafana's datasource, and its admin account from <see cref="GrafanaAdminSecret"/>. The chart takes the password
+    /// from <c>admin.existingSecret</c>/<c>admin.passwordKey</c>, and the user name from the same Secret unless
+    /// <c>env.GF_SECURITY_ADMIN_USER</c> is set (grafana chart 9.2.2 templates/_pod.tpl, the GF_SECURITY_ADMIN_USER and
+    /// GF_SECURITY_ADMIN_PASSWORD env of the grafana container), so the Secret holds only the generated password.
+    /// </summary>
+    private static JsonObject GrafanaSettings() => new()
     {
+        ["admin"] = new JsonObject { ["existingSecret"] = GrafanaAdminSecret, ["passwordKey"] = GrafanaPasswordKey },
+        ["env"] = new JsonObject { ["GF_SECURITY_ADMIN_USER"] = "admin" },
         ["datasources"] = new JsonObject
         {
             ["datasources.yaml"] = new JsonObject
@@ -171,6 +196,15 @@ public sealed class IstioObservabilityPlanner : IObservabilityPlanner
                 }),
             },
         },
+    };
+
+    /// <summary>
+    /// Kiali settings its chart's values.yaml does not declare, with where the chart reads them: kiali-server v2.26.0
+    /// writes all its values (but <c>kiali_route_url</c>) into Kiali's config.yaml, so any Kiali config key works.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> KialiUndeclaredValues = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["external_services.tracing"] = "kiali-server/templates/configmap.yaml (`omit .Values \"kiali_route_url\"` rendered as config.yaml); templates/_helpers.tpl reads its auth",
     };
 
     private static JsonObject KialiValues(bool jaeger, bool ambient)
@@ -189,8 +223,8 @@ public sealed class IstioObservabilityPlanner : IObservabilityPlanner
         ["auth"] = new JsonObject { ["strategy"] = "token" },
         ["external_services"] = new JsonObject
         {
-            // Not declared in the chart's values.yaml (passed through to Kiali's config; Istio's values-kiali.yaml
-            // sets it too): Kiali does not start while tracing points at a missing service.
+            // Not declared in the chart's values.yaml (see KialiUndeclaredValues; Istio's values-kiali.yaml sets it
+            // too): Kiali does not start while tracing points at a missing service.
             ["tracing"] = jaeger
                 ? new JsonObject { ["enabled"] = true, ["internal_url"] = $"http://{Jaeger.Release}.{IstioSettings.SystemNamespace}:16685", ["use_grpc"] = true }
                 : new JsonObject { ["enabled"] = false },

@@ -5,6 +5,7 @@ using Infra.Mesh.Planning;
 using Infra.Mesh.Security;
 using Infra.Mesh.Settings;
 using Infra.Mesh.Traffic.GatewayApi;
+using Infra.Mesh.Workloads;
 using k8s.Models;
 
 namespace Infra.Mesh.Istio;
@@ -102,12 +103,23 @@ public sealed class IstioSecurityPlanner(Waypoints? waypoints) : ISecurityPlanne
                     [new RuleTo(new Operation([metricsPort], null, null))]));
             }
 
-            // An ALLOW policy without rules would deny everything, which default deny already does.
+            // Where anything is denied (default deny, or an ALLOW policy that the callers' rules already make), Flagger's
+            // load tester needs its own rule; adding one where nothing is denied would start denying everyone else.
+            var testerPaths = FlaggerNames.LoadTesterPaths(callee, settings);
+            if (testerPaths.Count > 0 && (rules.Count > 0 || security.DefaultDeny))
+            {
+                rules.Add(new Rule(
+                    [new RuleFrom(new Source([CallGraph.Principal(FlaggerNames.Namespace, FlaggerNames.LoadTester)]))],
+                    [new RuleTo(new Operation([callee.HttpPort.Port.ToString(CultureInfo.InvariantCulture)], ["GET"], testerPaths))]));
+            }
+
+            // An ALLOW policy without rules would deny everything, which default deny already does. Under progressive
+            // delivery it selects the primary's pods and the canary's alike (Flagger relabels only app).
             if (rules.Count > 0)
             {
                 plan.Add(StageKind.Policies, new AuthorizationPolicy(
                     Labels.Meta(callee, callee.Name),
-                    new AuthorizationPolicySpec(new PolicySelector(Labels.Selector(callee)), "ALLOW", rules)));
+                    new AuthorizationPolicySpec(new PolicySelector(FlaggerNames.PolicySelector(callee, settings)), "ALLOW", rules)));
             }
         }
     }

@@ -36,13 +36,18 @@ public sealed class IstioTrafficPlanner(Waypoints? waypoints) : ITrafficPlanner
 
         foreach (var service in settings.Services)
         {
+            // Under progressive delivery (sidecars only) Flagger generates the VirtualService <service> (bound to the
+            // ingress Gateway too for a public service) and the DestinationRules of <service>-primary and <service>-canary
+            // (fluxcd/flagger v1.44.0 pkg/router/istio.go); what stays here is the Service's own DestinationRule, which the
+            // TCP ports it does not route still use.
+            var progressive = settings.IsProgressive(service);
             var meshRouted = waypoints?.Serves(service) ?? true;
             if (meshRouted || service.Public is not null)
             {
-                plan.Add(StageKind.Policies, DestinationRule(service, ambient: waypoints is not null));
+                plan.Add(StageKind.Policies, DestinationRule(service, ambient: waypoints is not null, progressive));
             }
 
-            if (meshRouted)
+            if (meshRouted && !progressive)
             {
                 plan.Add(StageKind.Policies, MeshRoutes(service));
             }
@@ -50,7 +55,10 @@ public sealed class IstioTrafficPlanner(Waypoints? waypoints) : ITrafficPlanner
             if (service.Public is { } exposed)
             {
                 plan.Add(StageKind.Policies, IngressGateway(service, exposed, settings.Ingress));
-                plan.Add(StageKind.Policies, IngressRoutes(service, exposed, settings.Ingress));
+                if (!progressive)
+                {
+                    plan.Add(StageKind.Policies, IngressRoutes(service, exposed, settings.Ingress));
+                }
             }
 
             foreach (var entry in ExternalServiceEntries(service))
@@ -68,12 +76,14 @@ public sealed class IstioTrafficPlanner(Waypoints? waypoints) : ITrafficPlanner
     /// <summary>
     /// Hosts a service's proxy may reach (<c>namespace/host</c>): the control plane, what it calls, its external hosts,
     /// and the Kubernetes API when its pods mount a service account token (the only reason to mount one).
+    /// A progressive callee's VirtualService sends the calls on to the hosts of Flagger's <c>-primary</c> and
+    /// <c>-canary</c> Services, which the proxy must know as well or the routed requests find no cluster.
     /// </summary>
     public static IReadOnlyList<string> EgressHosts(ServiceSettings service, StackSettings settings) =>
     [
         IstioNames.ControlPlaneEgressHost,
         .. service.AutomountServiceAccountToken ? [IstioNames.KubernetesApiEgressHost] : Array.Empty<string>(),
-        .. service.Calls.Select(c => settings.Service(c.Service)).Select(callee => $"{callee.Namespace}/{IstioNames.Host(callee)}"),
+        .. service.Calls.Select(c => settings.Service(c.Service)).SelectMany(callee => IstioNames.Hosts(callee, settings).Select(host => $"{callee.Namespace}/{host}")),
         // A Kubernetes Service is registered in its own namespace; a ServiceEntry is exported to the caller's only.
         .. service.ExternalHosts.Select(h => $"{h.ClusterNamespace ?? service.Namespace}/{h.Host}").Distinct(StringComparer.Ordinal),
     ];
@@ -100,21 +110,25 @@ public sealed class IstioTrafficPlanner(Waypoints? waypoints) : ITrafficPlanner
     /// HBONE already carries ambient traffic in mTLS, and a waypoint ignores ISTIO_MUTUAL
     /// (pilot/pkg/networking/core/cluster_waypoint.go buildWaypointTLSContext), so no client TLS is set.
     /// </param>
-    private static DestinationRule DestinationRule(ServiceSettings service, bool ambient)
-    {
-        var traffic = service.Traffic;
-        var pool = traffic.ConnectionPool;
-        var outlier = traffic.OutlierDetection;
-        return new DestinationRule(Meta(service, service.Name), new DestinationRuleSpec(
+    /// <param name="progressive">Version subsets only where this plan routes to them; Flagger routes to its own Services instead.</param>
+    private static DestinationRule DestinationRule(ServiceSettings service, bool ambient, bool progressive) =>
+        new(Meta(service, service.Name), new DestinationRuleSpec(
             IstioNames.Host(service),
-            new TrafficPolicy(
-                // A service outside the mesh has no proxy to terminate mesh mTLS.
-                ambient ? null : new ClientTls(service.Injected ? "ISTIO_MUTUAL" : "DISABLE"),
-                new ConnectionPool(
-                    new TcpPool(pool.MaxConnections),
-                    new HttpPool(pool.MaxPendingRequests, pool.MaxRequestsPerConnection == 0 ? null : pool.MaxRequestsPerConnection)),
-                new OutlierDetection(outlier.Consecutive5xxErrors, outlier.Interval, outlier.BaseEjectionTime, outlier.MaxEjectionPercent)),
-            [.. WorkloadVersion.Of(service).Select(v => new Subset(v.Name, new Dictionary<string, string> { [Labels.Version] = v.Name }))]));
+            TrafficPolicy(service, ambient),
+            progressive ? null : [.. WorkloadVersion.Of(service).Select(v => new Subset(v.Name, new Dictionary<string, string> { [Labels.Version] = v.Name }))]));
+
+    /// <summary>How callers' proxies connect to the service: mesh mTLS (not under ambient), connection limits, outlier detection.</summary>
+    public static TrafficPolicy TrafficPolicy(ServiceSettings service, bool ambient)
+    {
+        var pool = service.Traffic.ConnectionPool;
+        var outlier = service.Traffic.OutlierDetection;
+        return new TrafficPolicy(
+            // A service outside the mesh has no proxy to terminate mesh mTLS.
+            ambient ? null : new ClientTls(service.Injected ? "ISTIO_MUTUAL" : "DISABLE"),
+            new ConnectionPool(
+                new TcpPool(pool.MaxConnections),
+                new HttpPool(pool.MaxPendingRequests, pool.MaxRequestsPerConnection == 0 ? null : pool.MaxRequestsPerConnection)),
+            new OutlierDetection(outlier.Consecutive5xxErrors, outlier.Interval, outlier.BaseEjectionTime, outlier.MaxEjectionPercent));
     }
 
     private static VirtualService MeshRoutes(ServiceSettings service)
@@ -164,7 +178,7 @@ public sealed class IstioTrafficPlanner(Waypoints? waypoints) : ITrafficPlanner
     public static bool AppliesPerTryTimeout(RetrySettings retries) =>
         retries.RetryOn.Split(',', StringSplitOptions.TrimEntries).Intersect(RetriesTimedOutAttempt).Any();
 
-    private static HttpRetry Retry(RetrySettings retries) => new(
+    public static HttpRetry Retry(RetrySettings retries) => new(
         retries.Attempts,
         AppliesPerTryTimeout(retries) ? Durations.UnlessZero(retries.PerTryTimeout) : null,
         retries.RetryOn);
@@ -216,7 +230,7 @@ public sealed class IstioTrafficPlanner(Waypoints? waypoints) : ITrafficPlanner
 
     private static Sidecar Sidecar(ServiceSettings service, StackSettings settings) =>
         new(Meta(service, service.Name), new SidecarSpec(
-            new WorkloadSelector(Labels.Selector(service)),
+            new WorkloadSelector(FlaggerNames.PolicySelector(service, settings)),
             [new EgressListener(EgressHosts(service, settings))]));
 
     /// <summary>A service's object; the ingress Gateway and its routes live in the ingress namespace instead.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Infra.Mesh.Settings;
+using Infra.Mesh.Workloads;
 
 namespace Infra.Mesh.Istio;
 
@@ -141,5 +142,7 @@ public static class IstiodValues
             .Concat(settings.Namespaces)
             .Concat(settings.Services.Any(s => s.AutomountServiceAccountToken) ? [IstioNames.KubernetesApiNamespace] : [])
             .Concat(settings.Services.SelectMany(s => s.ExternalHosts).Select(h => h.ClusterNamespace).OfType<string>())
+            // The load tester is meshed there, and its PeerAuthentication must be read.
+            .Concat(settings.Delivery == DeliveryMode.Progressive ? [FlaggerNames.Namespace] : [])
             .Distinct(StringComparer.Ordinal);
 }

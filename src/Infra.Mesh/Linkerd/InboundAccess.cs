@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using Infra.Mesh.Security;
 using Infra.Mesh.Settings;
 using Infra.Mesh.Traffic.GatewayApi;
 
@@ -31,8 +30,14 @@ public sealed record RequestMatch(string Method, string Path, bool IsPrefix)
     public HttpRouteMatch ToRouteMatch() => new(IsPrefix ? HttpPathMatch.Prefix(Path) : HttpPathMatch.Exact(Path), Method);
 }
 
+/// <summary>A client identity: a name for the objects that authorize it, and its mTLS identity (namespace and service account).</summary>
+public sealed record Caller(string Name, string Namespace, string ServiceAccount)
+{
+    public static Caller Of(ServiceSettings service) => new(service.Name, service.Namespace, service.ServiceAccount);
+}
+
 /// <summary>Callers that may send the requests <see cref="Matches"/> describes: one inbound route and its authorization.</summary>
-public sealed record InboundAccess(ImmutableArray<ServiceSettings> Callers, ImmutableArray<RequestMatch> Matches)
+public sealed record InboundAccess(ImmutableArray<Caller> Callers, ImmutableArray<RequestMatch> Matches)
 {
     /// <summary>
     /// Splits the calls into a service into routes. Linkerd applies only the authorizations of the single most specific
@@ -40,12 +45,10 @@ public sealed record InboundAccess(ImmutableArray<ServiceSettings> Callers, Immu
     /// (a caller allowed <c>GET /orders/*</c> is also authorized on another caller's <c>GET /orders/special</c>),
     /// and matches with the same callers share a route.
     /// </summary>
-    /// <param name="calls">The declared calls into one service.</param>
-    /// <param name="verificationPath">When set, every caller may also send the side-effect-free verification request, <c>GET</c> of this path.</param>
-    public static ImmutableArray<InboundAccess> Of(IEnumerable<CallEdge> calls, string? verificationPath = null)
+    /// <param name="calls">Each caller into one service with the requests it may send (see <see cref="RequestMatch.Of"/>).</param>
+    public static ImmutableArray<InboundAccess> Of(IEnumerable<(Caller Caller, IEnumerable<RequestMatch> Matches)> calls)
     {
-        IEnumerable<RequestMatch> verification = verificationPath is null ? [] : [new RequestMatch("GET", verificationPath, IsPrefix: false)];
-        var allowed = calls.Select(edge => (edge.Caller, Matches: RequestMatch.Of(edge.Call).Concat(verification).ToList())).ToList();
+        var allowed = calls.Select(c => (c.Caller, Matches: c.Matches.ToList())).ToList();
         var matches = allowed.SelectMany(a => a.Matches).Distinct();
         return
         [

@@ -142,8 +142,23 @@ public sealed class LinkerdControlPlanePlanner : IPlanner
         new() { Name = name, NamespaceProperty = LinkerdSettings.SystemNamespace, Labels = Labels.Managed() };
 
     /// <summary>
-    /// Values of <c>linkerd-control-plane</c>. Prod takes the chart's values-ha.yaml, restricted to the keys values.yaml
-    /// declares (values-ha.yaml also sets per-component resource keys the chart does not declare).
+    /// Per-component resource keys of values-ha.yaml that the chart's templates read although values.yaml does not
+    /// declare them (linkerd2 edge-26.8.3, each through <c>partials.resources</c>), with the template that reads each.
+    /// values-ha.yaml's <c>controllerResources</c> (only a YAML anchor for the others) and <c>highAvailability</c>
+    /// (read by `linkerd check`, not by any template) are left out.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> UndeclaredComponentResources = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["destinationResources"] = "charts/linkerd-control-plane/templates/destination.yaml (destination container)",
+        ["spValidatorResources"] = "charts/linkerd-control-plane/templates/destination.yaml (sp-validator container)",
+        ["identityResources"] = "charts/linkerd-control-plane/templates/identity.yaml",
+        ["proxyInjectorResources"] = "charts/linkerd-control-plane/templates/proxy-injector.yaml",
+        ["heartbeatResources"] = "charts/linkerd-control-plane/templates/heartbeat.yaml",
+    };
+
+    /// <summary>
+    /// Values of <c>linkerd-control-plane</c>. Prod takes the chart's values-ha.yaml: the keys values.yaml declares, and
+    /// the per-component resources of <see cref="UndeclaredComponentResources"/>, which its templates read.
     /// </summary>
     private static JsonObject ControlPlaneValues(StackSettings settings)
     {
@@ -166,6 +181,12 @@ public sealed class LinkerdControlPlanePlanner : IPlanner
         values["webhookFailurePolicy"] = "Fail";
         values["policyController"] = new JsonObject { ["resources"] = Resources("100m", "50Mi", "250Mi") };
         values["proxy"] = new JsonObject { ["resources"] = Resources("100m", "20Mi", "250Mi") };
+        // Without these the controllers run with no requests or limits: the first to be evicted under node pressure.
+        values["destinationResources"] = Resources("100m", "50Mi", "250Mi");
+        values["spValidatorResources"] = Resources("100m", "50Mi", "250Mi");
+        values["identityResources"] = Resources("100m", "10Mi", "250Mi");
+        values["proxyInjectorResources"] = Resources("100m", "50Mi", "250Mi");
+        values["heartbeatResources"] = Resources("100m", "50Mi", "250Mi");
         return values;
     }
 

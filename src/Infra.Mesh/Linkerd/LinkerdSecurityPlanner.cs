@@ -6,6 +6,7 @@ using Infra.Mesh.Planning;
 using Infra.Mesh.Security;
 using Infra.Mesh.Settings;
 using Infra.Mesh.Traffic.GatewayApi;
+using Infra.Mesh.Workloads;
 using k8s.Models;
 
 namespace Infra.Mesh.Linkerd;
@@ -33,7 +34,7 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
         {
             foreach (var port in service.Ports)
             {
-                var server = plan.Add(StageKind.Policies, Server(service, port));
+                var server = plan.Add(StageKind.Policies, Server(service, port, settings));
                 if (port.Protocol is PortProtocol.Http or PortProtocol.Http2)
                 {
                     PlanRoutes(plan, service, port, server, graph, settings.Verification.Enabled ? settings.Verification.Path : null);
@@ -69,7 +70,7 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
     /// </summary>
     private static void PlanRoutes(PlanBuilder plan, ServiceSettings service, ServicePort port, ManifestItem server, CallGraph graph, string? verificationPath)
     {
-        foreach (var access in InboundAccess.Of(graph.Into(service), verificationPath))
+        foreach (var access in InboundAccess.Of(Calls(service, port, graph, plan.Settings, verificationPath)))
         {
             var name = Bounded($"{ServerName(service, port)}-from-{string.Join('-', access.Callers.Select(c => c.Name))}");
             var route = plan.Add(StageKind.Policies, new ManifestItem(InboundRoute(service, port, name, access.Matches)) { DependsOn = [server.Id] });
@@ -97,12 +98,27 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
     }
 
     /// <summary>
+    /// The calls into one HTTP port: the declared callers, and under progressive delivery Flagger's load tester with
+    /// GET on its webhook paths on the routed port (as one more caller, so route precedence treats it like any other).
+    /// </summary>
+    private static IEnumerable<(Caller, IEnumerable<RequestMatch>)> Calls(ServiceSettings service, ServicePort port, CallGraph graph, StackSettings settings, string? verificationPath)
+    {
+        // Every declared caller may also send the side-effect-free verification request (README "Verification").
+        IEnumerable<RequestMatch> verification = verificationPath is null ? [] : [new RequestMatch("GET", verificationPath, IsPrefix: false)];
+        var calls = graph.Into(service).Select(e => (Caller.Of(e.Caller), RequestMatch.Of(e.Call).Concat(verification)));
+        var testerPaths = FlaggerNames.LoadTesterPaths(service, settings);
+        return testerPaths.Count > 0 && port == service.HttpPort
+            ? calls.Append((new Caller(FlaggerNames.LoadTester, FlaggerNames.Namespace, FlaggerNames.LoadTester), RequestMatch.Of(new CallSettings(service.Name, ["GET"], [.. testerPaths]))))
+            : calls;
+    }
+
+    /// <summary>
     /// gRPC and TCP ports: authorized per connection, so only callers whose call is not restricted to HTTP methods or
     /// paths (those restrictions cannot be checked there). No route on the Server, so Linkerd still authorizes probes.
     /// </summary>
     private static void PlanServerAuthorization(PlanBuilder plan, ServiceSettings service, ServicePort port, ManifestItem server, CallGraph graph)
     {
-        var unrestricted = graph.Into(service).Where(e => e.Call.Methods.IsEmpty && e.Call.Paths.IsEmpty).Select(e => e.Caller).ToImmutableArray();
+        var unrestricted = graph.Into(service).Where(e => e.Call.Methods.IsEmpty && e.Call.Paths.IsEmpty).Select(e => Caller.Of(e.Caller)).ToImmutableArray();
         if (unrestricted.IsEmpty)
         {
             return;
@@ -114,10 +130,11 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
             [Reference(callers)], callers.Id));
     }
 
-    private static Server Server(ServiceSettings service, ServicePort port) => new(
+    /// <summary>Under progressive delivery the Server selects the primary's pods and the canary's alike (Flagger relabels only <c>app</c>).</summary>
+    private static Server Server(ServiceSettings service, ServicePort port, StackSettings settings) => new(
         Labels.Meta(service, ServerName(service, port)),
         new ServerSpec(
-            new PodSelector(MatchLabels: Labels.Selector(service)),
+            new PodSelector(MatchLabels: FlaggerNames.PolicySelector(service, settings)),
             port.Name,
             port.Protocol switch
             {
@@ -139,7 +156,7 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
     private static ParentReference ServerReference(ServiceSettings service, ServicePort port) =>
         new(LinkerdPolicy.Group, "Server", ServerName(service, port));
 
-    private static MeshTlsAuthentication Callers(ServiceSettings service, string name, ImmutableArray<ServiceSettings> callers) => new(
+    private static MeshTlsAuthentication Callers(ServiceSettings service, string name, ImmutableArray<Caller> callers) => new(
         Labels.Meta(service, name),
         new MeshTlsAuthenticationSpec([.. callers.Select(c => IdentityReference.ServiceAccount(c.ServiceAccount, c.Namespace))]));
 

@@ -38,7 +38,12 @@ public sealed class LinkerdTrafficPlanner : ITrafficPlanner
                 plan.Add(StageKind.Policies, VersionService(service, Labels.Canary, injection));
             }
 
-            foreach (var port in service.Ports)
+            // Under progressive delivery Flagger generates the HTTPRoute <service> on the routed port, weighted between its
+            // -primary and -canary Services (fluxcd/flagger v1.44.0 pkg/router/gateway_api.go); a second route of ours on the
+            // same parent port would compete with it. Other ports keep their routes to the Service, which Flagger points at
+            // the primary pods.
+            var flaggerRouted = plan.Settings.IsProgressive(service) ? service.HttpPort : null;
+            foreach (var port in service.Ports.Where(p => p != flaggerRouted))
             {
                 switch (port.Protocol)
                 {
@@ -79,9 +84,13 @@ public sealed class LinkerdTrafficPlanner : ITrafficPlanner
 
         rules.Add(new HttpRouteRule(BackendRefs: [.. backends.Select(b => new BackendReference(b.Service, port.Port, b.Weight))], Timeouts: timeouts));
         return new HttpRoute(
-            Meta(service, RouteName(service, port), RetryAnnotations(service.Traffic.Retries, HttpRetryAnnotation, IsHttpRetryCondition)),
+            Meta(service, RouteName(service, port), HttpRetryAnnotations(service)),
             new HttpRouteSpec([ParentReference.Service(service.Name, port.Port)], [.. rules]));
     }
+
+    /// <summary>The retry annotations Linkerd reads on an HTTPRoute, for the service's retry settings.</summary>
+    public static ImmutableSortedDictionary<string, string> HttpRetryAnnotations(ServiceSettings service) =>
+        RetryAnnotations(service.Traffic.Retries, HttpRetryAnnotation, IsHttpRetryCondition);
 
     private static GrpcRoute GrpcRoute(ServiceSettings service, ServicePort port, ImmutableArray<(string Service, int Weight)> backends)
     {

@@ -1,3 +1,4 @@
+using Infra.Mesh.Delivery;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Settings;
 using Infra.Mesh.Verification;
@@ -25,6 +26,7 @@ public static class MeshPlanner
             mesh.Traffic,
             mesh.Security,
             mesh.Observability,
+            new DeliveryPlanner(settings.Mesh == MeshKind.Linkerd ? new LinkerdDelivery() : new IstioDelivery()),
             new VerificationPlanner(mesh.Injection, mesh.Proxy),
         ];
         foreach (var planner in planners)

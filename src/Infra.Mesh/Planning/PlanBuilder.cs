@@ -17,17 +17,22 @@ public sealed class PlanBuilder(StackSettings settings)
     /// <summary>What has been planned so far, stage by stage.</summary>
     public IEnumerable<PlanItem> Items => _stages.OrderBy(s => s.Key).SelectMany(s => s.Value);
 
+    /// <summary>
+    /// Adds an item; its id is computed once and looked up in a set of the ids planned so far. An item whose id is
+    /// already planned is recorded as a conflict (reported by <see cref="Build"/>), not added.
+    /// </summary>
     public T Add<T>(StageKind stage, T item)
         where T : PlanItem
     {
-        if (_byId.TryGetValue(item.Id, out var planned))
+        var id = item.Id; // formatted once; the dictionary makes Add constant time
+        if (_byId.TryGetValue(id, out var planned))
         {
             // Two names the settings chose alike (a service called like another's generated object): reported, not thrown here.
             _conflicts.Add(new PlanItemConflict(planned, item));
             return item;
         }
 
-        _byId.Add(item.Id, item);
+        _byId.Add(id, item);
         _stages[stage].Add(item);
         return item;
     }
@@ -58,13 +63,12 @@ public sealed class PlanBuilder(StackSettings settings)
     }
 
     /// <summary>A dependency or secret reference to nothing is a planner bug; fail loudly rather than deploy half a mesh.</summary>
-    private static void CheckReferences(MeshPlan plan)
+    private void CheckReferences(MeshPlan plan)
     {
-        var ids = plan.Items.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
         var slots = plan.Secrets.Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
         foreach (var item in plan.Items)
         {
-            var missing = item.DependsOn.Where(d => !ids.Contains(d)).ToList();
+            var missing = item.DependsOn.Where(d => !_byId.ContainsKey(d)).ToList();
             if (missing.Count > 0)
             {
                 throw new InvalidOperationException($"Plan item '{item.Id}' depends on unknown items: {string.Join(", ", missing)}");

@@ -25,6 +25,13 @@ public abstract record PlanItem
     /// new one first and fails with AlreadyExists on the object the old one still holds.
     /// </summary>
     public ImmutableArray<FormerIdentity> FormerIdentities { get; init; } = [];
+
+    /// <summary>
+    /// The plan fingerprint this item's name ends with (<c>-&lt;fingerprint&gt;</c>), or null. Such an item is
+    /// recreated under a new name whenever the plan changes (verification Jobs run again on every change), so its
+    /// identity is its name without the suffix: identity checks and reviews compare it that way.
+    /// </summary>
+    public string? FingerprintSuffix { get; init; }
 }
 
 /// <summary>
@@ -69,6 +76,12 @@ public sealed record HelmReleaseItem(
 public sealed record ManifestItem(IKubernetesObject<V1ObjectMeta> Object) : PlanItem
 {
     public override string Id => ManifestIds.Of(Object);
+
+    /// <summary>
+    /// Paths of fields (Pulumi property paths, e.g. <c>spec.replicas</c>) that a controller in the cluster changes after
+    /// creation; the Pulumi program leaves them as they are on updates instead of setting them back (<c>ignoreChanges</c>).
+    /// </summary>
+    public ImmutableArray<string> IgnoreChanges { get; init; } = [];
 
     public string Kind => Object.Kind;
 

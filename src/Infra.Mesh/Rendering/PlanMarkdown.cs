@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using Infra.Mesh.Delivery;
+using Infra.Mesh.Delivery.Flagger;
 using Infra.Mesh.Planning;
 
 namespace Infra.Mesh.Rendering;
@@ -75,6 +77,8 @@ public static class PlanMarkdown
             Line(md, $"| {svc.Name} | {svc.Namespace} | `{svc.Image}` | {svc.Replicas} | {ports} | {canary} | {calls} | {svc.Public?.Host ?? "-"} |");
         }
 
+        ProgressiveDelivery(md, plan);
+
         Line(md);
         Line(md, "## Call graph inside the mesh");
         Line(md);
@@ -82,10 +86,11 @@ public static class PlanMarkdown
         Line(md);
         Line(md, "```mermaid");
         Line(md, "graph LR");
-        foreach (var ns in s.Namespaces)
+        foreach (var services in s.Services.GroupBy(x => x.Namespace, StringComparer.Ordinal))
         {
-            Line(md, $"  subgraph {Id("ns", ns)} [namespace {ns}]");
-            foreach (var svc in s.Services.Where(x => x.Namespace == ns))
+            // GroupBy keeps catalog order, of the namespaces (first service) and of the services in each.
+            Line(md, $"  subgraph {Id("ns", services.Key)} [namespace {services.Key}]");
+            foreach (var svc in services)
             {
                 Line(md, $"    {Node(svc.Name)}[{svc.Name}]");
             }
@@ -110,6 +115,45 @@ public static class PlanMarkdown
         Line(md, "```");
         return md.ToString();
     }
+
+    /// <summary>Each Canary's analysis: how traffic moves, what is checked every interval, when it rolls back, the webhooks.</summary>
+    private static void ProgressiveDelivery(StringBuilder md, MeshPlan plan)
+    {
+        var canaries = plan.Items.OfType<ManifestItem>().Select(m => m.Object).OfType<Canary>().ToList();
+        if (canaries.Count == 0)
+        {
+            return;
+        }
+
+        var flagger = plan.Releases.Single(r => r.ReleaseName == DeliveryPlanner.FlaggerRelease);
+        Line(md);
+        Line(md, "## Progressive delivery");
+        Line(md);
+        Line(md, $"Flagger {flagger.Version} (`meshProvider: {flagger.Values["meshProvider"]}`, metrics from `{flagger.Values["metricsServer"]}`) " +
+            "rolls out these services when their pod template or tracked configuration changes; it owns their Services, routes and `-primary` Deployments.");
+        Line(md);
+        Line(md, "| Service | Traffic | Checks every interval | Rollback | Webhooks |");
+        Line(md, "|---|---|---|---|---|");
+        foreach (var canary in canaries)
+        {
+            var analysis = canary.Spec.Analysis;
+            var traffic = analysis.Match is { } match
+                ? $"A/B: requests with {string.Join(" or ", match.SelectMany(m => m.Headers.Select(h => $"`{h.Key}: {h.Value.Exact}`")))} for {Number(analysis.Iterations ?? 0)} intervals of {analysis.Interval}"
+                : $"+{Number(analysis.StepWeight ?? 0)}% every {analysis.Interval} up to {Number(analysis.MaxWeight ?? 0)}%, then promotion";
+            var checks = string.Join(", ", analysis.Metrics.Select(m => m.ThresholdRange switch
+            {
+                { Min: { } min } => $"{m.Name} ≥ {Number(min)}%",
+                { Max: { } max } => $"{m.Name} (P99) ≤ {Number(max)} ms",
+                _ => m.Name,
+            }));
+            var hooks = analysis.Webhooks is null
+                ? "-"
+                : string.Join("; ", analysis.Webhooks.Select(w => $"{w.Type} `{w.Name}`: `{w.Metadata["cmd"]}`"));
+            Line(md, $"| {canary.Metadata.NamespaceProperty}/{canary.Metadata.Name} | {traffic} | {checks} | after {Number(analysis.Threshold)} failed checks | {hooks} |");
+        }
+    }
+
+    private static string Number(double value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static string Kind(PlanItem item) => item switch
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -11,11 +12,28 @@ namespace Infra.Mesh.Rendering;
 /// Writes JSON trees as reviewable YAML: block style, multi-line strings (EDN, PEM) as literal blocks,
 /// and quotes exactly where a plain scalar would read back as another type.
 /// </summary>
+/// <remarks>
+/// YamlDotNet's <see cref="Emitter"/> defines the output. A direct writer produces the same bytes for everything a
+/// plan normally holds (ASCII text; plain, double-quoted and literal scalars; block mappings and sequences) several
+/// times faster, which a render of thousands of services needs. A stream with anything beyond that (other
+/// characters, keys that are not simple, nested sequences, ...) goes through the emitter as a whole.
+/// </remarks>
 public static partial class YamlText
 {
     public static string Write(JsonNode? node) => WriteAll([node]);
 
+    /// <summary>Each tree as one YAML document (<c>---</c>), in order.</summary>
     public static string WriteAll(IEnumerable<JsonNode?> documents)
+    {
+        var list = documents as IReadOnlyList<JsonNode?> ?? [.. documents];
+        return WriteDirect(list) ?? Emitted(list);
+    }
+
+    /// <summary>The documents written directly, byte for byte as <see cref="Emitted"/>; null when one needs the emitter.</summary>
+    public static string? WriteDirect(IReadOnlyList<JsonNode?> documents) => DirectWriter.TryWrite(documents);
+
+    /// <summary>The documents through YamlDotNet's emitter: the reference output, for any tree.</summary>
+    public static string Emitted(IEnumerable<JsonNode?> documents)
     {
         using var text = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
         var emitter = new Emitter(text, new EmitterSettings(bestIndent: 2, bestWidth: int.MaxValue, isCanonical: false, maxSimpleKeyLength: 1024, indentSequences: false));
@@ -77,6 +95,267 @@ public static partial class YamlText
 
     private static bool NeedsQuotes(string value) =>
         value.Length == 0 || Ambiguous().IsMatch(value) || !SafePlain().IsMatch(value) || value.EndsWith(' ') || value.StartsWith(' ');
+
+    /// <summary>The emitter's output for trees within the subset described on <see cref="YamlText"/>, written directly.</summary>
+    private sealed class DirectWriter
+    {
+        /// <summary>YamlDotNet writes longer keys as complex keys (<c>? key</c>); far beyond any key of a plan.</summary>
+        private const int MaxSimpleKeyLength = 128;
+
+        private readonly StringBuilder _yaml = new();
+
+        /// <summary>The YAML text, or null when a document holds something only the emitter writes.</summary>
+        public static string? TryWrite(IReadOnlyList<JsonNode?> documents)
+        {
+            var writer = new DirectWriter();
+            return documents.All(writer.Document) ? writer._yaml.ToString() : null;
+        }
+
+        /// <summary>A document of a mapping or a sequence (scalar documents are left to the emitter).</summary>
+        private bool Document(JsonNode? root)
+        {
+            switch (root)
+            {
+                case JsonObject { Count: 0 }:
+                    _yaml.Append("--- {}\n");
+                    return true;
+                case JsonArray { Count: 0 }:
+                    _yaml.Append("--- []\n");
+                    return true;
+                case JsonObject mapping:
+                    return Append("---\n").Mapping(mapping, 0, inline: false);
+                case JsonArray sequence:
+                    return Append("---\n").Sequence(sequence, 0);
+                default:
+                    return false;
+            }
+        }
+
+        private DirectWriter Append(string text)
+        {
+            _yaml.Append(text);
+            return this;
+        }
+
+        /// <summary>Keys at <paramref name="indent"/>; with <paramref name="inline"/> the first key follows a sequence's "- ".</summary>
+        private bool Mapping(JsonObject mapping, int indent, bool inline)
+        {
+            foreach (var (key, value) in mapping)
+            {
+                if (!inline)
+                {
+                    _yaml.Append(' ', indent);
+                }
+
+                inline = false;
+                if (key.Length > MaxSimpleKeyLength || !Inline(key))
+                {
+                    return false;
+                }
+
+                _yaml.Append(':');
+                var nested = value switch
+                {
+                    JsonObject { Count: > 0 } child => (bool?)Append("\n").Mapping(child, indent + 2, inline: false),
+                    // Sequences are not indented below their key (EmitterSettings.IndentSequences is off).
+                    JsonArray { Count: > 0 } items => Append("\n").Sequence(items, indent),
+                    _ => null,
+                };
+                if (nested == false || (nested is null && !Value(value, indent)))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private bool Sequence(JsonArray sequence, int indent)
+        {
+            foreach (var item in sequence)
+            {
+                _yaml.Append(' ', indent).Append("- ");
+                var written = item switch
+                {
+                    JsonObject { Count: > 0 } mapping => Mapping(mapping, indent + 2, inline: true),
+                    JsonArray { Count: > 0 } => false, // "- - item": left to the emitter
+                    _ => ValueAfterIndicator(item, indent),
+                };
+                if (!written)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>A scalar or empty collection after "key:"; block scalar lines go two deeper than <paramref name="indent"/>.</summary>
+        private bool Value(JsonNode? value, int indent)
+        {
+            _yaml.Append(' ');
+            return ValueAfterIndicator(value, indent);
+        }
+
+        private bool ValueAfterIndicator(JsonNode? value, int indent)
+        {
+            switch (value)
+            {
+                case null:
+                    _yaml.Append("null\n");
+                    return true;
+                case JsonObject:
+                    _yaml.Append("{}\n");
+                    return true;
+                case JsonArray:
+                    _yaml.Append("[]\n");
+                    return true;
+                case JsonValue scalar when scalar.GetValueKind() == JsonValueKind.String:
+                    var text = scalar.GetValue<string>();
+                    if (!(text.Contains('\n', StringComparison.Ordinal) ? Literal(text, indent + 2) : Inline(text)))
+                    {
+                        return false;
+                    }
+
+                    _yaml.Append('\n');
+                    return true;
+                default:
+                    // Numbers and booleans as JSON writes them.
+                    _yaml.Append(value.ToJsonString()).Append('\n');
+                    return true;
+            }
+        }
+
+        /// <summary>A one-line string: plain when it reads back as itself, else double-quoted.</summary>
+        private bool Inline(string text)
+        {
+            if (text.Contains('\n', StringComparison.Ordinal))
+            {
+                return false; // a line break in a key: the emitter writes a complex key
+            }
+
+            if (!NeedsQuotes(text))
+            {
+                // The emitter single-quotes these despite the plain style asked for: a trailing ':' reads as a
+                // mapping indicator, a leading '...' as a document end.
+                if (text.EndsWith(':') || text.StartsWith("...", StringComparison.Ordinal))
+                {
+                    return false;
+                }
+
+                _yaml.Append(text);
+                return true;
+            }
+
+            if (!IsPrintableAscii(text, breaks: false))
+            {
+                return false;
+            }
+
+            _yaml.Append('"');
+            foreach (var character in text)
+            {
+                if (character is '"' or '\\')
+                {
+                    _yaml.Append('\\');
+                }
+
+                _yaml.Append(character);
+            }
+
+            _yaml.Append('"');
+            return true;
+        }
+
+        /// <summary>
+        /// A literal block (<c>|</c>, chomping <c>-</c> without a final line break, <c>+</c> with more than one, an
+        /// indentation indicator when the text starts with a space or break), its lines at <paramref name="indent"/>.
+        /// </summary>
+        private bool Literal(string text, int indent)
+        {
+            if (!IsPrintableAscii(text, breaks: true) || text.EndsWith(' ') || HasLineOfSpaces(text))
+            {
+                return false; // the emitter double-quotes these
+            }
+
+            _yaml.Append('|');
+            if (text[0] is ' ' or '\n')
+            {
+                _yaml.Append('2');
+            }
+
+            if (!text.EndsWith('\n'))
+            {
+                _yaml.Append('-');
+            }
+            else if (text.Length >= 2 && text[^2] == '\n')
+            {
+                _yaml.Append('+');
+            }
+
+            _yaml.Append('\n');
+            var start = 0;
+            while (start < text.Length)
+            {
+                var end = text.IndexOf('\n', start);
+                var line = end < 0 ? text.AsSpan(start) : text.AsSpan(start, end - start);
+                if (line.Length > 0)
+                {
+                    _yaml.Append(' ', indent).Append(line);
+                }
+
+                if (end < 0)
+                {
+                    break;
+                }
+
+                _yaml.Append('\n');
+                start = end + 1;
+            }
+
+            // The caller ends the value with a line break, which a text ending in one has written already.
+            if (text.EndsWith('\n'))
+            {
+                _yaml.Length--;
+            }
+
+            return true;
+        }
+
+        /// <summary>Printable ASCII, and with <paramref name="breaks"/> line breaks.</summary>
+        private static bool IsPrintableAscii(string text, bool breaks)
+        {
+            foreach (var character in text)
+            {
+                if ((character < ' ' && !(breaks && character == '\n')) || character > '~')
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>A line of nothing but spaces before a line break, which a literal block cannot keep.</summary>
+        private static bool HasLineOfSpaces(string text)
+        {
+            var lineStart = 0;
+            for (var i = 0; i < text.Length; i++)
+            {
+                if (text[i] == '\n')
+                {
+                    if (i > lineStart && text.AsSpan(lineStart, i - lineStart).TrimStart(' ').IsEmpty)
+                    {
+                        return true;
+                    }
+
+                    lineStart = i + 1;
+                }
+            }
+
+            return false;
+        }
+    }
 
     /// <summary>Plain scalars a YAML 1.1 or 1.2 reader would take as null, a boolean or a number.</summary>
     [GeneratedRegex(@"^(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|y|Y|n|N|[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|0x[0-9a-fA-F]+|0o[0-7]+|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$")]

@@ -6,11 +6,23 @@ namespace Infra.Mesh.Security;
 /// <summary>One declared call: <paramref name="Caller"/> may call <paramref name="Callee"/> (optionally only some methods and paths).</summary>
 public sealed record CallEdge(ServiceSettings Caller, ServiceSettings Callee, CallSettings Call);
 
-/// <summary>The declared call graph of the catalog: the only traffic authorization allows.</summary>
+/// <summary>
+/// The declared call graph of the catalog: the only traffic authorization allows. Indexed by caller and callee when
+/// built, so <see cref="Into"/> and <see cref="OutOf"/> cost the service's degree, not the whole graph.
+/// </summary>
 public sealed class CallGraph
 {
-    private CallGraph(ImmutableArray<CallEdge> edges) => Edges = edges;
+    private readonly ILookup<string, CallEdge> _into;
+    private readonly ILookup<string, CallEdge> _outOf;
 
+    private CallGraph(ImmutableArray<CallEdge> edges)
+    {
+        Edges = edges;
+        _into = edges.ToLookup(e => e.Callee.Name, StringComparer.Ordinal);
+        _outOf = edges.ToLookup(e => e.Caller.Name, StringComparer.Ordinal);
+    }
+
+    /// <summary>Every edge, in catalog order of the callers and then of each caller's calls.</summary>
     public ImmutableArray<CallEdge> Edges { get; }
 
     /// <summary>The edges in catalog order; linear in the calls (callees are looked up by name once).</summary>
@@ -20,9 +32,11 @@ public sealed class CallGraph
         return new([.. settings.Services.SelectMany(caller => caller.Calls.Select(call => new CallEdge(caller, byName[call.Service], call)))]);
     }
 
-    public IEnumerable<CallEdge> Into(ServiceSettings callee) => Edges.Where(e => e.Callee.Name == callee.Name);
+    /// <summary>The calls into <paramref name="callee"/>, in catalog order of their callers.</summary>
+    public IEnumerable<CallEdge> Into(ServiceSettings callee) => _into[callee.Name];
 
-    public IEnumerable<CallEdge> OutOf(ServiceSettings caller) => Edges.Where(e => e.Caller.Name == caller.Name);
+    /// <summary>The calls <paramref name="caller"/> declares, in its own order.</summary>
+    public IEnumerable<CallEdge> OutOf(ServiceSettings caller) => _outOf[caller.Name];
 
     /// <summary>The SPIFFE-style identity meshes give a workload: its namespace and service account.</summary>
     public static string Principal(ServiceSettings service) => Principal(service.Namespace, service.ServiceAccount);

@@ -8,11 +8,13 @@ namespace Infra.Mesh.Settings;
 public sealed class SettingsErrors
 {
     private readonly List<SettingsError> _errors = [];
+    private readonly HashSet<SettingsError> _reported = [];
 
     /// <summary>Adds a problem once: several readers of one bad value (say, a mapping where a list belongs) report it once.</summary>
     public void Add(SettingsError error)
     {
-        if (!_errors.Contains(error))
+        // A set, not a scan of the list: a catalog of thousands of services can have thousands of problems.
+        if (_reported.Add(error))
         {
             _errors.Add(error);
         }

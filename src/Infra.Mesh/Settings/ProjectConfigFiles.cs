@@ -11,7 +11,7 @@ namespace Infra.Mesh.Settings;
 public sealed class ProjectConfigFiles : IStackConfigSource
 {
     public const string Namespace = "infra";
-    private const string ProjectFileName = "Pulumi.yaml";
+    public const string ProjectFileName = "Pulumi.yaml";
 
     private readonly Dictionary<string, ConfigEntry> _entries;
 

@@ -37,19 +37,23 @@ public sealed record ServiceSettings(
     /// <summary>How pods stop; an init property so the positional record stays source-compatible.</summary>
     public ShutdownSettings Shutdown { get; init; } = ShutdownSettings.Default;
 
+    /// <summary>Its Flagger analysis under progressive delivery (<see cref="StackSettings.IsProgressive"/>).</summary>
+    public DeliverySettings Delivery { get; init; } = DeliverySettings.Default;
+
     private static readonly string[] ServiceKeys =
     [
         "name", "namespace", "image", "replicas", "ports", "health", "metrics", "nrepl", "resources", "jvm",
         "config", "secrets", "calls", "public", "canary", "traffic", "autoscaling", "externalHosts", "inject",
-        "automountServiceAccountToken", "shutdown",
+        "automountServiceAccountToken", "shutdown", "delivery",
     ];
 
     /// <summary>
     /// The catalog (<c>infra:services</c> in Pulumi.yaml) with the stack's <c>infra:serviceOverrides</c> laid over each
     /// entry; every config key a service names as a secret is added to <paramref name="referencedSecrets"/>.
+    /// <paramref name="progressive"/> is the mesh when the stack uses progressive delivery.
     /// </summary>
     internal static ImmutableArray<ServiceSettings> ReadCatalog(
-        IStackConfigSource source, ConfigNode catalog, ConfigNode overrides, bool production, HashSet<string> referencedSecrets)
+        IStackConfigSource source, ConfigNode catalog, ConfigNode overrides, bool production, MeshKind? progressive, HashSet<string> referencedSecrets)
     {
         var entries = catalog.RequiredItems("declare the service catalog in Pulumi.yaml (config: infra:services: value: [...])");
 
@@ -76,7 +80,7 @@ public sealed record ServiceSettings(
                 entry["name"].Error($"service '{name}' is declared more than once; service names must be unique");
             }
 
-            if (Read(source, node, names, production, referencedSecrets) is { } service)
+            if (Read(source, node, names, production, progressive, referencedSecrets) is { } service)
             {
                 services.Add(service);
             }
@@ -86,7 +90,7 @@ public sealed record ServiceSettings(
     }
 
     internal static ServiceSettings? Read(
-        IStackConfigSource source, ConfigNode node, HashSet<string> declared, bool production, HashSet<string> referencedSecrets)
+        IStackConfigSource source, ConfigNode node, HashSet<string> declared, bool production, MeshKind? progressive, HashSet<string> referencedSecrets)
     {
         if (!node.Exists)
         {
@@ -153,6 +157,12 @@ public sealed record ServiceSettings(
         {
             Shutdown = ShutdownSettings.Read(node["shutdown"]),
         };
+        service = service with { Delivery = DeliverySettings.Read(node["delivery"], ports.FirstOrDefault(p => p.IsHttp), service.Health.ReadinessPath) };
+        if (progressive is { } mesh && service.Delivery.Enabled)
+        {
+            DeliverySettings.CheckProgressive(node, service, mesh);
+        }
+
         CheckEnvironmentNames(node, service);
         return service;
     }

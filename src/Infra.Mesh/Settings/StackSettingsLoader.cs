@@ -11,7 +11,7 @@ public static class StackSettingsLoader
     private static readonly string[] TopLevelKeys =
     [
         "environment", "mesh", "kubernetes", "services", "serviceOverrides", "ingress",
-        "security", "observability", "verification", "istio", "linkerd", "analysis",
+        "security", "observability", "verification", "istio", "linkerd", "analysis", "delivery",
     ];
 
     public static StackSettings Load(IStackConfigSource source)
@@ -33,14 +33,17 @@ public static class StackSettingsLoader
         var kubernetes = Key("kubernetes");
         kubernetes.IsMapping("context");
 
+        var mesh = meshName == "linkerd" ? MeshKind.Linkerd : MeshKind.Istio;
+        var delivery = Key("delivery").OneOf("static", "static", "progressive") == "progressive" ? DeliveryMode.Progressive : DeliveryMode.Static;
         var referencedSecrets = new HashSet<string>(StringComparer.Ordinal);
-        var services = ServiceSettings.ReadCatalog(source, Key("services"), Key("serviceOverrides"), production, referencedSecrets);
+        var services = ServiceSettings.ReadCatalog(source, Key("services"), Key("serviceOverrides"), production,
+            delivery == DeliveryMode.Progressive ? mesh : null, referencedSecrets);
         RejectUnknownTopLevelKeys(source, referencedSecrets, errors);
         var settings = new StackSettings(
             source.StackName,
             file,
             environment,
-            meshName == "linkerd" ? MeshKind.Linkerd : MeshKind.Istio,
+            mesh,
             new KubernetesSettings(kubernetes["context"].Text()),
             services,
             IngressSettings.Read(Key("ingress")),
@@ -48,7 +51,11 @@ public static class StackSettingsLoader
             ObservabilitySettings.Read(Key("observability"), production),
             VerificationSettings.Read(Key("verification"), production),
             IstioSettings.Read(Key("istio"), production),
-            LinkerdSettings.Read(Key("linkerd"), production));
+            LinkerdSettings.Read(Key("linkerd"), production))
+        {
+            Delivery = delivery,
+        };
+        DeliverySettings.CheckMetricsSource(Key("delivery"), settings);
 
         errors.ThrowIfAny();
         return settings;

@@ -37,19 +37,28 @@ public sealed class SyntheticCatalog : IStackConfigSource
 
     public bool? HasSecret(string key) => _entries.TryGetValue(key, out var entry) && entry.IsSecret;
 
-    /// <summary>A dev stack (STRICT mTLS, default deny, verification on) of <paramref name="services"/> services on <paramref name="mesh"/>.</summary>
+    /// <summary>
+    /// A dev stack (STRICT mTLS, default deny) of <paramref name="services"/> services on <paramref name="mesh"/>, with the
+    /// in-cluster verification Jobs unless <paramref name="verification"/> is false (<c>infra:verification.enabled</c>).
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="services"/> is below 1.</exception>
-    public static SyntheticCatalog Create(int services, MeshKind mesh)
+    public static SyntheticCatalog Create(int services, MeshKind mesh, bool verification = true)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(services, 1);
         var catalog = new YamlSequenceNode(Enumerable.Range(0, services).Select(i => Service(i, services)));
         var file = $"Pulumi.{Stack}.yaml";
-        return new SyntheticCatalog(new Dictionary<string, ConfigEntry>
+        var entries = new Dictionary<string, ConfigEntry>
         {
             ["environment"] = new("environment", new YamlScalarNode("dev"), file, IsSecret: false),
             ["mesh"] = new("mesh", new YamlScalarNode(mesh == MeshKind.Linkerd ? "linkerd" : "istio"), file, IsSecret: false),
             ["services"] = new("services", catalog, "Pulumi.yaml", IsSecret: false),
-        }.ToImmutableSortedDictionary(StringComparer.Ordinal));
+        };
+        if (!verification)
+        {
+            entries["verification"] = new("verification", new YamlMappingNode { { "enabled", "false" } }, file, IsSecret: false);
+        }
+
+        return new SyntheticCatalog(entries.ToImmutableSortedDictionary(StringComparer.Ordinal));
     }
 
     public static string Name(int index) => $"svc-{index.ToString("00000", CultureInfo.InvariantCulture)}";

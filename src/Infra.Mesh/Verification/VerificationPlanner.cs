@@ -75,8 +75,15 @@ public sealed class VerificationPlanner(IInjection injection, IProxyProbe proxy)
             for (var i = 0; i < chunks.Count; i++)
             {
                 var name = JobName(job.Stem, chunks.Count == 1 ? null : i + 1, revision);
-                var checks = plan.Add(StageKind.Verification, ConfigMap(Meta(name, job.Namespace), VerificationScript.ChecksFile, chunks[i].Text));
-                plan.Add(StageKind.Verification, new ManifestItem(Job(job, name, chunks[i], settings.Verification.Image)) { DependsOn = [checks.Id] });
+                var checks = plan.Add(StageKind.Verification, new ManifestItem(ConfigMap(Meta(name, job.Namespace), VerificationScript.ChecksFile, chunks[i].Text))
+                {
+                    FingerprintSuffix = revision,
+                });
+                plan.Add(StageKind.Verification, new ManifestItem(Job(job, name, chunks[i], settings.Verification.Image))
+                {
+                    DependsOn = [checks.Id],
+                    FingerprintSuffix = revision,
+                });
             }
         }
     }
@@ -95,7 +102,8 @@ public sealed class VerificationPlanner(IInjection injection, IProxyProbe proxy)
         {
             var checks = outOf[caller.Name]
                 .Where(e => VerifiedPort(e.Callee) is not null)
-                .Select(e => new VerificationCheck(CheckKind.Allowed, EdgeName(e), Url(e.Callee, path), caller.Injected || e.Callee.Injected))
+                .SelectMany(e => Targets(e.Callee, settings).Select(target =>
+                    new VerificationCheck(CheckKind.Allowed, $"{caller.Name} -> {target}", Url(e.Callee, target, path), caller.Injected || e.Callee.Injected)))
                 .Concat(canaryChecks.GetValueOrDefault(caller.Name, []))
                 .ToImmutableArray();
             if (!checks.IsEmpty)
@@ -114,7 +122,8 @@ public sealed class VerificationPlanner(IInjection injection, IProxyProbe proxy)
             ImmutableArray<VerificationCheck> denied =
             [
                 .. local.Where(s => VerifiedPort(s) is not null && proxy.Refuses(settings, s, into[s.Name].Any()))
-                    .Select(s => new VerificationCheck(proxy.Denial(s), $"{VerifierAccount} -> {s.Name}", Url(s, path))),
+                    .SelectMany(s => Targets(s, settings).Select(target =>
+                        new VerificationCheck(proxy.Denial(s), $"{VerifierAccount} -> {target}", Url(s, target, path)))),
             ];
             if (!denied.IsEmpty)
             {
@@ -129,7 +138,7 @@ public sealed class VerificationPlanner(IInjection injection, IProxyProbe proxy)
             ImmutableArray<VerificationCheck> plain =
             [
                 .. local.Where(s => s.Injected).SelectMany(s => s.Ports.Select(p =>
-                    new VerificationCheck(CheckKind.Refused, $"plain text -> {s.Name}:{p.Name}", Url(s, p, path), Proxied: false))),
+                    new VerificationCheck(CheckKind.Refused, $"plain text -> {s.Name}:{p.Name}", Url(s, s.Name, p, path), Proxied: false))),
             ];
             if (!plain.IsEmpty)
             {
@@ -165,7 +174,7 @@ public sealed class VerificationPlanner(IInjection injection, IProxyProbe proxy)
             var canary = service.Canary!;
             var tolerance = CanaryTolerance.Of(settings.Verification.CanaryRequests, canary.Weight);
             var edge = $"{caller.Name} -> {service.Name}";
-            var url = Url(service, path);
+            var url = Url(service, service.Name, path);
             var proxied = caller.Injected || service.Injected;
             checks[caller.Name] = checks.GetValueOrDefault(caller.Name, []).AddRange(
                 new VerificationCheck(CheckKind.Split, $"{edge} canary {canary.Weight.ToString(CultureInfo.InvariantCulture)}%", url, proxied)
@@ -186,12 +195,18 @@ public sealed class VerificationPlanner(IInjection injection, IProxyProbe proxy)
         return checks;
     }
 
-    private static string EdgeName(CallEdge edge) => $"{edge.Caller.Name} -> {edge.Callee.Name}";
+    /// <summary>
+    /// The Services a check calls: the service's own, and under progressive delivery also Flagger's
+    /// <c>&lt;service&gt;-primary</c>, whose pods carry the relabelled <c>app: &lt;service&gt;-primary</c>, so the checks prove
+    /// that policies reach them too. (The canary's Service has no pods between rollouts.)
+    /// </summary>
+    private static IEnumerable<string> Targets(ServiceSettings service, StackSettings settings) =>
+        settings.IsProgressive(service) ? [service.Name, FlaggerNames.Primary(service)] : [service.Name];
 
-    private static string Url(ServiceSettings service, string path) => Url(service, VerifiedPort(service)!, path);
+    private static string Url(ServiceSettings service, string target, string path) => Url(service, target, VerifiedPort(service)!, path);
 
-    private static string Url(ServiceSettings service, ServicePort port, string path) =>
-        $"http://{Names.ClusterHost(service.Name, service.Namespace)}:{port.Port.ToString(CultureInfo.InvariantCulture)}{path}";
+    private static string Url(ServiceSettings service, string target, ServicePort port, string path) =>
+        $"http://{Names.ClusterHost(target, service.Namespace)}:{port.Port.ToString(CultureInfo.InvariantCulture)}{path}";
 
     /// <summary>A Job's checks file: its lines, and how many requests they send.</summary>
     public sealed record Chunk(string Text, int Checks, int Requests);

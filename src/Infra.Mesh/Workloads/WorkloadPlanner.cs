@@ -20,6 +20,7 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
     public const string EnvChecksumAnnotation = "checksum/env";
     public const string ConfigFileName = "config.edn";
     public const string NreplPortName = "nrepl";
+    public const string ConfigTrackingAnnotation = "flagger.app/config-tracking";
 
     /// <summary>Non-root user the images run as; numeric so runAsNonRoot can be verified by the kubelet.</summary>
     private const long RunAsUser = 10001;
@@ -37,7 +38,7 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
         foreach (var service in settings.Services)
         {
             plan.Add(StageKind.Workloads, ServiceAccount(service));
-            var config = ConfigMap(service);
+            var config = ConfigMap(service, settings.IsProgressive(service));
             plan.Add(StageKind.Workloads, config);
             var env = EnvConfigMap(service);
             if (env is not null)
@@ -54,19 +55,29 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
                 });
             }
 
+            var progressive = settings.IsProgressive(service);
             foreach (var version in WorkloadVersion.Of(service))
             {
-                plan.Add(StageKind.Workloads, Deployment(service, version, config, env, settings.IsProduction));
+                var deployment = new ManifestItem(Deployment(service, version, config, env, settings.IsProduction, progressive));
+                // Flagger scales its target to zero between rollouts and back up for each analysis
+                // (fluxcd/flagger v1.44.0 pkg/canary/deployment_controller.go ScaleToZero, ScaleFromZero); a deploy must not undo that.
+                plan.Add(StageKind.Workloads, progressive ? deployment with { IgnoreChanges = ["spec.replicas"] } : deployment);
                 if (version.Scaling is { } scaling)
                 {
                     plan.Add(StageKind.Workloads, Autoscaler(service, version, scaling));
                 }
             }
 
-            plan.Add(StageKind.Workloads, Service(service, injection));
+            // Under progressive delivery Flagger owns the Service <service>: it points its selector at the primary pods and
+            // keeps it so (fluxcd/flagger v1.44.0 pkg/router/kubernetes_default.go Reconcile), so planning it too would fight.
+            if (!progressive)
+            {
+                plan.Add(StageKind.Workloads, Service(service, injection));
+            }
+
             if (settings.IsProduction)
             {
-                plan.Add(StageKind.Workloads, DisruptionBudget(service));
+                plan.Add(StageKind.Workloads, DisruptionBudget(service, settings));
             }
         }
     }
@@ -115,11 +126,26 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
         AutomountServiceAccountToken = service.AutomountServiceAccountToken,
     }.Initialize();
 
-    private static V1ConfigMap ConfigMap(ServiceSettings service) => new V1ConfigMap
+    /// <summary>
+    /// Flagger tracks the ConfigMaps a target uses: a change starts a rollout, and the primary runs on a copy
+    /// (<c>&lt;name&gt;-primary</c>) updated only on promotion. That is right for configuration read at start, but in
+    /// <c>live</c> mode the running pods must see the change, so there this ConfigMap is left untracked and the primary
+    /// mounts it itself (fluxcd/flagger v1.44.0 pkg/canary/config_tracker.go, annotation <c>flagger.app/config-tracking</c>).
+    /// </summary>
+    private static V1ConfigMap ConfigMap(ServiceSettings service, bool progressive)
     {
-        Metadata = Labels.Meta(service, ConfigMapName(service)),
-        Data = new Dictionary<string, string> { [ConfigFileName] = Edn.Write(service.Config.Edn) },
-    }.Initialize();
+        var metadata = Labels.Meta(service, ConfigMapName(service));
+        if (progressive && service.Config.Reload == ConfigReload.Live)
+        {
+            metadata.Annotations = new Dictionary<string, string> { [ConfigTrackingAnnotation] = "disabled" };
+        }
+
+        return new V1ConfigMap
+        {
+            Metadata = metadata,
+            Data = new Dictionary<string, string> { [ConfigFileName] = Edn.Write(service.Config.Edn) },
+        }.Initialize();
+    }
 
     private static V1ConfigMap? EnvConfigMap(ServiceSettings service) => service.Config.Environment.IsEmpty
         ? null
@@ -129,7 +155,7 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
             Data = service.Config.Environment.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal),
         }.Initialize();
 
-    private V1Deployment Deployment(ServiceSettings service, WorkloadVersion version, V1ConfigMap config, V1ConfigMap? env, bool production)
+    private V1Deployment Deployment(ServiceSettings service, WorkloadVersion version, V1ConfigMap config, V1ConfigMap? env, bool production, bool progressive)
     {
         var selector = Labels.Selector(service, version.Name);
         var podLabels = Labels.For(service);
@@ -184,7 +210,7 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
                 Template = new V1PodTemplateSpec
                 {
                     Metadata = new V1ObjectMeta { Labels = podLabels, Annotations = annotations },
-                    Spec = PodSpec(service, version, env, production),
+                    Spec = PodSpec(service, version, env, production, progressive),
                 },
             },
         }.Initialize();
@@ -197,7 +223,7 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
     /// 3. SIGTERM: the app stops accepting, finishes in-flight requests (e.g. Jetty's graceful stop) and exits;
     /// 4. <see cref="ShutdownSettings.TerminationGracePeriodSeconds"/> after step 1, preStop included, the kubelet kills it.
     /// </summary>
-    private static V1PodSpec PodSpec(ServiceSettings service, WorkloadVersion version, V1ConfigMap? env, bool production) => new()
+    private static V1PodSpec PodSpec(ServiceSettings service, WorkloadVersion version, V1ConfigMap? env, bool production, bool progressive) => new()
     {
         ServiceAccountName = service.ServiceAccount,
         AutomountServiceAccountToken = service.AutomountServiceAccountToken,
@@ -212,7 +238,7 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
             FsGroup = RunAsUser,
             SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
         },
-        Containers = [Container(service, version, env)],
+        Containers = [Container(service, version, env, progressive)],
         Volumes =
         [
             // The only writable path: JVM perf data, Jetty and Clojure temp files.
@@ -239,7 +265,7 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
         MatchLabelKeys = ["pod-template-hash"],
     };
 
-    private static V1Container Container(ServiceSettings service, WorkloadVersion version, V1ConfigMap? env)
+    private static V1Container Container(ServiceSettings service, WorkloadVersion version, V1ConfigMap? env, bool progressive)
     {
         var variables = new List<V1EnvVar>
         {
@@ -256,7 +282,12 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
             // the Service never lists it; declaring it here only names it for port-forward.
             variables.Add(new V1EnvVar { Name = PlatformEnvironment.NreplPort, Value = service.Nrepl.Port.ToString(CultureInfo.InvariantCulture) });
             variables.Add(new V1EnvVar { Name = PlatformEnvironment.NreplBind, Value = "127.0.0.1" });
-            ports.Add(new V1ContainerPort { Name = NreplPortName, ContainerPort = service.Nrepl.Port, Protocol = "TCP" });
+            // Flagger's port discovery puts every declared container port on the Services it creates
+            // (fluxcd/flagger v1.44.0 pkg/canary/util.go getPorts); port-forward takes the number just as well.
+            if (!progressive)
+            {
+                ports.Add(new V1ContainerPort { Name = NreplPortName, ContainerPort = service.Nrepl.Port, Protocol = "TCP" });
+            }
         }
 
         variables.AddRange(service.Secrets.Select(s => new V1EnvVar
@@ -375,13 +406,14 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
     /// One budget over all versions, like the Service: voluntary evictions take at most one pod of the app at a time.
     /// maxUnavailable rather than minAvailable, so a single-replica service can still be drained.
     /// </summary>
-    private static V1PodDisruptionBudget DisruptionBudget(ServiceSettings service) => new V1PodDisruptionBudget
+    private static V1PodDisruptionBudget DisruptionBudget(ServiceSettings service, StackSettings settings) => new V1PodDisruptionBudget
     {
         Metadata = Labels.Meta(service, service.Name),
         Spec = new V1PodDisruptionBudgetSpec
         {
             MaxUnavailable = 1,
-            Selector = new V1LabelSelector { MatchLabels = Labels.Selector(service) },
+            // Under progressive delivery, the primary's pods and the canary's together.
+            Selector = new V1LabelSelector { MatchLabels = FlaggerNames.PolicySelector(service, settings) },
             // Pods that never became ready must not block node drains.
             UnhealthyPodEvictionPolicy = "AlwaysAllow",
         },

@@ -28,8 +28,9 @@ public sealed class FloorTests
         // The meshes: each implements the neutral concerns' interfaces; neither knows the other.
         ["Infra.Mesh.Istio", "Infra.Mesh.Linkerd"],
 
-        // The top planner: IMesh, the mesh per stack, the order of the concerns.
-        ["Infra.Mesh.Planner"],
+        // The top planner: IMesh, the mesh per stack, the order of the concerns; progressive delivery, which plans
+        // Flagger's Canary with either mesh's routing and metrics.
+        ["Infra.Mesh.Planner", "Infra.Mesh.Delivery"],
 
         // Plan to files.
         ["Infra.Mesh.Rendering"],

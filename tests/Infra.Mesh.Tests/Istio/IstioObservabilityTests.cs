@@ -68,4 +68,25 @@ public class IstioObservabilityTests
         Assert.Null(kiali.Values["login_token"]);
         Assert.Equal(secret.Source.Placeholder, (string)ObjectJson.Values(kiali, s => s.Placeholder)["login_token"]!["signing_key"]!);
     }
+
+    [Fact]
+    public void Grafana_reads_its_admin_password_from_a_secret_filled_by_the_generated_slot()
+    {
+        var plan = Stacks.Plan("dev");
+        var grafana = plan.Release(IstioObservabilityPlanner.Grafana.Release);
+        Assert.Empty(grafana.SecretValues);
+        Assert.Null(grafana.Values["adminPassword"]);
+        var secretName = (string)grafana.Values["admin"]!["existingSecret"]!;
+        var passwordKey = (string)grafana.Values["admin"]!["passwordKey"]!;
+        // With the user name set in env, the chart reads only the password from the Secret.
+        Assert.Equal("admin", (string?)grafana.Values["env"]!["GF_SECURITY_ADMIN_USER"]);
+
+        var secret = plan.Stage(StageKind.GatewaysAndAddons).Items.OfType<SecretItem>().Single(s => s.Name == secretName);
+        Assert.Equal(grafana.Namespace, secret.Namespace);
+        var entry = Assert.Single(secret.Entries);
+        Assert.Equal(passwordKey, entry.Key);
+        var slot = Assert.Single(plan.Secrets.OfType<RandomSecretSlot>(), s => s.Id == ((GeneratedSecret)entry.Source).SlotId);
+        Assert.Equal(IstioObservabilityPlanner.GrafanaAdminPasswordSlot, slot.Id);
+        Assert.Contains(secret.Id, grafana.DependsOn);
+    }
 }

@@ -35,7 +35,7 @@ public class LinkerdControlPlaneTests
         foreach (var release in plan.Releases.Where(r => r.Chart is "linkerd-crds" or "linkerd-control-plane" or "linkerd-viz"))
         {
             var values = ObjectJson.Values(release, source => JsonValue.Create(source.Placeholder));
-            errors.AddRange(HelmChartValues.Linkerd(release.Chart).UnknownKeys(values).Select(k => $"{release.ReleaseName}: {k}"));
+            errors.AddRange(LinkerdStacks.ChartValues(release.Chart).UnknownKeys(values).Select(k => $"{release.ReleaseName}: {k}"));
         }
 
         Assert.Empty(errors);
@@ -139,6 +139,44 @@ public class LinkerdControlPlaneTests
 
         var dev = LinkerdStacks.Plan(LinkerdStacks.Dev).Release("linkerd-control-plane").Values;
         Assert.Null(dev["controllerReplicas"]);
+    }
+
+    [Fact]
+    public void Prod_gives_every_control_plane_component_the_requests_and_limits_of_values_ha()
+    {
+        var values = LinkerdStacks.Plan(LinkerdStacks.Prod).Release("linkerd-control-plane").Values;
+        var ha = HelmChartValues.LinkerdHaValues("linkerd-control-plane");
+        var declared = HelmChartValues.Linkerd("linkerd-control-plane");
+
+        // Exactly values-ha.yaml's keys that values.yaml lacks, but for the anchor holder and linkerd check's flag.
+        var undeclaredInHa = ha.Select(p => p.Key).Where(k => declared.UnknownKeys(new JsonObject { [k] = 0 }).Count > 0)
+            .Except(["controllerResources", "highAvailability"]).Order(StringComparer.Ordinal);
+        Assert.Equal(undeclaredInHa, LinkerdControlPlanePlanner.UndeclaredComponentResources.Keys.Order(StringComparer.Ordinal));
+        foreach (var key in LinkerdControlPlanePlanner.UndeclaredComponentResources.Keys)
+        {
+            var ours = values[key];
+            Assert.NotNull(ours);
+            // partials.resources renders a limit only when it is non-empty: values-ha's `cpu.limit: ""` means none.
+            Assert.Equal((string?)ha[key]!["cpu"]!["request"], (string?)ours["cpu"]!["request"]);
+            Assert.Null(ours["cpu"]!["limit"]);
+            Assert.Equal((string?)ha[key]!["memory"]!["request"], (string?)ours["memory"]!["request"]);
+            Assert.Equal((string?)ha[key]!["memory"]!["limit"], (string?)ours["memory"]!["limit"]);
+        }
+
+        Assert.All(LinkerdControlPlanePlanner.UndeclaredComponentResources.Keys,
+            key => Assert.Null(LinkerdStacks.Plan(LinkerdStacks.Dev).Release("linkerd-control-plane").Values[key]));
+    }
+
+    [Fact]
+    public void Undeclared_chart_keys_pass_only_when_documented_and_set_in_values_ha()
+    {
+        var chart = LinkerdStacks.ChartValues("linkerd-control-plane");
+
+        Assert.Empty(chart.UnknownKeys(new JsonObject { ["identityResources"] = LinkerdControlPlanePlanner.Resources("1", "1Mi", "2Mi") }));
+        Assert.Equal(["identityResourcez"], chart.UnknownKeys(new JsonObject { ["identityResourcez"] = new JsonObject() }));
+        Assert.Equal(["identityResources.cpu.requestz"], chart.UnknownKeys(new JsonObject { ["identityResources"] = new JsonObject { ["cpu"] = new JsonObject { ["requestz"] = "1" } } }));
+        Assert.Throws<ArgumentException>(() => HelmChartValues.LinkerdWithHaKeys("linkerd-control-plane", ["tapResources"]));
+        Assert.Throws<ArgumentException>(() => HelmChartValues.LinkerdWithHaKeys("linkerd-control-plane", ["controllerReplicas"]));
     }
 
     [Fact]

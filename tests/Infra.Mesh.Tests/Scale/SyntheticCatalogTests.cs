@@ -1,4 +1,5 @@
 using Infra.Mesh.Planner;
+using Infra.Mesh.Planning;
 using Infra.Mesh.Rendering;
 using Infra.Mesh.Settings;
 
@@ -28,6 +29,19 @@ public class SyntheticCatalogTests
             Assert.Contains(settings.Services, s => s.Canary is not null);
             Assert.Contains(settings.Services, s => s.Public is not null);
         }
+    }
+
+    [Fact]
+    public void Without_verification_the_plan_has_no_verification_stage_and_everything_else_is_the_same()
+    {
+        var with = MeshPlanner.Plan(StackSettingsLoader.Load(SyntheticCatalog.Create(20, MeshKind.Istio)));
+        var without = MeshPlanner.Plan(StackSettingsLoader.Load(SyntheticCatalog.Create(20, MeshKind.Istio, verification: false)));
+
+        Assert.NotEmpty(with.Stage(StageKind.Verification).Items);
+        Assert.Empty(without.Stage(StageKind.Verification).Items);
+        Assert.Equal(
+            with.Stages.Where(s => s.Kind != StageKind.Verification).SelectMany(s => s.Items).Select(i => i.Id),
+            without.Stages.Where(s => s.Kind != StageKind.Verification).SelectMany(s => s.Items).Select(i => i.Id));
     }
 
     [Fact]

@@ -9,9 +9,47 @@ public class ValidationTests
     private const string Dev = "Pulumi.dev.yaml";
     private const string Prod = "Pulumi.prod.yaml";
     private const string DevLinkerd = "Pulumi.dev-linkerd.yaml";
+    private const string DevProgressive = "Pulumi.dev-progressive.yaml";
+    private const string DevLinkerdProgressive = "Pulumi.dev-linkerd-progressive.yaml";
 
     /// <summary>One broken copy of a fixture stack per rule; each must produce exactly one error that says where and why.</summary>
     public static TheoryData<Breakage> Rules => new(
+        new Breakage("analysis step above its maximum weight", "dev-progressive", DevProgressive, "stepWeight: 10", "stepWeight: 70",
+            "infra:serviceOverrides.orders.delivery.stepWeight", "70", "maxWeight (50)", "1..50"),
+        new Breakage("analysis maximum weight above 100", "dev-progressive", DevProgressive, "maxWeight: 50", "maxWeight: 150",
+            "infra:serviceOverrides.orders.delivery.maxWeight", "150", "1..100"),
+        new Breakage("analysis interval too short for two scrapes", "dev-progressive", DevProgressive, "interval: 1m", "interval: 5s",
+            "infra:serviceOverrides.orders.delivery.interval", "'5s'", "30s..30m"),
+        new Breakage("analysis success rate above 100", "dev-progressive", DevProgressive, "successRate: 99", "successRate: 120",
+            "infra:serviceOverrides.orders.delivery.successRate", "120", "1..100"),
+        new Breakage("analysis request duration out of range", "dev-progressive", DevProgressive, "maxRequestDuration: 800ms", "maxRequestDuration: 2m",
+            "infra:serviceOverrides.orders.delivery.maxRequestDuration", "'2m'", "1ms..60s"),
+        new Breakage("analysis load rate out of range", "dev-linkerd-progressive", DevLinkerdProgressive, "requestsPerSecond: 20", "requestsPerSecond: 0",
+            "infra:serviceOverrides.orders.delivery.loadTest.requestsPerSecond", "0", "1..1000"),
+        new Breakage("A/B iterations without a header", "dev-linkerd-progressive", DevLinkerdProgressive, "stepWeight: 20", "iterations: 5\n        stepWeight: 20",
+            "infra:serviceOverrides.orders.delivery.iterations", "A/B", "header"),
+        new Breakage("weights on an A/B test", "dev-progressive", DevProgressive, "iterations: 5", "iterations: 5\n        maxWeight: 30",
+            "infra:serviceOverrides.payments.delivery.maxWeight", "weighted canary", "iterations") { Line = ErrorLine.Elsewhere },
+        new Breakage("progressive delivery on Istio without the Prometheus addon", "dev-progressive", DevProgressive, "prometheus: true", "prometheus: false",
+            "infra:delivery", "'progressive'", "infra:observability.prometheus is false", "static") { Line = ErrorLine.Elsewhere },
+        new Breakage("progressive delivery on Istio's ambient data plane", "dev-progressive", DevProgressive, "  infra:mesh: istio\n",
+            "  infra:mesh: istio\n  infra:istio:\n    dataplane: ambient\n",
+            "infra:delivery", "'progressive'", "ambient", "dataplane: sidecar") { Line = ErrorLine.Elsewhere },
+        new Breakage("progressive delivery on Linkerd without viz", "dev-linkerd-progressive", DevLinkerdProgressive, "viz: true", "viz: false",
+            "infra:delivery", "'progressive'", "infra:linkerd.viz is false", "static") { Line = ErrorLine.Elsewhere },
+        new Breakage("progressive service with only TCP ports", "dev-progressive", DevProgressive, "    orders:\n      delivery:",
+            "    orders:\n      ports: [{name: tcp, port: 8080, protocol: tcp}]\n      delivery:",
+            "infra:serviceOverrides.orders.ports", "no http, http2 or grpc port", "delivery.enabled: false") { Line = ErrorLine.Elsewhere },
+        new Breakage("progressive service outside the mesh", "dev-progressive", DevProgressive, "    payments:\n", "    payments:\n      inject: false\n",
+            "infra:serviceOverrides.payments.inject", "'false'", "request metrics", "delivery.enabled: false") { Line = ErrorLine.Elsewhere },
+        new Breakage("static canary on a progressive service", "dev-progressive", DevProgressive, "    orders:\n      delivery:",
+            "    orders:\n      canary: {tag: 2.8.0-rc.1, weight: 10}\n      delivery:",
+            "infra:serviceOverrides.orders.canary", "static canary", "delivery.enabled: false") { Line = ErrorLine.Elsewhere },
+        new Breakage("connection limit Flagger's Canary cannot carry", "dev-progressive", DevProgressive, "    orders:\n      delivery:",
+            "    orders:\n      traffic: {connectionPool: {maxConnections: 50}}\n      delivery:",
+            "infra:serviceOverrides.orders.traffic.connectionPool.maxConnections", "connectionPool.tcp", "delivery.enabled: false") { Line = ErrorLine.Elsewhere },
+        new Breakage("unknown delivery mode", "dev-progressive", DevProgressive, "infra:delivery: progressive", "infra:delivery: canary",
+            "infra:delivery", "'canary'", "static, progressive"),
         new Breakage("unknown mesh", "dev", Dev, "infra:mesh: istio", "infra:mesh: consul",
             "infra:mesh", "'consul'", "istio, linkerd"),
         new Breakage("unknown environment", "dev", Dev, "infra:environment: dev", "infra:environment: qa",
@@ -228,12 +266,12 @@ public class ValidationTests
         var error = Assert.Single(Assert.Throws<SettingsException>(() => ProjectConfigFiles.Load(Stacks.ProjectDirectory, "staging")).Errors);
 
         Assert.Equal("Pulumi.staging.yaml", error.File);
-        Assert.Contains("dev, dev-ambient, dev-linkerd, prod", error.Message, StringComparison.Ordinal);
+        Assert.Contains("dev, dev-ambient, dev-linkerd, dev-linkerd-progressive, dev-progressive, prod, prod-linkerd", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void The_real_stacks_are_valid()
     {
-        Assert.All(["dev", "prod", "dev-linkerd"], stack => Assert.NotEmpty(Stacks.Settings(stack).Services));
+        Assert.All(["dev", "prod", "dev-linkerd", "prod-linkerd", "dev-progressive", "dev-linkerd-progressive"], stack => Assert.NotEmpty(Stacks.Settings(stack).Services));
     }
 }

@@ -335,4 +335,24 @@ public class VerificationPlannerTests
             .Stage(StageKind.Verification).Items.OfType<ManifestItem>().Where(m => m.Kind == "Job").Select(m => m.Name)];
 
     private static string Stem(string name) => name[..name.LastIndexOf('-')];
+
+    [Fact]
+    public void Verification_jobs_and_their_checks_declare_the_fingerprint_their_names_end_with()
+    {
+        var plan = Stacks.Plan("dev");
+        var items = plan.Stages.SelectMany(s => s.Items).ToList();
+        var jobs = items.OfType<ManifestItem>().Where(m => m.Kind == "Job").ToList();
+        var fingerprinted = items.Where(i => i.FingerprintSuffix is not null).ToList();
+
+        Assert.NotEmpty(jobs);
+        Assert.All(fingerprinted, item => Assert.EndsWith("-" + item.FingerprintSuffix, ((ManifestItem)item).Name, StringComparison.Ordinal));
+        Assert.Single(fingerprinted.Select(j => j.FingerprintSuffix).Distinct());
+        // Exactly the Jobs and the checks ConfigMap each one mounts (named like it): everything else keeps its name.
+        Assert.Equal(
+            jobs.Select(j => j.Name).Order(StringComparer.Ordinal),
+            fingerprinted.Where(i => i is ManifestItem { Kind: "Job" }).Select(i => ((ManifestItem)i).Name).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            jobs.Select(j => (j.Namespace, j.Name)).Order(),
+            fingerprinted.OfType<ManifestItem>().Where(m => m.Kind == "ConfigMap").Select(m => (m.Namespace, m.Name)).Order());
+    }
 }

@@ -24,7 +24,7 @@ public class NamespaceTests
             Assert.Equal(settings.IsProduction ? "restricted" : null, Label(ns, "pod-security.kubernetes.io/enforce"));
         }
 
-        Assert.Equal(stack == "prod", settings.IsProduction);
+        Assert.Equal(stack.StartsWith("prod", StringComparison.Ordinal), settings.IsProduction);
     }
 
     [Theory]

@@ -8,7 +8,7 @@ namespace Infra.Mesh.Tests.Workloads;
 /// <summary>Reading the parts of rendered workload objects that tests look at.</summary>
 internal static class Workload
 {
-    public static readonly TheoryData<string> AllStacks = new("dev", "prod", "dev-linkerd");
+    public static readonly TheoryData<string> AllStacks = new("dev", "prod", "dev-linkerd", "prod-linkerd");
 
     public static IReadOnlyList<JsonObject> Objects(string stack) => Stacks.Objects(Stacks.Plan(stack));
 

@@ -8,7 +8,8 @@ namespace Infra.Mesh.Istio.Resources;
 public sealed class DestinationRule(V1ObjectMeta metadata, DestinationRuleSpec spec)
     : CustomResource<DestinationRuleSpec>(Networking.ApiVersion, "DestinationRule", metadata, spec);
 
-public sealed record DestinationRuleSpec(string Host, TrafficPolicy TrafficPolicy, IReadOnlyList<Subset> Subsets);
+/// <param name="Subsets">Null: no subsets (nothing routes by version).</param>
+public sealed record DestinationRuleSpec(string Host, TrafficPolicy TrafficPolicy, IReadOnlyList<Subset>? Subsets);
 
 public sealed record Subset(string Name, IReadOnlyDictionary<string, string> Labels);
 
@@ -18,7 +19,8 @@ public sealed record TrafficPolicy(ClientTls? Tls, ConnectionPool ConnectionPool
 /// <summary>How the client side talks TLS: ISTIO_MUTUAL (mesh certificates) or DISABLE (to a pod without a sidecar).</summary>
 public sealed record ClientTls(string Mode);
 
-public sealed record ConnectionPool(TcpPool Tcp, HttpPool Http);
+/// <param name="Tcp">Null: Envoy's default connection limit.</param>
+public sealed record ConnectionPool(TcpPool? Tcp, HttpPool Http);
 
 public sealed record TcpPool(int MaxConnections);
 

@@ -8,7 +8,10 @@ namespace Infra.Mesh.Istio.Resources;
 public sealed class PeerAuthentication(V1ObjectMeta metadata, PeerAuthenticationSpec spec)
     : CustomResource<PeerAuthenticationSpec>(SecurityApi.ApiVersion, "PeerAuthentication", metadata, spec);
 
-public sealed record PeerAuthenticationSpec(MutualTls Mtls);
+/// <param name="Mtls">Null: inherited from the namespace or mesh-wide policy.</param>
+/// <param name="Selector">Null: every workload of the namespace.</param>
+/// <param name="PortLevelMtls">Per container port, overriding <paramref name="Mtls"/>; needs a <paramref name="Selector"/>.</param>
+public sealed record PeerAuthenticationSpec(MutualTls? Mtls, PolicySelector? Selector = null, IReadOnlyDictionary<string, MutualTls>? PortLevelMtls = null);
 
 /// <param name="Mode">STRICT (mTLS only) or PERMISSIVE (mTLS and plain text).</param>
 public sealed record MutualTls(string Mode);
