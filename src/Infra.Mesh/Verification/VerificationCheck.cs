@@ -40,7 +40,14 @@ public sealed record VerificationCheck(CheckKind Kind, string Edge, string Url, 
     /// <summary>The header (<c>name: value</c>) a <see cref="CheckKind.Header"/> check sends.</summary>
     public string? Header { get; init; }
 
-    /// <summary>The check as a line of <see cref="VerificationScript.ChecksFile"/>: kind, edge, url, then the kind's arguments, tab-separated.</summary>
+    /// <summary>The check as a line of <see cref="VerificationScript.ChecksFile"/>: kind, edge, url, then the kind's arguments, separated by <see cref="Separator"/>.</summary>
+    /// <summary>
+    /// The column separator: printable, so the rendered ConfigMap stays a readable YAML literal block (a tab would be
+    /// double-quoted), and never part of a column: verification paths exclude it, edges are names, and the header,
+    /// the last column, may hold it because <c>read</c> gives the last variable the rest of the line.
+    /// </summary>
+    public const char Separator = '|';
+
     public string ToLine()
     {
         ImmutableArray<string> columns = [Kind.ToString().ToLowerInvariant(), Edge, Url];
@@ -52,7 +59,7 @@ public sealed record VerificationCheck(CheckKind Kind, string Edge, string Url, 
             CheckKind.Header => columns.AddRange(via, Number(Requests), Header ?? ""),
             _ => columns,
         };
-        return string.Join('\t', columns) + "\n";
+        return string.Join(Separator, columns) + "\n";
     }
 
     private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);

@@ -66,8 +66,7 @@ public static class VerificationScript
 
             {{Wait(proxy.ReadinessUrl)}}
 
-            tab=$(printf '\t')
-            while IFS="$tab" read -r kind edge url a1 a2 a3 a4; do
+            while IFS='|' read -r kind edge url a1 a2 a3 a4; do
               case "$kind" in
                 allowed)
                   request "$url"

@@ -200,7 +200,7 @@ public class VerificationPlannerTests
         var tolerance = CanaryTolerance.Of(split.Requests, canary.Weight);
         Assert.Equal((tolerance.Min, tolerance.Max), (split.Min, split.Max));
         Assert.Equal((8, 35), (split.Min, split.Max)); // 200 requests at 10 %: the exact 99.9 % binomial range
-        Assert.Equal($"split\tapi-gateway -> orders canary 10%\t{split.Url}\tproxied\t200\t8\t35\n", split.ToLine());
+        Assert.Equal($"split|api-gateway -> orders canary 10%|{split.Url}|proxied|200|8|35\n", split.ToLine());
 
         var header = Assert.Single(job.Checks, c => c.Kind == CheckKind.Header);
         Assert.Equal($"{canary.HeaderName}: {canary.HeaderValue}", header.Header);
