@@ -73,7 +73,7 @@ public class RenderConformanceTests
 
     private static MeshPlan Plan(string project, string stack) => MeshPlanner.Plan(Stacks.Settings(project, stack));
 
-    /// <summary>The charts whose values.yaml ../shared/reference holds; addon charts from other projects are checked elsewhere.</summary>
+    /// <summary>The mesh charts, whose values are checked here; the addon charts' values.yaml are in the reference data but not checked yet.</summary>
     private static HelmChartValues? Chart(HelmReleaseItem release) => release.Repository switch
     {
         "https://istio-release.storage.googleapis.com/charts" => HelmChartValues.Istio(release.Chart),
@@ -81,6 +81,6 @@ public class RenderConformanceTests
         _ => null,
     };
 
-    /// <summary>API groups whose CRDs come from projects outside ../shared/reference (cert-manager).</summary>
+    /// <summary>API groups whose CRDs come from projects outside the reference data (cert-manager).</summary>
     private static bool ExternallyDefined(string apiVersion) => apiVersion.StartsWith("cert-manager.io/", StringComparison.Ordinal);
 }
