@@ -11,6 +11,10 @@ public static class RuleCatalog
     public static readonly Rule UninjectedCaller = new("INFRA101", "identity",
         "An uninjected caller calls a meshed service, whose authorization admits mesh identities only", Severity.Error, RuleMeshes.Both);
 
+    public static readonly Rule UnauthenticatedCall = new("INFRA105", "identity",
+        "A call opened to a caller without mesh identity (unauthenticated: true): plain text is admitted on that edge", Severity.Warning,
+        RuleMeshes.Both, ErrorInProd: true);
+
     public static readonly Rule HttpFieldsOnTcpCallee = new("INFRA102", "protocol",
         "HTTP methods or paths on a call to a service that has no HTTP port", Severity.Error, RuleMeshes.Both);
 
@@ -98,7 +102,7 @@ public static class RuleCatalog
     /// <summary>Every rule, in code order.</summary>
     public static ImmutableArray<Rule> All { get; } =
     [
-        UninjectedCaller, HttpFieldsOnTcpCallee, ProbePathsIgnored, UnauthorizedProbe, NameTooLong, NameCollision, ReservedPort,
+        UninjectedCaller, HttpFieldsOnTcpCallee, ProbePathsIgnored, UnauthorizedProbe, UnauthenticatedCall, NameTooLong, NameCollision, ReservedPort,
         EgressMissing, OwnedNamespace, WeightWithoutPods, RetryBudget, CanaryIsStable, UnsafeRetries, EjectEverything, MemoryUnit,
         HeapTooSmall, IssuerRenewal, DuplicateYamlKey, ZeroDuration, StartTls, MetricsNotScraped, UnreadKey, NotCarriedOut,
         NotMeshed, NotRestricted, NoDefaultDeny, NotStrictMtls, Unauthorized, Exposed,

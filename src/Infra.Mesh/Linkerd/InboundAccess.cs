@@ -31,7 +31,8 @@ public sealed record RequestMatch(string Method, string Path, bool IsPrefix)
 }
 
 /// <summary>A client identity: a name for the objects that authorize it, and its mTLS identity (namespace and service account).</summary>
-public sealed record Caller(string Name, string Namespace, string ServiceAccount)
+/// <param name="Unauthenticated">A caller without a proxy whose call is opened with <c>unauthenticated: true</c>: it has no mTLS identity to authenticate.</param>
+public sealed record Caller(string Name, string Namespace, string ServiceAccount, bool Unauthenticated = false)
 {
     public static Caller Of(ServiceSettings service) => new(service.Name, service.Namespace, service.ServiceAccount);
 }

@@ -21,6 +21,9 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
     /// <summary>The NetworkAuthentication, in each application namespace, that kubelet probes are authorized by.</summary>
     public const string KubeletAuthentication = "kubelet";
 
+    /// <summary>The NetworkAuthentication, in a namespace with calls opened by <c>unauthenticated: true</c>, that those calls are authorized by.</summary>
+    public const string UnauthenticatedAuthentication = "unauthenticated";
+
     public void Plan(PlanBuilder plan)
     {
         var settings = plan.Settings;
@@ -28,6 +31,11 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
         foreach (var ns in settings.Namespaces)
         {
             plan.Add(StageKind.Policies, Kubelet(ns));
+        }
+
+        foreach (var ns in graph.Edges.Where(e => e.Call.Unauthenticated && e.Callee.Injected).Select(e => e.Callee.Namespace).Distinct(StringComparer.Ordinal))
+        {
+            plan.Add(StageKind.Policies, Unauthenticated(ns));
         }
 
         foreach (var service in settings.Services.Where(s => s.Injected))
@@ -57,6 +65,16 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
     public static AuthenticationReference KubeletReference(string ns) =>
         new(LinkerdPolicy.Group, "NetworkAuthentication", KubeletAuthentication, ns);
 
+    /// <summary>
+    /// Clients without a mesh identity, for calls opened with <c>unauthenticated: true</c>. Linkerd authenticates plain
+    /// text only by the client's address: an AuthorizationPolicy whose only authentication is a NetworkAuthentication
+    /// admits unauthenticated clients from those networks (policy-controller/k8s/index/src/inbound/index.rs turns it into
+    /// <c>ClientAuthentication::Unauthenticated</c>). A pod's address cannot be known in advance, so all networks, as for kubelet.
+    /// </summary>
+    public static NetworkAuthentication Unauthenticated(string ns) => new(
+        new V1ObjectMeta { Name = UnauthenticatedAuthentication, NamespaceProperty = ns, Labels = Labels.Managed() },
+        new NetworkAuthenticationSpec([new AuthorizedNetwork("0.0.0.0/0"), new AuthorizedNetwork("::/0")]));
+
     /// <summary>An AuthorizationPolicy planned after what it targets and authenticates by.</summary>
     public static ManifestItem Authorization(
         V1ObjectMeta metadata, PolicyTargetReference target, string targetId, ImmutableArray<AuthenticationReference> authentications, params string[] needs) =>
@@ -74,8 +92,7 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
         {
             var name = Bounded($"{ServerName(service, port)}-from-{string.Join('-', access.Callers.Select(c => c.Name))}");
             var route = plan.Add(StageKind.Policies, new ManifestItem(InboundRoute(service, port, name, access.Matches)) { DependsOn = [server.Id] });
-            var callers = plan.Add(StageKind.Policies, Callers(service, name, access.Callers));
-            plan.Add(StageKind.Policies, Authorization(Labels.Meta(service, name), RouteTarget(name), route.Id, [Reference(callers)], callers.Id));
+            Authorize(plan, service, name, RouteTarget(name), route.Id, access.Callers);
         }
 
         // The least specific route, authorized for nobody: a request no other route matches is refused with 403
@@ -105,7 +122,7 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
     {
         // Every declared caller may also send the side-effect-free verification request (README "Verification").
         IEnumerable<RequestMatch> verification = verificationPath is null ? [] : [new RequestMatch("GET", verificationPath, IsPrefix: false)];
-        var calls = graph.Into(service).Select(e => (Caller.Of(e.Caller), RequestMatch.Of(e.Call).Concat(verification)));
+        var calls = graph.Into(service).Select(e => (Caller.Of(e.Caller) with { Unauthenticated = e.Call.Unauthenticated }, RequestMatch.Of(e.Call).Concat(verification)));
         var testerPaths = FlaggerNames.LoadTesterPaths(service, settings);
         return testerPaths.Count > 0 && port == service.HttpPort
             ? calls.Append((new Caller(FlaggerNames.LoadTester, FlaggerNames.Namespace, FlaggerNames.LoadTester), RequestMatch.Of(new CallSettings(service.Name, ["GET"], [.. testerPaths]))))
@@ -118,16 +135,40 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
     /// </summary>
     private static void PlanServerAuthorization(PlanBuilder plan, ServiceSettings service, ServicePort port, ManifestItem server, CallGraph graph)
     {
-        var unrestricted = graph.Into(service).Where(e => e.Call.Methods.IsEmpty && e.Call.Paths.IsEmpty).Select(e => Caller.Of(e.Caller)).ToImmutableArray();
+        var unrestricted = graph.Into(service).Where(e => e.Call.Methods.IsEmpty && e.Call.Paths.IsEmpty)
+            .Select(e => Caller.Of(e.Caller) with { Unauthenticated = e.Call.Unauthenticated }).ToImmutableArray();
         if (unrestricted.IsEmpty)
         {
             return;
         }
 
         var name = ServerName(service, port);
-        var callers = plan.Add(StageKind.Policies, Callers(service, name, unrestricted));
-        plan.Add(StageKind.Policies, Authorization(Labels.Meta(service, name), new PolicyTargetReference(LinkerdPolicy.Group, "Server", name), server.Id,
-            [Reference(callers)], callers.Id));
+        Authorize(plan, service, name, new PolicyTargetReference(LinkerdPolicy.Group, "Server", name), server.Id, unrestricted);
+    }
+
+    /// <summary>
+    /// Authorizes <paramref name="callers"/> on a route or Server: the identified ones by a MeshTLSAuthentication of their
+    /// service accounts, and, when there are callers opened with <c>unauthenticated: true</c>, plain text by a second
+    /// policy (a policy needs ALL its authentications, policies on one target are alternatives).
+    /// </summary>
+    private static void Authorize(PlanBuilder plan, ServiceSettings service, string name, PolicyTargetReference target, string targetId, ImmutableArray<Caller> callers)
+    {
+        var identified = callers.Where(c => !c.Unauthenticated).ToImmutableArray();
+        if (!identified.IsEmpty)
+        {
+            var authentication = plan.Add(StageKind.Policies, Callers(service, name, identified));
+            plan.Add(StageKind.Policies, Authorization(Labels.Meta(service, name), target, targetId, [Reference(authentication)], authentication.Id));
+        }
+
+        if (callers.Any(c => c.Unauthenticated))
+        {
+            plan.Add(StageKind.Policies, Authorization(
+                Labels.Meta(service, Bounded($"{name}-{UnauthenticatedAuthentication}")),
+                target,
+                targetId,
+                [new AuthenticationReference(LinkerdPolicy.Group, "NetworkAuthentication", UnauthenticatedAuthentication)],
+                ManifestIds.Of(Unauthenticated(service.Namespace))));
+        }
     }
 
     /// <summary>Under progressive delivery the Server selects the primary's pods and the canary's alike (Flagger relabels only <c>app</c>).</summary>
