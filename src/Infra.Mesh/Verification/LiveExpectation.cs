@@ -24,4 +24,11 @@ public sealed record LiveExpectation(
     ImmutableArray<string> ValidatingWebhooks,
     string? ProxyContainer,
     string ProxyVersion,
-    string? ProxyVersionAnnotation);
+    string? ProxyVersionAnnotation)
+{
+    /// <summary>
+    /// Where pods carry no proxy (<see cref="ProxyContainer"/> null, ambient): the annotation, and its value, that shows
+    /// a pod's traffic is redirected to the node proxy.
+    /// </summary>
+    public (string Key, string Value)? EnrolledAnnotation { get; init; }
+}

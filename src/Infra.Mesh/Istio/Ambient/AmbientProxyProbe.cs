@@ -34,8 +34,14 @@ public sealed class AmbientProxyProbe(Waypoints waypoints) : IProxyProbe
     public bool Refuses(StackSettings settings, ServiceSettings service, bool called) => new IstioProxyProbe().Refuses(settings, service, called);
 
     /// <summary>
-    /// istiod as with sidecars; pods carry no proxy container (ztunnel on the node serves them), so the per-pod
-    /// proxy check is skipped (<see cref="LiveExpectation.ProxyContainer"/> null).
+    /// istiod as with sidecars; pods carry no proxy container (ztunnel on the node serves them). A pod is in the mesh
+    /// once the istio-cni node agent has set up its redirection and annotated it <c>ambient.istio.io/redirection:
+    /// enabled</c> (istio/istio 1.30.3 pkg/config/constants <c>AmbientRedirection</c>, written by
+    /// cni/pkg/util/podutil.go <c>AnnotateEnrolledPod</c>); without it the pod's traffic bypasses ztunnel.
     /// </summary>
-    public LiveExpectation Live(StackSettings settings) => new IstioProxyProbe().Live(settings) with { ProxyContainer = null };
+    public LiveExpectation Live(StackSettings settings) => new IstioProxyProbe().Live(settings) with
+    {
+        ProxyContainer = null,
+        EnrolledAnnotation = ("ambient.istio.io/redirection", "enabled"),
+    };
 }
