@@ -12,7 +12,7 @@ public static class VerificationScript
     public const string ScriptFile = "verify.sh";
 
     /// <summary>The ConfigMap key and mount of a Job's checks.</summary>
-    public const string ChecksFile = "checks.tsv";
+    public const string ChecksFile = "checks.txt";
 
     /// <summary>Curl's limit per request, in seconds.</summary>
     public const int RequestTimeoutSeconds = 10;

@@ -221,12 +221,12 @@ public class VerificationPlannerTests
             Assert.Equal("true", (string?)job["metadata"]!["annotations"]!["pulumi.com/replaceUnready"]);
             var pod = job["spec"]!["template"]!["spec"]!;
             var command = pod["containers"]![0]!["command"]!.AsArray().Select(n => (string)n!).ToList();
-            Assert.Equal(["sh", "/verify/verify.sh", "/checks/checks.tsv"], command.Take(3));
+            Assert.Equal(["sh", "/verify/verify.sh", "/checks/checks.txt"], command.Take(3));
             Assert.Null(pod["containers"]![0]!["args"]);
             var checksMap = (string)pod["volumes"]!.AsArray().Single(v => (string?)v!["name"] == "checks")!["configMap"]!["name"]!;
             var ns = (string)job["metadata"]!["namespace"]!;
             Assert.Equal((string)job["metadata"]!["name"]!, checksMap);
-            Assert.NotEmpty((string)ConfigMap(objects, ns, checksMap)["data"]!["checks.tsv"]!);
+            Assert.NotEmpty((string)ConfigMap(objects, ns, checksMap)["data"]!["checks.txt"]!);
             Assert.NotNull(ConfigMap(objects, ns, VerificationPlanner.ScriptConfigMap)["data"]!["verify.sh"]);
         }
     }
