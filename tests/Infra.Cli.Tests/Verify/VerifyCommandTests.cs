@@ -31,36 +31,8 @@ public sealed class VerifyCommandTests : IAsyncLifetime
     /// A kubeconfig whose <paramref name="context"/> reaches <paramref name="server"/>, while its current context is
     /// another cluster (nothing listens there): a check that reaches the server used the stack's own context.
     /// </summary>
-    private string Kubeconfig(string server, string context)
-    {
-        var path = Path.Combine(_directory, "kubeconfig");
-        File.WriteAllText(path, $"""
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: fake
-              cluster:
-                server: {server}
-            - name: elsewhere
-              cluster:
-                server: http://127.0.0.1:9
-            users:
-            - name: fake
-              user:
-                token: not-a-secret
-            contexts:
-            - name: {context}
-              context:
-                cluster: fake
-                user: fake
-            - name: elsewhere
-              context:
-                cluster: elsewhere
-                user: fake
-            current-context: elsewhere
-            """);
-        return path;
-    }
+    private string Kubeconfig(string server, string context) =>
+        KubeconfigFile.Write(Path.Combine(_directory, "kubeconfig"), "elsewhere", (context, server), ("elsewhere", "http://127.0.0.1:9"));
 
     private static string ContextOf(string stack) => Stacks.Settings(stack).Kubernetes.Context!;
 
