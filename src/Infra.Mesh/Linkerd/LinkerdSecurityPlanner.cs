@@ -52,7 +52,7 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
                 var server = plan.Add(StageKind.Policies, Server(service, port, settings));
                 if (port.Protocol is PortProtocol.Http or PortProtocol.Http2)
                 {
-                    PlanRoutes(plan, service, port, server, graph);
+                    PlanRoutes(plan, service, port, server, graph, settings.Verification.Enabled ? settings.Verification.Path : null);
                 }
                 else
                 {
@@ -94,9 +94,9 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
     /// Inbound HTTPRoutes on the Server, one per set of callers with the same allowed requests. Once a Server has
     /// routes, Linkerd no longer authorizes kubelet probes by itself, so the health port also gets a probe route.
     /// </summary>
-    private static void PlanRoutes(PlanBuilder plan, ServiceSettings service, ServicePort port, ManifestItem server, CallGraph graph)
+    private static void PlanRoutes(PlanBuilder plan, ServiceSettings service, ServicePort port, ManifestItem server, CallGraph graph, string? verificationPath)
     {
-        foreach (var access in InboundAccess.Of(Calls(service, port, graph, plan.Settings)))
+        foreach (var access in InboundAccess.Of(Calls(service, port, graph, plan.Settings, verificationPath)))
         {
             var name = Bounded($"{ServerName(service, port)}-from-{string.Join('-', access.Callers.Select(c => c.Name))}");
             var route = plan.Add(StageKind.Policies, new ManifestItem(InboundRoute(service, port, name, access.Matches)) { DependsOn = [server.Id] });
@@ -126,17 +126,19 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
     /// The calls into one HTTP port: the declared callers, and under progressive delivery Flagger's load tester with
     /// GET on its webhook paths on the routed port (as one more caller, so route precedence treats it like any other).
     /// </summary>
-    private static IEnumerable<(Caller, CallSettings)> Calls(ServiceSettings service, ServicePort port, CallGraph graph, StackSettings settings)
+    private static IEnumerable<(Caller, IEnumerable<RequestMatch>)> Calls(ServiceSettings service, ServicePort port, CallGraph graph, StackSettings settings, string? verificationPath)
     {
-        var calls = graph.Into(service).Select(e => (Caller.Of(e.Caller) with { Unauthenticated = e.Call.Unauthenticated }, e.Call));
+        // Every declared caller may also send the side-effect-free verification request (README "Verification").
+        IEnumerable<RequestMatch> verification = verificationPath is null ? [] : [new RequestMatch("GET", verificationPath, IsPrefix: false)];
+        var calls = graph.Into(service).Select(e => (Caller.Of(e.Caller) with { Unauthenticated = e.Call.Unauthenticated }, RequestMatch.Of(e.Call).Concat(verification)));
         if (port.Name == service.Metrics.Port)
         {
-            calls = calls.Concat(Scrapers(settings).Select(scraper => (scraper, new CallSettings(service.Name, ["GET"], [service.Metrics.Path]))));
+            calls = calls.Concat(Scrapers(settings).Select(scraper => (scraper, RequestMatch.Of(new CallSettings(service.Name, ["GET"], [service.Metrics.Path])))));
         }
 
         var testerPaths = FlaggerNames.LoadTesterPaths(service, settings);
         return testerPaths.Count > 0 && port == service.HttpPort
-            ? calls.Append((new Caller(FlaggerNames.LoadTester, FlaggerNames.Namespace, FlaggerNames.LoadTester), new CallSettings(service.Name, ["GET"], [.. testerPaths])))
+            ? calls.Append((new Caller(FlaggerNames.LoadTester, FlaggerNames.Namespace, FlaggerNames.LoadTester), RequestMatch.Of(new CallSettings(service.Name, ["GET"], [.. testerPaths]))))
             : calls;
     }
 
