@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Infra.Mesh.Planner;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Verification;
+using Infra.Mesh.Workloads;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -110,8 +111,13 @@ public sealed class ClusterVerifier(IKubernetes client, MeshPlan plan)
             var deployment = (V1Deployment)item.Object;
             var ns = item.Namespace!;
             var app = deployment.Spec.Template.Metadata.Labels[Labels.App];
-            var injected = plan.Settings.Services.FirstOrDefault(s => s.Name == app)?.Injected ?? true;
-            var selector = string.Join(',', deployment.Spec.Selector.MatchLabels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}"));
+            var service = plan.Settings.Services.FirstOrDefault(s => s.Name == app);
+            var injected = service?.Injected ?? true;
+            // Under progressive delivery Flagger scales the planned Deployment to zero and runs its copy
+            // <service>-primary, whose pods it relabels app: <service>-primary; between rollouts those are the pods.
+            var selector = service is not null && plan.Settings.IsProgressive(service) && item.Name == service.Name
+                ? $"{Labels.App}={FlaggerNames.Primary(service)}"
+                : string.Join(',', deployment.Spec.Selector.MatchLabels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}"));
             var pods = await ListAsync(() => client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: selector, cancellationToken: cancel));
             var problems = new List<string>();
             if (pods.Items.Count == 0 && (deployment.Spec.Replicas ?? 1) > 0)

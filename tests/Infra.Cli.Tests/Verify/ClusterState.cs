@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Infra.Cli.Verify;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Planner;
+using Infra.Mesh.Workloads;
 using k8s.Models;
 
 namespace Infra.Cli.Tests.Verify;
@@ -54,10 +55,20 @@ public static class ClusterState
         {
             var deployment = (V1Deployment)item.Object;
             var app = deployment.Spec.Template.Metadata.Labels["app"];
-            var injected = plan.Settings.Services.Single(s => s.Name == app).Injected;
+            var service = plan.Settings.Services.Single(s => s.Name == app);
+            var injected = service.Injected;
+            var labels = deployment.Spec.Template.Metadata.Labels;
+            var owner = item.Name;
+            if (plan.Settings.IsProgressive(service))
+            {
+                // Flagger's copy runs the pods, relabelled; the planned Deployment is scaled to zero.
+                owner = FlaggerNames.Primary(service);
+                labels = new Dictionary<string, string>(labels) { ["app"] = owner };
+            }
+
             for (var i = 0; i < Math.Max(1, deployment.Spec.Replicas ?? 1); i++)
             {
-                var pod = Pod(item.Namespace!, $"{item.Name}-5d8f7c9b4-{i}x2kq", deployment.Spec.Template.Metadata.Labels, injected ? live.ProxyContainer : null,
+                var pod = Pod(item.Namespace!, $"{owner}-5d8f7c9b4-{i}x2kq", labels, injected ? live.ProxyContainer : null,
                     live.ProxyContainer == "linkerd-proxy" ? LinkerdProxyImage + live.ProxyVersion : IstioProxyImage + live.ProxyVersion,
                     live.ProxyVersionAnnotation);
                 if (injected && live.EnrolledAnnotation is var (key, value))

@@ -56,6 +56,8 @@ public sealed class VerifyCommandTests : IAsyncLifetime
     [InlineData("prod")]
     [InlineData("dev-linkerd")]
     [InlineData("dev-ambient")]
+    [InlineData("dev-progressive")]
+    [InlineData("dev-linkerd-progressive")]
     public void A_healthy_cluster_passes_every_check_and_exits_0(string stack)
     {
         Healthy(stack);
@@ -102,6 +104,22 @@ public sealed class VerifyCommandTests : IAsyncLifetime
         var failed = Assert.Single(Failed(run));
         Assert.Equal("Deployment shop/orders", (string?)failed["subject"]);
         Assert.Contains($"no {proxy} container (not injected)", (string)failed["details"]![0]!);
+    }
+
+    [Fact]
+    public void Under_progressive_delivery_the_pods_are_flaggers_primary_ones()
+    {
+        Healthy("dev-progressive");
+        foreach (var path in _server.Paths.Where(p => p.StartsWith("/api/v1/namespaces/shop/pods/orders-primary-", StringComparison.Ordinal)).ToList())
+        {
+            _server.Remove(path);
+        }
+
+        var run = Verify("dev-progressive", "--format", "json");
+
+        Assert.Equal(1, run.ExitCode);
+        var failed = Assert.Single(Failed(run));
+        Assert.Equal(("Deployment shop/orders", "no pods"), ((string)failed["subject"]!, (string)failed["details"]![0]!));
     }
 
     [Fact]
