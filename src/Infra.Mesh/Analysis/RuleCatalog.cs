@@ -11,6 +11,10 @@ public static class RuleCatalog
     public static readonly Rule UninjectedCaller = new("INFRA101", "identity",
         "An uninjected caller calls a meshed service, whose authorization admits mesh identities only", Severity.Error, RuleMeshes.Both);
 
+    public static readonly Rule UnauthenticatedCall = new("INFRA105", "identity",
+        "A call opened to a caller without mesh identity (unauthenticated: true): plain text is admitted on that edge", Severity.Warning,
+        RuleMeshes.Both, ErrorInProd: true);
+
     public static readonly Rule HttpFieldsOnTcpCallee = new("INFRA102", "protocol",
         "HTTP methods or paths on a call to a service that has no HTTP port", Severity.Error, RuleMeshes.Both);
 
@@ -65,6 +69,9 @@ public static class RuleCatalog
     public static readonly Rule ZeroDuration = new("INFRA180", "streaming",
         "A zero duration where the mesh requires a positive one", Severity.Error, RuleMeshes.Both);
 
+    public static readonly Rule UndeclaredStreaming = new("INFRA181", "streaming",
+        "A gRPC port under a route timeout that does not declare whether it carries streams (ports[].streaming)", Severity.Warning, RuleMeshes.Both);
+
     public static readonly Rule StartTls = new("INFRA185", "protocols",
         "A TLS external host on a port whose protocol starts in plain text (STARTTLS)", Severity.Error, RuleMeshes.Istio);
 
@@ -98,9 +105,9 @@ public static class RuleCatalog
     /// <summary>Every rule, in code order.</summary>
     public static ImmutableArray<Rule> All { get; } =
     [
-        UninjectedCaller, HttpFieldsOnTcpCallee, ProbePathsIgnored, UnauthorizedProbe, NameTooLong, NameCollision, ReservedPort,
+        UninjectedCaller, HttpFieldsOnTcpCallee, ProbePathsIgnored, UnauthorizedProbe, UnauthenticatedCall, NameTooLong, NameCollision, ReservedPort,
         EgressMissing, OwnedNamespace, WeightWithoutPods, RetryBudget, CanaryIsStable, UnsafeRetries, EjectEverything, MemoryUnit,
-        HeapTooSmall, IssuerRenewal, DuplicateYamlKey, ZeroDuration, StartTls, MetricsNotScraped, UnreadKey, NotCarriedOut,
+        HeapTooSmall, IssuerRenewal, DuplicateYamlKey, ZeroDuration, UndeclaredStreaming, StartTls, MetricsNotScraped, UnreadKey, NotCarriedOut,
         NotMeshed, NotRestricted, NoDefaultDeny, NotStrictMtls, Unauthorized, Exposed,
     ];
 

@@ -75,6 +75,7 @@ public sealed class SecurityAudit : IPlanRule
                 $"namespace '{ns}' is not under default deny: traffic no rule names is {(settings.Mesh == MeshKind.Linkerd ? "admitted by the default inbound policy" : "allowed to workloads without an ALLOW policy")}");
         }
 
+        AuditPlainTextAdmission(context, byKind);
         AuditBypassedPorts(context, byKind["Deployment"]);
         foreach (var service in settings.Services.Where(s => s.Public is not null && settings.Mesh == MeshKind.Istio))
         {
@@ -109,6 +110,40 @@ public sealed class SecurityAudit : IPlanRule
         {
             context.Report(RuleCatalog.Unauthorized, context.Service(service)["name"],
                 $"'{service.Name}' has no callers, no ALLOW policy and no default deny: every port ({string.Join(", ", service.Ports.Select(p => p.Port))}) is open to any client");
+        }
+    }
+
+    /// <summary>
+    /// Calls opened with <c>unauthenticated: true</c>, as the objects carry them out: Istio ALLOW rules for sources
+    /// without a principal (<c>notPrincipals: ["*"]</c>) and workload PeerAuthentications that make ports PERMISSIVE;
+    /// Linkerd AuthorizationPolicies that admit clients by network only.
+    /// </summary>
+    private static void AuditPlainTextAdmission(RuleContext context, ILookup<string?, JsonObject> byKind)
+    {
+        foreach (var policy in byKind["AuthorizationPolicy"])
+        {
+            var app = (string?)policy["metadata"]?["labels"]?[Labels.App];
+            var plainText = policy["spec"]?["rules"] is JsonArray rules && rules.Any(r => r?["from"] is JsonArray from
+                && from.Any(f => f?["source"]?["notPrincipals"] is JsonArray not && not.Any(p => (string?)p == "*")));
+            var network = policy["spec"]?["requiredAuthenticationRefs"] is JsonArray refs && refs.Any(r => (string?)r?["kind"] == "NetworkAuthentication"
+                && (string?)r?["name"] == LinkerdSecurityPlanner.UnauthenticatedAuthentication);
+            if ((plainText || network) && app is not null && context.ServicesByName.TryGetValue(app, out var callee))
+            {
+                context.Report(RuleCatalog.Unauthorized, context.Service(callee)["name"],
+                    $"AuthorizationPolicy {Namespace(policy)}/{Name(policy)} admits clients without a mesh identity "
+                    + $"({(plainText ? "notPrincipals: [\"*\"]" : "NetworkAuthentication " + LinkerdSecurityPlanner.UnauthenticatedAuthentication)}): a call opened with unauthenticated: true");
+            }
+        }
+
+        foreach (var peer in byKind["PeerAuthentication"].Where(p => p["spec"]?["portLevelMtls"] is JsonObject))
+        {
+            var permissive = peer["spec"]!["portLevelMtls"]!.AsObject().Where(p => (string?)p.Value?["mode"] != "STRICT").Select(p => p.Key).ToList();
+            var app = (string?)peer["metadata"]?["labels"]?[Labels.App];
+            if (permissive.Count > 0 && app is not null && context.ServicesByName.TryGetValue(app, out var callee))
+            {
+                context.Report(RuleCatalog.NotStrictMtls, context.Service(callee)["name"],
+                    $"PeerAuthentication {Namespace(peer)}/{Name(peer)} accepts plain text on port(s) {string.Join(", ", permissive)} of '{app}' (for its calls opened with unauthenticated: true)");
+            }
         }
     }
 

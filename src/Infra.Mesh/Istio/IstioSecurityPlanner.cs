@@ -74,19 +74,33 @@ public sealed class IstioSecurityPlanner(Waypoints? waypoints) : ISecurityPlanne
         var callers = CallGraph.Of(settings).Edges.ToLookup(e => e.Callee.Name, StringComparer.Ordinal);
         foreach (var callee in settings.Services)
         {
-            var callRules = callers[callee.Name].Select(CallRule).ToList();
+            var opened = callers[callee.Name].Where(e => e.Call.Unauthenticated).ToList();
+            if (opened.Count > 0 && callee.Injected && MtlsOf(security, callee.Namespace) == MtlsMode.Strict)
+            {
+                plan.Add(StageKind.Policies, PlainTextPorts(callee, opened, settings));
+            }
+
             List<Rule> rules;
             if (waypoints?.Serves(callee) == true)
             {
+                // Plain text comes from outside the mesh straight to the pod: no waypoint sees it, so ztunnel's selector
+                // policy carries those calls, at L4 (their ports), and the waypoint only the identified callers' rules.
                 var service = new PolicyTargetReference("", "Service", callee.Name);
                 plan.Add(StageKind.Policies, new AuthorizationPolicy(
                     Labels.Meta(callee, callee.Name + WaypointPolicySuffix),
-                    new AuthorizationPolicySpec(null, "ALLOW", callRules) { TargetRefs = [service] }));
-                rules = [new Rule([new RuleFrom(new Source([Waypoints.Principal(callee.Namespace)]))], null)];
+                    new AuthorizationPolicySpec(null, "ALLOW", [.. callers[callee.Name].Where(e => !e.Call.Unauthenticated).Select(e => CallRule(e, settings.Verification))])
+                    {
+                        TargetRefs = [service],
+                    }));
+                rules =
+                [
+                    new Rule([new RuleFrom(new Source([Waypoints.Principal(callee.Namespace)]))], null),
+                    .. opened.Select(e => new Rule([new RuleFrom(Source.Unauthenticated)], PortsOf(callee, e.Call) is { } ports ? [new RuleTo(new Operation(ports, null, null))] : null)),
+                ];
             }
             else
             {
-                rules = callRules;
+                rules = [.. callers[callee.Name].Select(e => CallRule(e, settings.Verification))];
             }
 
             if (callee.Public is { } exposed)
@@ -132,14 +146,61 @@ public sealed class IstioSecurityPlanner(Waypoints? waypoints) : ISecurityPlanne
     private static PeerAuthentication PeerAuthentication(string ns, MtlsMode mode) =>
         new(Meta("default", ns), new PeerAuthenticationSpec(new MutualTls(mode == MtlsMode.Strict ? "STRICT" : "PERMISSIVE")));
 
-    /// <summary>The caller's identity, narrowed to the declared methods and paths when there are any.</summary>
-    private static Rule CallRule(CallEdge edge)
+    /// <summary>
+    /// The caller's identity (or, for a call opened with <c>unauthenticated: true</c>, the absence of one), narrowed to
+    /// the declared methods and paths when there are any. With verification on, a narrowed rule also admits the
+    /// side-effect-free verification request (<c>GET</c> of the verification path): Istio ORs the operations of a
+    /// rule's <c>to</c> list.
+    /// </summary>
+    private static Rule CallRule(CallEdge edge, VerificationSettings verification)
     {
         var call = edge.Call;
-        var operation = call.Methods.IsEmpty && call.Paths.IsEmpty
+        var source = call.Unauthenticated ? Source.Unauthenticated : new Source([CallGraph.Principal(edge.Caller)]);
+        List<RuleFrom> from = [new(source)];
+        if (call.Methods.IsEmpty && call.Paths.IsEmpty)
+        {
+            return new Rule(from, null);
+        }
+
+        List<RuleTo> to = [new(new Operation(null, call.Methods.IsEmpty ? null : [.. call.Methods], call.Paths.IsEmpty ? null : [.. call.Paths]))];
+        var coversVerification = call.Paths.IsEmpty && (call.Methods.IsEmpty || call.Methods.Contains("GET"));
+        if (verification.Enabled && !coversVerification)
+        {
+            to.Add(new RuleTo(new Operation(null, ["GET"], [verification.Path])));
+        }
+
+        return new Rule(from, to);
+    }
+
+    /// <summary>The namespace's mode, else the mesh-wide one (Istio's PeerAuthentication precedence).</summary>
+    private static MtlsMode MtlsOf(SecuritySettings security, string ns) => security.NamespaceMtls.GetValueOrDefault(ns, security.Mtls);
+
+    /// <summary>
+    /// The ports a plain-text call may reach: a call restricted to methods or paths only the HTTP ports (an HTTP
+    /// attribute never matches on a TCP port), else every port; null means every port.
+    /// </summary>
+    private static List<string>? PortsOf(ServiceSettings callee, CallSettings call) =>
+        call.Methods.IsEmpty && call.Paths.IsEmpty
             ? null
-            : new Operation(null, call.Methods.IsEmpty ? null : [.. call.Methods], call.Paths.IsEmpty ? null : [.. call.Paths]);
-        return new Rule([new RuleFrom(new Source([CallGraph.Principal(edge.Caller)]))], operation is null ? null : [new RuleTo(operation)]);
+            : [.. callee.Ports.Where(p => p.IsHttp).Select(p => p.Port.ToString(CultureInfo.InvariantCulture))];
+
+    /// <summary>
+    /// Under STRICT mTLS the callee's proxy resets plain-text connections before authorization is evaluated, so the
+    /// ports an opened call reaches get PERMISSIVE port-level mTLS on the callee's pods only (workload-specific
+    /// PeerAuthentication wins over the namespace's and the mesh's; <c>mtls</c> is left out, so every other port
+    /// keeps the inherited STRICT). <c>portLevelMtls</c> keys are the pods' container ports, which are the catalog's.
+    /// </summary>
+    private static PeerAuthentication PlainTextPorts(ServiceSettings callee, List<CallEdge> opened, StackSettings settings)
+    {
+        var ports = opened.SelectMany(e => PortsOf(callee, e.Call) ?? [.. callee.Ports.Select(p => p.Port.ToString(CultureInfo.InvariantCulture))])
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal);
+        return new PeerAuthentication(
+            Labels.Meta(callee, callee.Name),
+            new PeerAuthenticationSpec(
+                null,
+                new PolicySelector(FlaggerNames.PolicySelector(callee, settings)),
+                ports.ToDictionary(p => p, _ => new MutualTls("PERMISSIVE"), StringComparer.Ordinal)));
     }
 
     /// <summary>

@@ -124,6 +124,7 @@ public sealed record ServiceSettings(
         var jvm = node["jvm"];
         jvm.IsMapping("maxRamPercentage", "options");
 
+        var injected = node["inject"].Bool(true);
         var service = new ServiceSettings(
             name ?? "",
             ns ?? "",
@@ -146,13 +147,13 @@ public sealed record ServiceSettings(
             new JvmSettings(jvm["maxRamPercentage"].WholeNumber(75, 25, 90), [.. jvm["options"].TextList()]),
             ServiceConfig.Read(node["config"]),
             SecretEnvironmentVariable.ReadAll(source, node["secrets"], referencedSecrets),
-            CallSettings.ReadAll(node["calls"], name, declared),
+            CallSettings.ReadAll(node["calls"], name, declared, injected),
             PublicSettings.Read(node["public"]),
             CanarySettings.Read(node["canary"]),
             TrafficSettings.Read(node["traffic"]),
             AutoscalingSettings.Read(node["autoscaling"], replicas, production),
             ExternalHost.ReadAll(node["externalHosts"]),
-            node["inject"].Bool(true),
+            injected,
             node["automountServiceAccountToken"].Bool(false))
         {
             Shutdown = ShutdownSettings.Read(node["shutdown"]),

@@ -86,12 +86,18 @@ public partial class CatalogProperties
             var linkerd = new InboundPolicyModel(objects);
             string[] requestPaths = ["/a", "/a/x", "/items", "/items/x", "/zzz"];
             var callers = settings.Services.Where(s => s.Injected).Select(s => (s.Namespace, Account: s.ServiceAccount, Service: (ServiceSettings?)s))
-                .Append((Namespace: settings.Services[0].Namespace, Account: "stranger", Service: (ServiceSettings?)null)).ToList();
+                .Append((Namespace: settings.Services[0].Namespace, Account: "stranger", Service: (ServiceSettings?)null))
+                .Append((Namespace: settings.Services[0].Namespace, Account: PlainText, Service: (ServiceSettings?)null)).ToList();
+            var openedCalls = settings.Services.Where(s => !s.Injected).SelectMany(s => s.Calls).Where(c => c.Unauthenticated).ToList();
             foreach (var callee in settings.Services.Where(s => s.Injected))
             {
+                // Calls opened with unauthenticated: true admit plain text: on Istio only clients without an identity
+                // (notPrincipals ["*"]), on Linkerd any client (a NetworkAuthentication cannot tell them apart).
+                var opened = openedCalls.Where(c => c.Service == callee.Name).ToList();
                 foreach (var (ns, account, caller) in callers)
                 {
-                    var calls = caller?.Calls.Where(c => c.Service == callee.Name).ToList() ?? [];
+                    var declared = caller?.Calls.Where(c => c.Service == callee.Name) ?? [];
+                    var calls = (account == PlainText ? opened : mesh == "linkerd" ? declared.Concat(opened) : declared).ToList();
                     foreach (var method in GeneratedCatalog.Methods)
                     {
                         foreach (var path in requestPaths)
@@ -103,8 +109,10 @@ public partial class CatalogProperties
 
                             var expected = calls.Any(c => (c.Methods.IsEmpty || c.Methods.Contains(method)) && (c.Paths.IsEmpty || c.Paths.Any(p => Covers(p, path))));
                             var actual = mesh == "istio"
-                                ? istio.Allows(callee.Namespace, new Dictionary<string, string> { ["app"] = callee.Name }, $"cluster.local/ns/{ns}/sa/{account}", method, path, callee.HttpPort.Port)
-                                : linkerd.Allows(callee.Namespace, linkerd.ServerFor(callee.Namespace, callee.Name, callee.HttpPort.Name), $"{account}/{ns}", method, path);
+                                ? istio.Allows(callee.Namespace, new Dictionary<string, string> { ["app"] = callee.Name },
+                                    account == PlainText ? null : $"cluster.local/ns/{ns}/sa/{account}", method, path, callee.HttpPort.Port)
+                                : linkerd.Allows(callee.Namespace, linkerd.ServerFor(callee.Namespace, callee.Name, callee.HttpPort.Name),
+                                    account == PlainText ? InboundPolicyModel.Unauthenticated : $"{account}/{ns}", method, path);
                             Assert.True(expected == actual, $"{account}.{ns} -> {callee.Name} {method} {path}: expected {(expected ? "allowed" : "denied")}");
                         }
                     }
@@ -165,6 +173,9 @@ public partial class CatalogProperties
     }
 
     /// <summary>A request on <c>/a</c> when a call allows only <c>/a/*</c>: Istio reads that as below /a/, Linkerd as the prefix /a; the catalog does not say which.</summary>
+    /// <summary>The client without a proxy (plain text, no identity) the authorization property also sends requests as.</summary>
+    private const string PlainText = "<plain text>";
+
     private static bool Ambiguous(IEnumerable<CallSettings> calls, string path) =>
         calls.Any(c => c.Paths.Contains(path + "/*")) && !calls.Any(c => c.Paths.Contains(path) || c.Paths.IsEmpty);
 

@@ -4,11 +4,14 @@ using CsCheck;
 
 namespace Infra.Mesh.Tests.Properties;
 
-/// <summary>A port of a generated service.</summary>
-public sealed record GeneratedPort(string Name, int Number, string Protocol);
+/// <summary>A port of a generated service; <paramref name="Streaming"/> is its <c>streaming</c> key, null when not set.</summary>
+public sealed record GeneratedPort(string Name, int Number, string Protocol, bool? Streaming = null);
 
-/// <summary>A declared call: to the service at <paramref name="Target"/>, optionally restricted to methods and paths.</summary>
-public sealed record GeneratedCall(int Target, string[] Methods, string[] Paths);
+/// <summary>
+/// A declared call: to the service at <paramref name="Target"/>, optionally restricted to methods and paths;
+/// <paramref name="Unauthenticated"/>: opened to plain text (the caller is uninjected).
+/// </summary>
+public sealed record GeneratedCall(int Target, string[] Methods, string[] Paths, bool Unauthenticated = false);
 
 /// <summary>A generated service; <paramref name="SecretMarker"/> is the ciphertext of its secret in the stack file.</summary>
 public sealed record GeneratedService(
@@ -25,8 +28,9 @@ public sealed record GeneratedService(
 
 /// <summary>
 /// A valid catalog and stack, generated: 1..5 services in 1..3 namespaces, each with an HTTP port first (its health
-/// port) and up to two more of any protocol, calls to any service including itself (some restricted to methods and
-/// paths), canaries, zero and non-zero timeouts, a secret each, uninjected services that call nothing, public hosts
+/// port) and up to two more of any protocol (streaming or not), calls to any service including itself (some restricted to methods and
+/// paths), canaries, zero and non-zero timeouts, a secret each, uninjected services whose calls are opened with
+/// <c>unauthenticated: true</c> (outside prod, which refuses them; in prod they call nothing), public hosts
 /// on Istio; dev or prod, Istio or Linkerd. Written as the project's files are (<see cref="Write"/>), so the tools
 /// read it exactly as they read a user's.
 /// </summary>
@@ -47,11 +51,11 @@ public sealed record GeneratedCatalog(string Mesh, string Environment, Generated
         from environment in Gen.OneOf("dev", "prod")
         from count in Gen.Int[1, 5]
         from namespaces in Gen.Int[1, 3]
-        from services in Service(mesh, count, namespaces).Array[count, count]
+        from services in Service(mesh, count, namespaces, environment == "prod").Array[count, count]
         select new GeneratedCatalog(mesh, environment, [.. services.Select((s, i) => s(i))]);
 
     /// <summary>A service as a function of its index (names and ports are made unique by it).</summary>
-    private static Gen<Func<int, GeneratedService>> Service(string mesh, int count, int namespaces) =>
+    private static Gen<Func<int, GeneratedService>> Service(string mesh, int count, int namespaces, bool production) =>
         from stem in Gen.OneOf(NameStems)
         from ns in Gen.Int[0, namespaces - 1]
         from replicas in Gen.Int[1, 3]
@@ -62,6 +66,7 @@ public sealed record GeneratedCatalog(string Mesh, string Environment, Generated
         from timeout in Gen.OneOf(Timeouts)
         from secret in Gen.Int[0, int.MaxValue]
         from exposed in Gen.Int[0, 3]
+        from streaming in Gen.Int[0, 2]
         select new Func<int, GeneratedService>(i =>
         {
             var uninjected = injected == 0;
@@ -69,9 +74,16 @@ public sealed record GeneratedCatalog(string Mesh, string Environment, Generated
                 $"{stem}{i.ToString(CultureInfo.InvariantCulture)}",
                 $"team{ns.ToString(CultureInfo.InvariantCulture)}",
                 replicas,
-                [new("web", 8080, "http"), .. extraPorts.Select((p, j) => new GeneratedPort($"p{j}{p}", 9000 + j, p))],
-                // An uninjected service has no identity to call meshed services with (rule INFRA101): it calls nothing.
-                uninjected ? [] : [.. calls.DistinctBy(c => c.Target)],
+                [
+                    new("web", 8080, "http"),
+                    // The extra HTTP, HTTP/2 and gRPC ports declare streaming: true, false, or nothing.
+                    .. extraPorts.Select((p, j) => new GeneratedPort($"p{j}{p}", 9000 + j, p, p == "tcp" || streaming == 0 ? null : streaming == 1)),
+                ],
+                // An uninjected service has no identity to call meshed services with (rule INFRA101): outside prod its calls
+                // are opened to plain text (INFRA105, an error in prod, where it calls nothing).
+                uninjected
+                    ? production ? [] : [.. calls.DistinctBy(c => c.Target).Select(c => c with { Unauthenticated = true })]
+                    : [.. calls.DistinctBy(c => c.Target)],
                 !uninjected,
                 canary < 0 ? null : canary,
                 timeout,
@@ -95,7 +107,8 @@ public sealed record GeneratedCatalog(string Mesh, string Environment, Generated
             project.Append(CultureInfo.InvariantCulture, $"        image: ghcr.io/acme/{service.Name}:1.0.0\n        replicas: {service.Replicas}\n        ports:\n");
             foreach (var port in service.Ports)
             {
-                project.Append(CultureInfo.InvariantCulture, $"          - {{name: {port.Name}, port: {port.Number}, protocol: {port.Protocol}}}\n");
+                var streams = port.Streaming is { } s ? $", streaming: {(s ? "true" : "false")}" : "";
+                project.Append(CultureInfo.InvariantCulture, $"          - {{name: {port.Name}, port: {port.Number}, protocol: {port.Protocol}{streams}}}\n");
             }
 
             project.Append(CultureInfo.InvariantCulture, $"        inject: {(service.Injected ? "true" : "false")}\n");
@@ -126,6 +139,11 @@ public sealed record GeneratedCatalog(string Mesh, string Environment, Generated
                     if (call.Paths.Length > 0)
                     {
                         project.Append(CultureInfo.InvariantCulture, $", paths: [{string.Join(", ", call.Paths.Select(p => $"\"{p}\""))}]");
+                    }
+
+                    if (call.Unauthenticated)
+                    {
+                        project.Append(", unauthenticated: true");
                     }
 
                     project.Append("}\n");

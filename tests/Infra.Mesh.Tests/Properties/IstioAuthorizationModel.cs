@@ -10,11 +10,14 @@ namespace Infra.Mesh.Tests.Properties;
 /// policy matches it. A policy applies when it is in the workload's namespace (or the root namespace) and its
 /// selector's labels are a subset of the workload's (no selector: every workload). A rule matches when one of its
 /// <c>from</c> sources and one of its <c>to</c> operations match (an absent list matches anything); values match
-/// exactly, or by prefix (<c>abc*</c>), suffix (<c>*abc</c>) or presence (<c>*</c>).
+/// exactly, or by prefix (<c>abc*</c>), suffix (<c>*abc</c>) or presence (<c>*</c>). A plain-text request has no
+/// principal: no <c>principals</c> value matches it, not even <c>*</c>, and every <c>notPrincipals</c> list does (Istio
+/// turns <c>*</c> into a presence match on the mTLS peer's identity).
 /// </summary>
 public sealed class IstioAuthorizationModel(IReadOnlyList<JsonObject> objects, string rootNamespace)
 {
-    public bool Allows(string ns, IReadOnlyDictionary<string, string> workloadLabels, string principal, string method, string path, int port)
+    /// <param name="principal">The caller's SPIFFE identity without the scheme; null for a plain-text request.</param>
+    public bool Allows(string ns, IReadOnlyDictionary<string, string> workloadLabels, string? principal, string method, string path, int port)
     {
         var applicable = objects.Where(o => (string?)o["kind"] == "AuthorizationPolicy")
             .Where(p => (string?)p["metadata"]!["namespace"] is { } policyNs && (policyNs == ns || policyNs == rootNamespace))
@@ -28,8 +31,10 @@ public sealed class IstioAuthorizationModel(IReadOnlyList<JsonObject> objects, s
     private static bool Selects(JsonObject? matchLabels, IReadOnlyDictionary<string, string> labels) =>
         matchLabels is null || matchLabels.All(l => labels.TryGetValue(l.Key, out var v) && v == (string?)l.Value);
 
-    private static bool FromMatches(JsonObject rule, string principal) =>
-        rule["from"] is not JsonArray from || from.Items().Any(f => Values(f["source"]?["principals"]) is not { } principals || principals.Any(p => Match(p, principal)));
+    private static bool FromMatches(JsonObject rule, string? principal) =>
+        rule["from"] is not JsonArray from || from.Items().Any(f =>
+            (Values(f["source"]?["principals"]) is not { } principals || (principal is not null && principals.Any(p => Match(p, principal))))
+            && (Values(f["source"]?["notPrincipals"]) is not { } not || principal is null || !not.Any(p => Match(p, principal))));
 
     private static bool ToMatches(JsonObject rule, string method, string path, int port) =>
         rule["to"] is not JsonArray to || to.Items().Any(t =>

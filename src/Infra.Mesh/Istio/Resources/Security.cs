@@ -41,8 +41,19 @@ public sealed record Rule(IReadOnlyList<RuleFrom> From, IReadOnlyList<RuleTo>? T
 
 public sealed record RuleFrom(Source Source);
 
-/// <param name="Principals">SPIFFE identities without the scheme: <c>cluster.local/ns/NS/sa/SA</c>.</param>
-public sealed record Source(IReadOnlyList<string> Principals);
+/// <param name="Principals">SPIFFE identities without the scheme: <c>cluster.local/ns/NS/sa/SA</c>; null: any source.</param>
+public sealed record Source(IReadOnlyList<string>? Principals)
+{
+    /// <summary>
+    /// Sources whose principal matches none of these. <c>["*"]</c> matches exactly the requests without a peer identity
+    /// (plain text): <c>*</c> becomes the presence match <c>.+</c> on the mTLS peer's principal
+    /// (pilot/pkg/security/authz/model/matcher/string.go StringMatcherWithPrefix), which a plain-text connection never has.
+    /// </summary>
+    public IReadOnlyList<string>? NotPrincipals { get; init; }
+
+    /// <summary>Clients without a mesh identity: the source of a call opened with <c>unauthenticated: true</c>.</summary>
+    public static Source Unauthenticated { get; } = new((IReadOnlyList<string>?)null) { NotPrincipals = ["*"] };
+}
 
 public sealed record RuleTo(Operation Operation);
 
