@@ -19,29 +19,25 @@ public sealed class CanaryBypassRule : ISettingsRule
 {
     public void Check(RuleContext context)
     {
-        foreach (var caller in context.Settings.Services.Where(s => !s.Injected))
+        foreach (var (caller, _, callee) in context.CallsWithoutProxy())
         {
-            foreach (var call in caller.Calls)
+            if (callee.Canary is not { } canary)
             {
-                var callee = context.ServicesByName[call.Service];
-                if (callee.Canary is not { } canary)
-                {
-                    continue;
-                }
-
-                var stablePods = callee.Autoscaling.Enabled ? callee.Autoscaling.MinReplicas : callee.Replicas;
-                var pods = stablePods + canary.Replicas;
-                var share = (100.0 * canary.Replicas / pods).ToString("0", CultureInfo.InvariantCulture);
-                var proxy = context.Settings.Mesh == MeshKind.Linkerd
-                    ? "Linkerd applies the HTTPRoute's backend weights in the caller's outbound proxy"
-                    : context.Settings.Istio.Ambient
-                        ? "in ambient the split runs in the callee's waypoint, which only traffic from pods in the mesh passes"
-                        : "Istio applies the VirtualService's routes in the caller's sidecar";
-                context.Report(RuleCatalog.CanaryBypassed, context.Call(caller, callee.Name),
-                    $"'{callee.Name}' runs a canary ({canary.Tag}, weight {canary.Weight}, {canary.Replicas} pod(s)) that '{caller.Name}' (inject: false) bypasses: "
-                    + $"{proxy}, and '{caller.Name}' has none, so its requests reach any of {callee.Name}'s {pods}{(callee.Autoscaling.Enabled ? " or more" : "")} pods through kube-proxy: "
-                    + $"about {share}% to the canary instead of {canary.Weight}%, and the header route ({canary.HeaderName}: {canary.HeaderValue}) is ignored; inject the caller, or take the canary down while it calls");
+                continue;
             }
+
+            var stablePods = callee.Autoscaling.Enabled ? callee.Autoscaling.MinReplicas : callee.Replicas;
+            var pods = stablePods + canary.Replicas;
+            var share = (100.0 * canary.Replicas / pods).ToString("0", CultureInfo.InvariantCulture);
+            var proxy = context.Settings.Mesh == MeshKind.Linkerd
+                ? "Linkerd applies the HTTPRoute's backend weights in the caller's outbound proxy"
+                : context.Settings.Istio.Ambient
+                    ? "in ambient the split runs in the callee's waypoint, which only traffic from pods in the mesh passes"
+                    : "Istio applies the VirtualService's routes in the caller's sidecar";
+            context.Report(RuleCatalog.CanaryBypassed, context.Call(caller, callee.Name),
+                $"'{callee.Name}' runs a canary ({canary.Tag}, weight {canary.Weight}, {canary.Replicas} pod(s)) that '{caller.Name}' (inject: false) bypasses: "
+                + $"{proxy}, and '{caller.Name}' has none, so its requests reach any of {callee.Name}'s {pods}{(callee.Autoscaling.Enabled ? " or more" : "")} pods through kube-proxy: "
+                + $"about {share}% to the canary instead of {canary.Weight}%, and the header route ({canary.HeaderName}: {canary.HeaderValue}) is ignored; inject the caller, or take the canary down while it calls");
         }
     }
 }
