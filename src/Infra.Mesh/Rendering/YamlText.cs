@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -100,8 +101,33 @@ public static partial class YamlText
         emitter.Emit(new Scalar(null, null, value, style, true, style != ScalarStyle.Plain));
     }
 
+    /// <summary>Whether a one-line string must be quoted: the definition, by the two regexes (the emitter's path).</summary>
     private static bool NeedsQuotes(string value) =>
         value.Length == 0 || Ambiguous().IsMatch(value) || !SafePlain().IsMatch(value) || value.EndsWith(' ') || value.StartsWith(' ');
+
+    /// <summary>
+    /// <see cref="NeedsQuotes"/> for the direct writer, which asks it for every key and value: the regexes run only
+    /// when a cheaper check cannot decide. <see cref="Ambiguous"/> cannot match a string that starts with a letter and
+    /// is longer than 5 characters (its words are at most 5; .NET's <c>$</c> also matches before a final line break);
+    /// <see cref="SafePlain"/> matches whenever the first character and the rest are in its two sets.
+    /// </summary>
+    private static bool NeedsQuotesQuick(string value)
+    {
+        if (value.Length == 0)
+        {
+            return true;
+        }
+
+        var ambiguous = !(char.IsAsciiLetter(value[0]) && value.Length > 5 && value[^1] != '\n') && Ambiguous().IsMatch(value);
+        var safe = (SafePlainFirst.Contains(value[0]) && !value.AsSpan(1).ContainsAnyExcept(SafePlainRest)) || SafePlain().IsMatch(value);
+        return ambiguous || !safe || value.EndsWith(' ') || value.StartsWith(' ');
+    }
+
+    private static readonly SearchValues<char> SafePlainFirst =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./(<$");
+
+    private static readonly SearchValues<char> SafePlainRest =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:@=+,()<>$*%-");
 
     /// <summary>The emitter's output for trees within the subset described on <see cref="YamlText"/>, written directly.</summary>
     private sealed class DirectWriter
@@ -255,7 +281,7 @@ public static partial class YamlText
                 return false; // a line break in a key: the emitter writes a complex key
             }
 
-            if (!NeedsQuotes(text))
+            if (!NeedsQuotesQuick(text))
             {
                 // The emitter single-quotes these despite the plain style asked for: a trailing ':' reads as a
                 // mapping indicator, a leading '...' as a document end.
