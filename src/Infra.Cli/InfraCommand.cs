@@ -5,7 +5,8 @@ namespace Infra.Cli;
 
 /// <summary>
 /// The offline tool: validates and renders a stack's plan to reviewable files with nothing but .NET
-/// (no cluster, cloud account or Pulumi CLI). Exit codes: 0 ok, 2 bad input, 1 unexpected failure.
+/// (no cluster, cloud account or Pulumi CLI); <c>verify</c> alone reads a live cluster. Exit codes: 0 ok, 2 bad input,
+/// 1 findings (analyze, verify), differences (diff) or an unexpected failure.
 /// Each verb is a class in Verbs/ built on <see cref="CliContext"/>; adding one is a class and a line below.
 /// </summary>
 public static class InfraCommand
@@ -26,6 +27,7 @@ public static class InfraCommand
             DiffCommand.Create(cli),
             AnalyzeCommand.Create(cli),
             BenchCommand.Create(cli),
+            VerifyCommand.Create(cli),
         };
 
         var result = root.Parse(args);

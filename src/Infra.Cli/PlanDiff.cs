@@ -54,8 +54,17 @@ public sealed record ChangedEntry(RenderedEntry From, RenderedEntry To, Immutabl
     /// <summary>What kind of change this is, most consequential first (see <see cref="ChangeCategory"/>).</summary>
     public ChangeCategory Category => PlanDiff.Categorize(To, Changes);
 
-    /// <summary>Only the fingerprint in the name changed (a verification Job re-run under a new name).</summary>
-    public bool OnlyFingerprint => Changes.All(c => c.Path == "metadata.name") && From.Fingerprint != To.Fingerprint;
+    /// <summary>Only the plan fingerprint changed (a verification Job re-run under a new name, with its checks ConfigMap).</summary>
+    public bool OnlyFingerprint => Meaningful.IsEmpty && From.Fingerprint != To.Fingerprint;
+
+    /// <summary>The changes a reviewer reads: all but values that differ only by the fingerprint (the name, the mounted ConfigMap's name).</summary>
+    public ImmutableArray<ChangedValue> Meaningful => [.. Changes.Where(v => !IsFingerprint(v))];
+
+    private bool IsFingerprint(ChangedValue value) =>
+        From.Fingerprint is { } from && To.Fingerprint is { } to && from != to
+        && value.From is JsonValue before && before.TryGetValue<string>(out var a)
+        && value.To is JsonValue after && after.TryGetValue<string>(out var b)
+        && a.Replace(from, to, StringComparison.Ordinal) == b;
 }
 
 /// <summary>

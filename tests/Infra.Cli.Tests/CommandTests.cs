@@ -155,7 +155,7 @@ public class CommandTests
             .SkipWhile(l => l.Trim() != "Commands:").Skip(1)
             .TakeWhile(l => l.StartsWith("  ", StringComparison.Ordinal))
             .ToDictionary(l => l.Trim().Split(' ')[0], l => l.Trim());
-        Assert.Equal(["analyze", "bench", "diff", "render", "validate"], commands.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["analyze", "bench", "diff", "render", "validate", "verify"], commands.Keys.Order(StringComparer.Ordinal));
         Assert.All(commands.Values, usage => Assert.True(usage.Length > 40, $"'{usage}' should say what the command does"));
     }
 

@@ -16,13 +16,20 @@ public sealed class CrdSchemaCatalog
     // (group, kind) -> served version name -> openAPIV3Schema
     private readonly Dictionary<(string Group, string Kind), Dictionary<string, JsonObject>> servedSchemas;
 
-    private CrdSchemaCatalog(Dictionary<(string Group, string Kind), Dictionary<string, JsonObject>> servedSchemas) =>
+    // (group, kind) -> spec.names.plural, the resource name in the API's paths
+    private readonly Dictionary<(string Group, string Kind), string> plurals;
+
+    private CrdSchemaCatalog(Dictionary<(string Group, string Kind), Dictionary<string, JsonObject>> servedSchemas, Dictionary<(string Group, string Kind), string> plurals)
+    {
         this.servedSchemas = servedSchemas;
+        this.plurals = plurals;
+    }
 
     /// <summary>Reads every CustomResourceDefinition in the given YAML files and directories (recursively); other documents are skipped.</summary>
     public static CrdSchemaCatalog Load(params string[] filesOrDirectories)
     {
         var schemas = new Dictionary<(string Group, string Kind), Dictionary<string, JsonObject>>();
+        var plurals = new Dictionary<(string Group, string Kind), string>();
         var documents = filesOrDirectories.SelectMany(YamlFiles).SelectMany(file => YamlJson.ParseAll(File.ReadAllText(file)));
         foreach (var crd in documents.OfType<JsonObject>().Where(IsCrd))
         {
@@ -32,9 +39,11 @@ public sealed class CrdSchemaCatalog
             {
                 throw new InvalidOperationException($"CRD for {kind}.{group} is defined more than once in {string.Join(", ", filesOrDirectories)}.");
             }
+
+            plurals[(group, kind)] = crd["spec"]!["names"]!["plural"]!.GetValue<string>();
         }
 
-        return new CrdSchemaCatalog(schemas);
+        return new CrdSchemaCatalog(schemas, plurals);
     }
 
     /// <summary>Istio CRDs of <see cref="ReferenceData.IstioVersion"/>.</summary>
@@ -48,6 +57,9 @@ public sealed class CrdSchemaCatalog
 
     /// <summary>Flagger CRDs of <see cref="ReferenceData.FlaggerVersion"/>.</summary>
     public static CrdSchemaCatalog Flagger() => FlaggerCatalog.Value;
+
+    /// <summary>The resource name (<c>spec.names.plural</c>) of a kind's CRD, or null when this catalog has none.</summary>
+    public string? Plural(string group, string kind) => plurals.GetValueOrDefault((group, kind));
 
     /// <summary>Whether a CRD in this catalog serves <paramref name="apiVersion"/> for <paramref name="kind"/>.</summary>
     public bool Knows(string apiVersion, string kind)

@@ -32,6 +32,22 @@ public sealed class HelmChartValues
     public HelmChartValues WithUndeclaredPaths(IEnumerable<string> paths) =>
         new(defaults, schema, new HashSet<string>(paths.Concat(undeclaredPaths), StringComparer.Ordinal));
 
+    /// <summary>
+    /// Whether the chart's values name a container image (an <c>image</c>, <c>hub</c>, <c>registry</c>,
+    /// <c>repository</c>, <c>image_name</c>, <c>controllerImage</c> or <c>defaultRegistry</c> key anywhere): the charts
+    /// whose pods a private registry must serve.
+    /// </summary>
+    public bool DeclaresImages => NamesImage(defaults);
+
+    private static readonly HashSet<string> ImageKeys = new(StringComparer.Ordinal) { "image", "hub", "registry", "repository", "image_name", "controllerImage", "defaultRegistry" };
+
+    private static bool NamesImage(JsonNode? node) => node switch
+    {
+        JsonObject obj => obj.Any(p => ImageKeys.Contains(p.Key) || NamesImage(p.Value)),
+        JsonArray list => list.Any(NamesImage),
+        _ => false,
+    };
+
     /// <summary>Whether the chart ships a values.schema.json (only then does <see cref="SchemaErrors"/> check anything).</summary>
     public bool HasSchema => schema is not null;
 

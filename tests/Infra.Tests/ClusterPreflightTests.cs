@@ -1,3 +1,5 @@
+using Infra.Testing.Support;
+
 namespace Infra.Tests;
 
 /// <summary>A preview must not succeed against a cluster it cannot reach.</summary>
@@ -49,26 +51,7 @@ public sealed class ClusterPreflightTests : IDisposable
 
     private string Kubeconfig(string context, string server)
     {
-        var path = Path.Combine(_directory, "config");
-        File.WriteAllText(path, $"""
-            apiVersion: v1
-            kind: Config
-            clusters:
-              - name: {context}
-                cluster:
-                  server: "{server}"
-                  insecure-skip-tls-verify: true
-            users:
-              - name: {context}
-                user:
-                  token: not-a-real-token
-            contexts:
-              - name: {context}
-                context:
-                  cluster: {context}
-                  user: {context}
-            current-context: {context}
-            """);
+        var path = KubeconfigFile.Write(Path.Combine(_directory, "config"), context, (context, server));
         Environment.SetEnvironmentVariable("KUBECONFIG", path);
         return path;
     }

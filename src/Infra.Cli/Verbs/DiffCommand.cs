@@ -134,7 +134,7 @@ public static class DiffCommand
         {
             var moved = change.From.Stage == change.To.Stage ? "" : $" (moved from {change.From.Stage})";
             text.AppendLine($"~ {change.To}  [{change.To.Stage}]{moved}  {change.Category}");
-            foreach (var value in change.Changes.Where(v => !(change.To.Fingerprint is not null && v.Path == "metadata.name")))
+            foreach (var value in change.Meaningful)
             {
                 text.AppendLine($"    {value.Path}: {Short(value.From)} -> {Short(value.To)}");
             }
@@ -169,7 +169,7 @@ public static class DiffCommand
             md.AppendLine("| Object | Path | Before | After |").AppendLine("| --- | --- | --- | --- |");
             foreach (var change in group)
             {
-                foreach (var value in change.Changes.Where(v => !(change.To.Fingerprint is not null && v.Path == "metadata.name")))
+                foreach (var value in change.Meaningful)
                 {
                     md.AppendLine($"| {Cell(change.To.ToString())} | `{Cell(value.Path)}` | {Cell(Short(value.From))} | {Cell(Short(value.To))} |");
                 }
@@ -212,7 +212,7 @@ public static class DiffCommand
             var entry = Identity(c.To);
             entry["category"] = c.Category.ToString();
             entry["fromStage"] = c.From.Stage;
-            entry["changes"] = new JsonArray([.. c.Changes.Select(v => (JsonNode)new JsonObject { ["path"] = v.Path, ["from"] = v.From?.DeepClone(), ["to"] = v.To?.DeepClone() })]);
+            entry["changes"] = new JsonArray([.. c.Meaningful.Select(v => (JsonNode)new JsonObject { ["path"] = v.Path, ["from"] = v.From?.DeepClone(), ["to"] = v.To?.DeepClone() })]);
             return (JsonNode)entry;
         })]),
         ["added"] = new JsonArray([.. diff.Added.Select(e => (JsonNode)Identity(e))]),
@@ -237,14 +237,24 @@ public static class DiffCommand
 
     private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal);
 
-    private static JsonObject Identity(RenderedEntry entry) => new()
+    private static JsonObject Identity(RenderedEntry entry)
     {
-        ["apiVersion"] = entry.ApiVersion,
-        ["kind"] = entry.Kind,
-        ["namespace"] = entry.Namespace,
-        ["name"] = entry.Name,
-        ["stage"] = entry.Stage,
-    };
+        var identity = new JsonObject
+        {
+            ["apiVersion"] = entry.ApiVersion,
+            ["kind"] = entry.Kind,
+            ["namespace"] = entry.Namespace,
+            ["name"] = entry.Name,
+            ["stage"] = entry.Stage,
+        };
+        if (entry.Fingerprint is not null)
+        {
+            // The name ends with it; without it the name is the object's identity across plan changes.
+            identity["fingerprint"] = entry.Fingerprint;
+        }
+
+        return identity;
+    }
 
     /// <summary>A value on one line for the diff listing: scalars as JSON, subtrees abbreviated.</summary>
     private static string Short(JsonNode? value) => value switch

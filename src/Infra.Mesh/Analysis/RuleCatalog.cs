@@ -69,6 +69,9 @@ public static class RuleCatalog
     public static readonly Rule ZeroDuration = new("INFRA180", "streaming",
         "A zero duration where the mesh requires a positive one", Severity.Error, RuleMeshes.Both);
 
+    public static readonly Rule UndeclaredStreaming = new("INFRA181", "streaming",
+        "A gRPC port under a route timeout that does not declare whether it carries streams (ports[].streaming)", Severity.Warning, RuleMeshes.Both);
+
     public static readonly Rule StartTls = new("INFRA185", "protocols",
         "A TLS external host on a port whose protocol starts in plain text (STARTTLS)", Severity.Error, RuleMeshes.Istio);
 
@@ -104,7 +107,7 @@ public static class RuleCatalog
     [
         UninjectedCaller, HttpFieldsOnTcpCallee, ProbePathsIgnored, UnauthorizedProbe, UnauthenticatedCall, NameTooLong, NameCollision, ReservedPort,
         EgressMissing, OwnedNamespace, WeightWithoutPods, RetryBudget, CanaryIsStable, UnsafeRetries, EjectEverything, MemoryUnit,
-        HeapTooSmall, IssuerRenewal, DuplicateYamlKey, ZeroDuration, StartTls, MetricsNotScraped, UnreadKey, NotCarriedOut,
+        HeapTooSmall, IssuerRenewal, DuplicateYamlKey, ZeroDuration, UndeclaredStreaming, StartTls, MetricsNotScraped, UnreadKey, NotCarriedOut,
         NotMeshed, NotRestricted, NoDefaultDeny, NotStrictMtls, Unauthorized, Exposed,
     ];
 

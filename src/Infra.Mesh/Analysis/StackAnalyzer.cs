@@ -46,7 +46,7 @@ public static class StackAnalyzer
         ISettingsRule[] settingsRules =
         [
             new IdentityRule(), new ProtocolRule(), new PortRule(), new NamespaceRule(), new TrafficRule(), new ResilienceRule(),
-            new ResourceRule(), new CertificateRule(), new DurationRule(), new ExternalProtocolRule(), new MetricsRule(),
+            new ResourceRule(), new CertificateRule(), new DurationRule(), new StreamingRule(), new ExternalProtocolRule(), new MetricsRule(),
             new ConfigKeyRule(source), new HonestyRule(),
         ];
         foreach (var rule in settingsRules)

@@ -52,8 +52,9 @@ public sealed class IstioDelivery : IDeliveryMesh
             port.Name,
             port.AppProtocol,
             PortDiscovery: service.Ports.Length > 1,
-            Timeout: service.Traffic.Timeout,
-            Retries: IstioTrafficPlanner.Retry(service.Traffic.Retries),
+            // A streaming port's route gets neither (see IstioTrafficPlanner.HttpRoutes); Flagger copies both into its route.
+            Timeout: port.LongLived ? null : service.Traffic.Timeout,
+            Retries: port.LongLived ? HttpRetry.None : IstioTrafficPlanner.Retry(service.Traffic.Retries),
             // A public service's route also binds to its ingress Gateway, so public traffic moves with the canary's weight.
             Hosts: exposed is null ? null : [exposed.Host],
             Gateways: exposed is null ? null : ["mesh", $"{settings.Ingress.Namespace}/{service.Name}"],

@@ -56,13 +56,14 @@ public sealed class LinkerdDelivery : IDeliveryMesh
 
     public CanaryService Service(ServiceSettings service, ServicePort port, StackSettings settings)
     {
-        var retries = LinkerdTrafficPlanner.HttpRetryAnnotations(service);
+        // A streaming port's route gets neither timeout nor retries (see LinkerdTrafficPlanner).
+        var retries = port.LongLived ? ImmutableSortedDictionary<string, string>.Empty : LinkerdTrafficPlanner.HttpRetryAnnotations(service);
         return new CanaryService(
             port.Port,
             port.Name,
             new LinkerdInjection(settings).AppProtocol(port),
             PortDiscovery: service.Ports.Length > 1,
-            Timeout: service.Traffic.Timeout,
+            Timeout: port.LongLived ? null : service.Traffic.Timeout,
             GatewayRefs: [ParentReference.Service(service.Name, port.Port)],
             // Linkerd reads retries from annotations on the route Flagger generates.
             Apex: retries.IsEmpty ? null : new CustomMetadata(null, retries));

@@ -27,13 +27,16 @@ public sealed class IstioInjection(IstioSettings istio) : IInjection
 
     public string AppProtocol(ServicePort port) => port.AppProtocol;
 
+    public MeshMetadata OptOut { get; } = new(
+        ImmutableSortedDictionary<string, string>.Empty.Add(InjectLabel, "false"), ImmutableSortedDictionary<string, string>.Empty);
+
     public MeshMetadata PodTemplate(ServiceSettings service)
     {
         var labels = ImmutableSortedDictionary<string, string>.Empty;
         var annotations = ImmutableSortedDictionary<string, string>.Empty;
         if (!service.Injected)
         {
-            return new MeshMetadata(labels.Add(InjectLabel, "false"), annotations);
+            return OptOut;
         }
 
         if (service.Nrepl.Enabled)

@@ -87,7 +87,7 @@ public sealed class IstioSecurityPlanner(Waypoints? waypoints) : ISecurityPlanne
                 var service = new PolicyTargetReference("", "Service", callee.Name);
                 plan.Add(StageKind.Policies, new AuthorizationPolicy(
                     Labels.Meta(callee, callee.Name + WaypointPolicySuffix),
-                    new AuthorizationPolicySpec(null, "ALLOW", [.. callers[callee.Name].Where(e => !e.Call.Unauthenticated).Select(CallRule)])
+                    new AuthorizationPolicySpec(null, "ALLOW", [.. callers[callee.Name].Where(e => !e.Call.Unauthenticated).Select(e => CallRule(e, settings.Verification))])
                     {
                         TargetRefs = [service],
                     }));
@@ -99,7 +99,7 @@ public sealed class IstioSecurityPlanner(Waypoints? waypoints) : ISecurityPlanne
             }
             else
             {
-                rules = [.. callers[callee.Name].Select(CallRule)];
+                rules = [.. callers[callee.Name].Select(e => CallRule(e, settings.Verification))];
             }
 
             if (callee.Public is { } exposed)
@@ -147,16 +147,28 @@ public sealed class IstioSecurityPlanner(Waypoints? waypoints) : ISecurityPlanne
 
     /// <summary>
     /// The caller's identity (or, for a call opened with <c>unauthenticated: true</c>, the absence of one), narrowed to
-    /// the declared methods and paths when there are any.
+    /// the declared methods and paths when there are any. With verification on, a narrowed rule also admits the
+    /// side-effect-free verification request (<c>GET</c> of the verification path): Istio ORs the operations of a
+    /// rule's <c>to</c> list.
     /// </summary>
-    private static Rule CallRule(CallEdge edge)
+    private static Rule CallRule(CallEdge edge, VerificationSettings verification)
     {
         var call = edge.Call;
-        var operation = call.Methods.IsEmpty && call.Paths.IsEmpty
-            ? null
-            : new Operation(null, call.Methods.IsEmpty ? null : [.. call.Methods], call.Paths.IsEmpty ? null : [.. call.Paths]);
         var source = call.Unauthenticated ? Source.Unauthenticated : new Source([CallGraph.Principal(edge.Caller)]);
-        return new Rule([new RuleFrom(source)], operation is null ? null : [new RuleTo(operation)]);
+        List<RuleFrom> from = [new(source)];
+        if (call.Methods.IsEmpty && call.Paths.IsEmpty)
+        {
+            return new Rule(from, null);
+        }
+
+        List<RuleTo> to = [new(new Operation(null, call.Methods.IsEmpty ? null : [.. call.Methods], call.Paths.IsEmpty ? null : [.. call.Paths]))];
+        var coversVerification = call.Paths.IsEmpty && (call.Methods.IsEmpty || call.Methods.Contains("GET"));
+        if (verification.Enabled && !coversVerification)
+        {
+            to.Add(new RuleTo(new Operation(null, ["GET"], [verification.Path])));
+        }
+
+        return new Rule(from, to);
     }
 
     /// <summary>The namespace's mode, else the mesh-wide one (Istio's PeerAuthentication precedence).</summary>

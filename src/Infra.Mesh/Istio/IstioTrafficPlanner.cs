@@ -133,38 +133,51 @@ public sealed class IstioTrafficPlanner(Waypoints? waypoints) : ITrafficPlanner
 
     private static VirtualService MeshRoutes(ServiceSettings service)
     {
-        // Without a port the destination keeps the port the caller used, so one route serves every HTTP port.
-        var http = service.Ports.Any(p => p.IsHttp) ? HttpRoutes(service, uris: null, port: null) : null;
+        // Without a port the destination keeps the port the caller used, so one route serves every HTTP port; a
+        // streaming port first gets routes of its own (matched by port, first match wins) without timeout or retries.
+        var http = service.Ports.Where(p => p.IsHttp && p.LongLived)
+            .SelectMany(p => HttpRoutes(service, uris: null, port: null, streamingPort: p))
+            .Concat(service.Ports.Any(p => p.IsHttp && !p.LongLived) ? HttpRoutes(service, uris: null, port: null) : [])
+            .ToList();
         var tcp = service.Ports.Where(p => !p.IsHttp)
             .Select(p => new TcpRoute([new L4Match(p.Port)], WeightedDestinations(service, new PortSelector(p.Port))))
             .ToList();
         return new VirtualService(Meta(service, service.Name), new VirtualServiceSpec(
-            [IstioNames.Host(service)], null, http, tcp.Count > 0 ? tcp : null));
+            [IstioNames.Host(service)], null, http.Count > 0 ? http : null, tcp.Count > 0 ? tcp : null));
     }
 
-    /// <summary>The canary opt-in header route first (first match wins), then the weighted split.</summary>
-    private static List<HttpRoute> HttpRoutes(ServiceSettings service, IReadOnlyList<StringMatch>? uris, PortSelector? port)
+    /// <summary>
+    /// The canary opt-in header route first (first match wins), then the weighted split. Routes for a
+    /// <paramref name="streamingPort"/> match that port only, and routes to a streaming <paramref name="port"/> (the
+    /// ingress route), have no timeout (a route without one has none: the CRD's "default is disabled"; its schema
+    /// refuses <c>0s</c>) and no retries (<see cref="HttpRetry.None"/>): a stream outlives any request timeout, and a
+    /// retried stream would replay its start to the server.
+    /// </summary>
+    private static List<HttpRoute> HttpRoutes(ServiceSettings service, IReadOnlyList<StringMatch>? uris, PortSelector? port, ServicePort? streamingPort = null)
     {
         var traffic = service.Traffic;
-        var retries = Retry(traffic.Retries);
+        var longLived = streamingPort is not null || (port is not null && service.Ports.Any(p => p.Port == port.Number && p.LongLived));
+        var retries = longLived ? HttpRetry.None : Retry(traffic.Retries);
+        var timeout = longLived ? null : Durations.UnlessZero(traffic.Timeout);
+        var suffix = streamingPort is null ? "" : "-" + streamingPort.Name;
+        IReadOnlyList<HttpMatch>? Matches(IReadOnlyDictionary<string, StringMatch>? headers) =>
+            uris is not null ? [.. uris.Select(uri => new HttpMatch(headers, uri))]
+            : headers is not null || streamingPort is not null ? [new HttpMatch(headers, null) { Port = streamingPort?.Port }]
+            : null;
+
         var routes = new List<HttpRoute>();
         if (service.Canary is { } canary)
         {
             var header = new Dictionary<string, StringMatch> { [canary.HeaderName] = new(canary.HeaderValue, null) };
             routes.Add(new HttpRoute(
-                "canary-header",
-                uris is null ? [new HttpMatch(header, null)] : [.. uris.Select(uri => new HttpMatch(header, uri))],
+                "canary-header" + suffix,
+                Matches(header),
                 [new RouteDestination(new Destination(IstioNames.Host(service), Labels.Canary, port), 100)],
-                Durations.UnlessZero(traffic.Timeout),
+                timeout,
                 retries));
         }
 
-        routes.Add(new HttpRoute(
-            "weighted",
-            uris?.Select(uri => new HttpMatch(null, uri)).ToList(),
-            WeightedDestinations(service, port),
-            Durations.UnlessZero(traffic.Timeout),
-            retries));
+        routes.Add(new HttpRoute("weighted" + suffix, Matches(null), WeightedDestinations(service, port), timeout, retries));
         return routes;
     }
 

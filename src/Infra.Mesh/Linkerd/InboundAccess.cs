@@ -46,9 +46,10 @@ public sealed record InboundAccess(ImmutableArray<Caller> Callers, ImmutableArra
     /// (a caller allowed <c>GET /orders/*</c> is also authorized on another caller's <c>GET /orders/special</c>),
     /// and matches with the same callers share a route.
     /// </summary>
-    public static ImmutableArray<InboundAccess> Of(IEnumerable<(Caller Caller, CallSettings Call)> calls)
+    /// <param name="calls">Each caller into one service with the requests it may send (see <see cref="RequestMatch.Of"/>).</param>
+    public static ImmutableArray<InboundAccess> Of(IEnumerable<(Caller Caller, IEnumerable<RequestMatch> Matches)> calls)
     {
-        var allowed = calls.Select(c => (c.Caller, Matches: RequestMatch.Of(c.Call).ToList())).ToList();
+        var allowed = calls.Select(c => (c.Caller, Matches: c.Matches.ToList())).ToList();
         var matches = allowed.SelectMany(a => a.Matches).Distinct();
         return
         [

@@ -32,11 +32,13 @@ public sealed class LinkerdInjection(StackSettings settings) : IInjection
             .Add(InjectAnnotation, "enabled")
             .Add(DefaultInboundPolicyAnnotation, DefaultInboundPolicy(settings.Security, name)));
 
+    public MeshMetadata OptOut { get; } = new(ImmutableSortedDictionary<string, string>.Empty, NoAnnotations.Add(InjectAnnotation, "disabled"));
+
     public MeshMetadata PodTemplate(ServiceSettings service)
     {
         if (!service.Injected)
         {
-            return new MeshMetadata(ImmutableSortedDictionary<string, string>.Empty, NoAnnotations.Add(InjectAnnotation, "disabled"));
+            return OptOut;
         }
 
         var annotations = NoAnnotations

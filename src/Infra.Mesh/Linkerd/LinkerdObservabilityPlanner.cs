@@ -109,16 +109,80 @@ public sealed class LinkerdObservabilityPlanner : IObservabilityPlanner
             values["grafana"] = new JsonObject { ["url"] = GrafanaUrl };
         }
 
+        var prometheus = new JsonObject();
         if (settings.IsProduction)
         {
             values["enablePodAntiAffinity"] = true;
             values["enablePodDisruptionBudget"] = true;
             values["tap"] = new JsonObject { ["replicas"] = 3, ["resources"] = LinkerdControlPlanePlanner.Resources("100m", "50Mi", "250Mi") };
             values["dashboard"] = new JsonObject { ["resources"] = LinkerdControlPlanePlanner.Resources("100m", "50Mi", "250Mi") };
-            values["prometheus"] = new JsonObject { ["resources"] = LinkerdControlPlanePlanner.Resources("300m", "300Mi", "8192Mi") };
+            prometheus["resources"] = LinkerdControlPlanePlanner.Resources("300m", "300Mi", "8192Mi");
+        }
+
+        if (!settings.Namespaces.IsEmpty)
+        {
+            // viz's own jobs read only Linkerd's proxies and control plane (viz/charts/linkerd-viz/templates/prometheus.yaml);
+            // the chart appends prometheus.scrapeConfigs to them, so the services' metrics get a job of their own.
+            prometheus["scrapeConfigs"] = new JsonArray(ApplicationScrapeJob(settings.Namespaces));
+        }
+
+        if (prometheus.Count > 0)
+        {
+            values["prometheus"] = prometheus;
         }
 
         return values;
+    }
+
+    /// <summary>The scrape job name of the services' own metrics in viz's Prometheus.</summary>
+    public const string ApplicationJob = "infra-applications";
+
+    /// <summary>
+    /// A Prometheus job for the services' metrics, read from the pod annotations every workload carries
+    /// (<c>prometheus.io/scrape</c>, <c>/port</c>, <c>/path</c>): pods of the application namespaces that ask to be
+    /// scraped, at the annotated port and path. Pod discovery yields a target per container port; all of a pod's are
+    /// rewritten to the one annotated address and so share one label set, which Prometheus scrapes once. The proxy's and
+    /// init containers' ports are dropped first. The request reaches the port's Server, where the planner authorizes
+    /// viz's Prometheus for <c>GET</c> of the metrics path (<see cref="LinkerdSecurityPlanner.Scrapers"/>).
+    /// </summary>
+    private static JsonObject ApplicationScrapeJob(IEnumerable<string> namespaces) => new()
+    {
+        ["job_name"] = ApplicationJob,
+        ["kubernetes_sd_configs"] = new JsonArray(new JsonObject
+        {
+            ["role"] = "pod",
+            ["namespaces"] = new JsonObject { ["names"] = new JsonArray([.. namespaces.Select(ns => JsonValue.Create(ns))]) },
+        }),
+        ["relabel_configs"] = new JsonArray(
+            Relabel("keep", ["__meta_kubernetes_pod_annotation_prometheus_io_scrape"], "true"),
+            Relabel("drop", ["__meta_kubernetes_pod_container_init"], "true"),
+            Relabel("drop", ["__meta_kubernetes_pod_container_name"], "linkerd-proxy"),
+            Relabel("replace", ["__meta_kubernetes_pod_annotation_prometheus_io_path"], "(.+)", "__metrics_path__"),
+            Relabel("replace", ["__address__", "__meta_kubernetes_pod_annotation_prometheus_io_port"], @"([^:]+)(?::\d+)?;(\d+)", "__address__", "$1:$2"),
+            Relabel("replace", ["__meta_kubernetes_namespace"], "(.+)", "namespace"),
+            Relabel("replace", ["__meta_kubernetes_pod_name"], "(.+)", "pod"),
+            Relabel("replace", ["__meta_kubernetes_pod_label_app"], "(.+)", "app")),
+    };
+
+    private static JsonObject Relabel(string action, string[] sourceLabels, string regex, string? targetLabel = null, string? replacement = null)
+    {
+        var relabel = new JsonObject
+        {
+            ["action"] = action,
+            ["source_labels"] = new JsonArray([.. sourceLabels.Select(l => JsonValue.Create(l))]),
+            ["regex"] = regex,
+        };
+        if (targetLabel is not null)
+        {
+            relabel["target_label"] = targetLabel;
+        }
+
+        if (replacement is not null)
+        {
+            relabel["replacement"] = replacement;
+        }
+
+        return relabel;
     }
 
     private static V1ObjectMeta VizMeta(string name, string ns) => new()

@@ -21,8 +21,12 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
     /// <summary>The NetworkAuthentication, in each application namespace, that kubelet probes are authorized by.</summary>
     public const string KubeletAuthentication = "kubelet";
 
-    /// <summary>The NetworkAuthentication, in a namespace with calls opened by <c>unauthenticated: true</c>, that those calls are authorized by.</summary>
+    /// <summary>The NetworkAuthentication, in a namespace with calls opened by <c>unauthenticated: true</c> (or scraped by an unmeshed scraper), that those clients are authorized by.</summary>
     public const string UnauthenticatedAuthentication = "unauthenticated";
+
+    /// <summary>The caller names of the scrapers in the objects that authorize them (<see cref="Scrapers"/>).</summary>
+    public const string VizScraper = "viz-prometheus";
+    public const string DeclaredScraper = "metrics-scraper";
 
     public void Plan(PlanBuilder plan)
     {
@@ -33,7 +37,10 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
             plan.Add(StageKind.Policies, Kubelet(ns));
         }
 
-        foreach (var ns in graph.Edges.Where(e => e.Call.Unauthenticated && e.Callee.Injected).Select(e => e.Callee.Namespace).Distinct(StringComparer.Ordinal))
+        var plainTextScraper = Scrapers(settings).Any(s => s.Unauthenticated);
+        var plainTextNamespaces = graph.Edges.Where(e => e.Call.Unauthenticated && e.Callee.Injected).Select(e => e.Callee.Namespace)
+            .Concat(plainTextScraper ? settings.Services.Where(s => s.Injected && ScrapedThroughRoutes(s)).Select(s => s.Namespace) : []);
+        foreach (var ns in plainTextNamespaces.Distinct(StringComparer.Ordinal))
         {
             plan.Add(StageKind.Policies, Unauthenticated(ns));
         }
@@ -45,7 +52,7 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
                 var server = plan.Add(StageKind.Policies, Server(service, port, settings));
                 if (port.Protocol is PortProtocol.Http or PortProtocol.Http2)
                 {
-                    PlanRoutes(plan, service, port, server, graph);
+                    PlanRoutes(plan, service, port, server, graph, settings.Verification.Enabled ? settings.Verification.Path : null);
                 }
                 else
                 {
@@ -66,7 +73,8 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
         new(LinkerdPolicy.Group, "NetworkAuthentication", KubeletAuthentication, ns);
 
     /// <summary>
-    /// Clients without a mesh identity, for calls opened with <c>unauthenticated: true</c>. Linkerd authenticates plain
+    /// Clients without a mesh identity, for calls opened with <c>unauthenticated: true</c> and an unmeshed
+    /// <c>infra:linkerd.scraper</c>. Linkerd authenticates plain
     /// text only by the client's address: an AuthorizationPolicy whose only authentication is a NetworkAuthentication
     /// admits unauthenticated clients from those networks (policy-controller/k8s/index/src/inbound/index.rs turns it into
     /// <c>ClientAuthentication::Unauthenticated</c>). A pod's address cannot be known in advance, so all networks, as for kubelet.
@@ -86,9 +94,9 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
     /// Inbound HTTPRoutes on the Server, one per set of callers with the same allowed requests. Once a Server has
     /// routes, Linkerd no longer authorizes kubelet probes by itself, so the health port also gets a probe route.
     /// </summary>
-    private static void PlanRoutes(PlanBuilder plan, ServiceSettings service, ServicePort port, ManifestItem server, CallGraph graph)
+    private static void PlanRoutes(PlanBuilder plan, ServiceSettings service, ServicePort port, ManifestItem server, CallGraph graph, string? verificationPath)
     {
-        foreach (var access in InboundAccess.Of(Calls(service, port, graph, plan.Settings)))
+        foreach (var access in InboundAccess.Of(Calls(service, port, graph, plan.Settings, verificationPath)))
         {
             var name = Bounded($"{ServerName(service, port)}-from-{string.Join('-', access.Callers.Select(c => c.Name))}");
             var route = plan.Add(StageKind.Policies, new ManifestItem(InboundRoute(service, port, name, access.Matches)) { DependsOn = [server.Id] });
@@ -118,14 +126,45 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
     /// The calls into one HTTP port: the declared callers, and under progressive delivery Flagger's load tester with
     /// GET on its webhook paths on the routed port (as one more caller, so route precedence treats it like any other).
     /// </summary>
-    private static IEnumerable<(Caller, CallSettings)> Calls(ServiceSettings service, ServicePort port, CallGraph graph, StackSettings settings)
+    private static IEnumerable<(Caller, IEnumerable<RequestMatch>)> Calls(ServiceSettings service, ServicePort port, CallGraph graph, StackSettings settings, string? verificationPath)
     {
-        var calls = graph.Into(service).Select(e => (Caller.Of(e.Caller) with { Unauthenticated = e.Call.Unauthenticated }, e.Call));
+        // Every declared caller may also send the side-effect-free verification request (README "Verification").
+        IEnumerable<RequestMatch> verification = verificationPath is null ? [] : [new RequestMatch("GET", verificationPath, IsPrefix: false)];
+        var calls = graph.Into(service).Select(e => (Caller.Of(e.Caller) with { Unauthenticated = e.Call.Unauthenticated }, RequestMatch.Of(e.Call).Concat(verification)));
+        if (port.Name == service.Metrics.Port)
+        {
+            calls = calls.Concat(Scrapers(settings).Select(scraper => (scraper, RequestMatch.Of(new CallSettings(service.Name, ["GET"], [service.Metrics.Path])))));
+        }
+
         var testerPaths = FlaggerNames.LoadTesterPaths(service, settings);
         return testerPaths.Count > 0 && port == service.HttpPort
-            ? calls.Append((new Caller(FlaggerNames.LoadTester, FlaggerNames.Namespace, FlaggerNames.LoadTester), new CallSettings(service.Name, ["GET"], [.. testerPaths])))
+            ? calls.Append((new Caller(FlaggerNames.LoadTester, FlaggerNames.Namespace, FlaggerNames.LoadTester), RequestMatch.Of(new CallSettings(service.Name, ["GET"], [.. testerPaths]))))
             : calls;
     }
+
+    /// <summary>
+    /// The Prometheus servers the stack declares, which read every service's metrics (<c>GET</c> of
+    /// <c>metrics.path</c> on <c>metrics.port</c>) as one more caller: linkerd-viz's own (meshed: the chart injects it and
+    /// runs it as service account <c>prometheus</c>, viz/charts/linkerd-viz/templates/prometheus.yaml; authorized by that
+    /// identity as the chart's own allow-scrapes-policy.yaml authorizes it on the proxies' <c>/metrics</c>), and the
+    /// cluster's own (<c>infra:linkerd.scraper</c>), by identity when meshed, else by network.
+    /// </summary>
+    public static IEnumerable<Caller> Scrapers(StackSettings settings)
+    {
+        if (settings.Linkerd.Viz)
+        {
+            yield return new Caller(VizScraper, LinkerdSettings.VizNamespace, "prometheus");
+        }
+
+        if (settings.Linkerd.Scraper is { } scraper)
+        {
+            yield return new Caller(DeclaredScraper, scraper.Namespace, scraper.ServiceAccount, Unauthenticated: !scraper.Meshed);
+        }
+    }
+
+    /// <summary>Whether the Server of a service's metrics port takes routes (HTTP/1 or HTTP/2), where a scraper can be authorized on the path.</summary>
+    public static bool ScrapedThroughRoutes(ServiceSettings service) =>
+        service.Port(service.Metrics.Port).Protocol is PortProtocol.Http or PortProtocol.Http2;
 
     /// <summary>
     /// gRPC and TCP ports: authorized per connection, so only callers whose call is not restricted to HTTP methods or

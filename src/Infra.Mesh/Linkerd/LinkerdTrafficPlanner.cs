@@ -71,7 +71,8 @@ public sealed class LinkerdTrafficPlanner : ITrafficPlanner
 
     private static HttpRoute HttpRoute(ServiceSettings service, ServicePort port, ImmutableArray<(string Service, int Weight)> backends)
     {
-        var timeouts = new HttpRouteTimeouts(service.Traffic.Timeout);
+        // A streaming port gets no timeout and no retries: Linkerd applies neither unless the route sets them.
+        var timeouts = port.LongLived ? null : new HttpRouteTimeouts(service.Traffic.Timeout);
         var rules = new List<HttpRouteRule>();
         if (service.Canary is { } canary)
         {
@@ -84,7 +85,7 @@ public sealed class LinkerdTrafficPlanner : ITrafficPlanner
 
         rules.Add(new HttpRouteRule(BackendRefs: [.. backends.Select(b => new BackendReference(b.Service, port.Port, b.Weight))], Timeouts: timeouts));
         return new HttpRoute(
-            Meta(service, RouteName(service, port), HttpRetryAnnotations(service)),
+            Meta(service, RouteName(service, port), port.LongLived ? ImmutableSortedDictionary<string, string>.Empty : HttpRetryAnnotations(service)),
             new HttpRouteSpec([ParentReference.Service(service.Name, port.Port)], [.. rules]));
     }
 
@@ -95,8 +96,11 @@ public sealed class LinkerdTrafficPlanner : ITrafficPlanner
     private static GrpcRoute GrpcRoute(ServiceSettings service, ServicePort port, ImmutableArray<(string Service, int Weight)> backends)
     {
         // GRPCRoute has no timeouts field in the standard channel; Linkerd reads the request timeout from an annotation.
-        var annotations = RetryAnnotations(service.Traffic.Retries, GrpcRetryAnnotation, c => GrpcRetryConditions.Contains(c))
-            .SetItem(RequestTimeoutAnnotation, service.Traffic.Timeout);
+        // A streaming port (server, client or bidirectional streams) gets neither timeout nor retry annotations.
+        var annotations = port.LongLived
+            ? ImmutableSortedDictionary<string, string>.Empty
+            : RetryAnnotations(service.Traffic.Retries, GrpcRetryAnnotation, c => GrpcRetryConditions.Contains(c))
+                .SetItem(RequestTimeoutAnnotation, service.Traffic.Timeout);
         var rules = new List<GrpcRouteRule>();
         if (service.Canary is { } canary)
         {

@@ -27,7 +27,7 @@ public static class MeshPlanner
             mesh.Security,
             mesh.Observability,
             new DeliveryPlanner(settings.Mesh == MeshKind.Linkerd ? new LinkerdDelivery() : new IstioDelivery()),
-            new VerificationPlanner(mesh.Proxy),
+            new VerificationPlanner(mesh.Injection, mesh.Proxy),
         ];
         foreach (var planner in planners)
         {

@@ -9,6 +9,7 @@ public static class Labels
     public const string ManagedBy = "app.kubernetes.io/managed-by";
     public const string Name = "app.kubernetes.io/name";
     public const string PartOf = "app.kubernetes.io/part-of";
+    public const string Component = "app.kubernetes.io/component";
     public const string App = "app";
     public const string Version = "version";
     public const string Stable = "stable";

@@ -25,8 +25,12 @@ public sealed class CallGraph
     /// <summary>Every edge, in catalog order of the callers and then of each caller's calls.</summary>
     public ImmutableArray<CallEdge> Edges { get; }
 
-    public static CallGraph Of(StackSettings settings) =>
-        new([.. settings.Services.SelectMany(caller => caller.Calls.Select(call => new CallEdge(caller, settings.Service(call.Service), call)))]);
+    /// <summary>The edges in catalog order; linear in the calls (callees are looked up by name once).</summary>
+    public static CallGraph Of(StackSettings settings)
+    {
+        var byName = settings.Services.ToDictionary(s => s.Name, StringComparer.Ordinal);
+        return new([.. settings.Services.SelectMany(caller => caller.Calls.Select(call => new CallEdge(caller, byName[call.Service], call)))]);
+    }
 
     /// <summary>The calls into <paramref name="callee"/>, in catalog order of their callers.</summary>
     public IEnumerable<CallEdge> Into(ServiceSettings callee) => _into[callee.Name];

@@ -27,6 +27,12 @@ public sealed record LinkerdIdentitySettings(
 /// </param>
 public sealed partial record LinkerdSettings(string Version, bool Viz, bool Cni, LinkerdIdentitySettings Identity)
 {
+    /// <summary>
+    /// The cluster's own Prometheus (<c>infra:linkerd.scraper</c>), authorized like viz's on every service's metrics
+    /// port; null when the stack declares none.
+    /// </summary>
+    public MetricsScraper? Scraper { get; init; }
+
     public const string PinnedChartVersion = "2026.8.3";
     public const string ChartRepository = "https://helm.linkerd.io/edge";
     public const string SystemNamespace = "linkerd";
@@ -35,7 +41,7 @@ public sealed partial record LinkerdSettings(string Version, bool Viz, bool Cni,
 
     public static LinkerdSettings Read(ConfigNode node, bool production)
     {
-        node.IsMapping("version", "viz", "cni", "identity");
+        node.IsMapping("version", "viz", "cni", "identity", "scraper");
         var identity = node["identity"];
         identity.IsMapping("issuer", "trustAnchorValidityHours", "issuerValidityHours", "issuerRenewBeforeHours");
         var issuerValidity = identity["issuerValidityHours"].WholeNumber(24 * 90, 24, 24 * 365);
@@ -59,7 +65,10 @@ public sealed partial record LinkerdSettings(string Version, bool Viz, bool Cni,
                 identity["issuer"].OneOf("pulumi", "pulumi", "cert-manager") == "cert-manager" ? IssuerManagement.CertManager : IssuerManagement.Pulumi,
                 trustAnchorValidity,
                 issuerValidity,
-                identity["issuerRenewBeforeHours"].WholeNumber(DefaultRenewBefore(issuerValidity), 1, issuerValidity - 1)));
+                identity["issuerRenewBeforeHours"].WholeNumber(DefaultRenewBefore(issuerValidity), 1, issuerValidity - 1)))
+        {
+            Scraper = MetricsScraper.Read(node["scraper"]),
+        };
     }
 
     /// <summary>
@@ -71,4 +80,29 @@ public sealed partial record LinkerdSettings(string Version, bool Viz, bool Cni,
     /// <summary>Edge chart versions are YYYY.M.N (edge-26.8.3 is chart 2026.8.3).</summary>
     [GeneratedRegex(@"^[0-9]{4}\.[0-9]{1,2}\.[0-9]{1,3}$")]
     private static partial Regex ChartVersion();
+}
+
+/// <summary>
+/// A Prometheus outside the stack that scrapes the services' metrics ports: its service account, and whether its pods
+/// are meshed (then it is authorized by its mTLS identity; otherwise it scrapes in plain text and is authorized by
+/// network, which admits any client on the metrics path).
+/// </summary>
+public sealed record MetricsScraper(string Namespace, string ServiceAccount, bool Meshed)
+{
+    internal static MetricsScraper? Read(ConfigNode node)
+    {
+        if (!node.Exists || !node.IsMapping("namespace", "serviceAccount", "meshed"))
+        {
+            return null;
+        }
+
+        var ns = node["namespace"].RequiredText() is not null
+            ? node["namespace"].Matching(Names.Dns1123Label(), "a DNS-1123 label (lowercase letters, digits, '-', at most 63)")
+            : null;
+        var account = node["serviceAccount"].RequiredText() is not null
+            ? node["serviceAccount"].Matching(Names.Dns1123Label(), "a service account name (lowercase letters, digits, '-', at most 63)")
+            : null;
+        var meshed = node["meshed"].Bool(true);
+        return ns is null || account is null ? null : new MetricsScraper(ns, account, meshed);
+    }
 }

@@ -43,6 +43,13 @@ public static partial class Names
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     public static partial Regex EnvironmentVariable();
 
+    /// <summary>
+    /// An HTTP header value a route matches exactly: visible ASCII and inner spaces (RFC 9110 field-value without
+    /// obs-text), except <c>|</c>, the column separator of the in-cluster verification checks that send it.
+    /// </summary>
+    [GeneratedRegex(@"^[\x21-\x7B\x7D\x7E]([\x20-\x7B\x7D\x7E]*[\x21-\x7B\x7D\x7E])?$")]
+    public static partial Regex HeaderValue();
+
     /// <summary>A Pulumi config key name (without the namespace).</summary>
     [GeneratedRegex("^[A-Za-z][A-Za-z0-9_.-]*$")]
     public static partial Regex ConfigKey();

@@ -49,7 +49,7 @@ public static class StackSettingsLoader
             IngressSettings.Read(Key("ingress")),
             SecuritySettings.Read(Key("security"), production, [.. services.Select(s => s.Namespace).Distinct(StringComparer.Ordinal)]),
             ObservabilitySettings.Read(Key("observability"), production),
-            VerificationSettings.Read(Key("verification")),
+            VerificationSettings.Read(Key("verification"), production),
             IstioSettings.Read(Key("istio"), production),
             LinkerdSettings.Read(Key("linkerd"), production))
         {

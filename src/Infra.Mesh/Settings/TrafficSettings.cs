@@ -22,7 +22,7 @@ public sealed record CanarySettings(string Tag, int Weight, int Replicas, string
             node["weight"].WholeNumber(0, 0, 100),
             node["replicas"].WholeNumber(1, 1, 100),
             header["name"].Matching(Names.HeaderName(), "a lowercase HTTP header name", "x-canary"),
-            header["value"].Text() ?? "always");
+            header["value"].Matching(Names.HeaderValue(), "an HTTP header value: visible ASCII and inner spaces, no '|'", "always"));
     }
 }
 

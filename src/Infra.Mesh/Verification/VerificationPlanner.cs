@@ -11,36 +11,41 @@ using k8s.Models;
 
 namespace Infra.Mesh.Verification;
 
-public enum Expectation
-{
-    /// <summary>The request reaches the service (any answer but 403 or no connection).</summary>
-    Allowed,
-
-    /// <summary>The callee's proxy refuses the request with 403.</summary>
-    Denied,
-
-    /// <summary>The callee's node proxy (Istio ambient's ztunnel) closes the connection: no HTTP answer at all.</summary>
-    Refused,
-}
-
-public sealed record VerificationCheck(string Description, string Method, string Url, Expectation Expect);
-
-/// <summary>A Job that runs checks from one identity: a caller's service account, or one that no policy allows.</summary>
-public sealed record VerificationJob(string Namespace, string Name, string ServiceAccount, ImmutableArray<VerificationCheck> Checks);
-
 /// <summary>
 /// Plans Jobs that prove, in the cluster after each change, that traffic flows through the proxies and policies hold:
-/// every declared call succeeds from the caller's own identity, and an identity nobody allowed is refused by every
-/// service. Pulumi waits for Jobs to complete, so a failed check fails the <c>pulumi up</c>.
+/// every declared call is answered by its callee from the caller's own identity and injection, an identity nobody
+/// allowed is refused by every guarded service, canaries get their share and their header route, and where mTLS is
+/// STRICT a plain-text client is refused. Pulumi waits for Jobs to complete, so a failed check fails <c>pulumi up</c>.
 /// </summary>
-public sealed class VerificationPlanner(IProxyProbe proxy) : IPlanner
+/// <remarks>
+/// Every check sends <c>GET</c> on <see cref="VerificationSettings.Path"/>, which the security planners authorize for
+/// every declared caller and nobody else, so no check runs a business operation. Objects stay bounded whatever the
+/// catalog: the script is one ConfigMap per namespace, each Job's checks are a mounted ConfigMap of at most
+/// <see cref="MaxChecksBytes"/>, and a Job with more checks is split into several.
+/// </remarks>
+public sealed class VerificationPlanner(IInjection injection, IProxyProbe proxy) : IPlanner
 {
     public const string VerifierAccount = "mesh-verifier";
 
-    /// <summary>A small image with curl and a shell, pinned; runs as its non-root user.</summary>
-    public const string Image = "docker.io/curlimages/curl:8.11.1";
+    /// <summary>The per-namespace ConfigMap holding <see cref="VerificationScript"/>.</summary>
+    public const string ScriptConfigMap = "mesh-verify-script";
+
+    /// <summary>The value of <see cref="Labels.Component"/> on every verification object; <c>infra verify</c> finds Jobs by it.</summary>
+    public const string Component = "mesh-verification";
+
+    /// <summary>Pulumi replaces a Job that did not succeed on the next <c>pulumi up</c> even when its spec is unchanged
+    /// (pulumi/pulumi-kubernetes provider/pkg/metadata/annotations.go, <c>AnnotationReplaceUnready</c>).</summary>
+    public const string ReplaceUnreadyAnnotation = "pulumi.com/replaceUnready";
+
+    /// <summary>Largest checks file of one Job, in bytes (UTF-8); its ConfigMap stays far below etcd's and the 64 KiB budget.</summary>
+    public const int MaxChecksBytes = 32 * 1024;
+
+    /// <summary>Requests with the canary header: every one must reach the canary.</summary>
+    public const int HeaderRequests = 10;
 
     private const long CurlUser = 100;
+    private const string ScriptMount = "/verify";
+    private const string ChecksMount = "/checks";
 
     public void Plan(PlanBuilder plan)
     {
@@ -50,40 +55,144 @@ public sealed class VerificationPlanner(IProxyProbe proxy) : IPlanner
             return;
         }
 
+        var script = VerificationScript.For(proxy);
+
         // Named after everything else the plan installs: any change re-runs the checks on the next `pulumi up`.
-        var revision = Fingerprint(plan.Items);
+        var revision = Fingerprint(plan.Items, settings.Verification, script);
         foreach (var ns in settings.Namespaces)
         {
             plan.Add(StageKind.Verification, new V1ServiceAccount
             {
-                Metadata = new V1ObjectMeta { Name = VerifierAccount, NamespaceProperty = ns, Labels = Labels.Managed() },
+                Metadata = Meta(VerifierAccount, ns),
                 AutomountServiceAccountToken = false,
             }.Initialize());
+            plan.Add(StageKind.Verification, ConfigMap(Meta(ScriptConfigMap, ns), VerificationScript.ScriptFile, script));
         }
 
-        foreach (var job in Jobs(settings, proxy))
+        foreach (var job in Jobs(settings, injection, proxy))
         {
-            plan.Add(StageKind.Verification, new ManifestItem(Job(job, revision)) { FingerprintSuffix = revision });
+            var chunks = Chunks(job.Checks);
+            for (var i = 0; i < chunks.Count; i++)
+            {
+                var name = JobName(job.Stem, chunks.Count == 1 ? null : i + 1, revision);
+                var checks = plan.Add(StageKind.Verification, new ManifestItem(ConfigMap(Meta(name, job.Namespace), VerificationScript.ChecksFile, chunks[i].Text))
+                {
+                    FingerprintSuffix = revision,
+                });
+                plan.Add(StageKind.Verification, new ManifestItem(Job(job, name, chunks[i], settings.Verification.Image))
+                {
+                    DependsOn = [checks.Id],
+                    FingerprintSuffix = revision,
+                });
+            }
         }
     }
 
-    public static IReadOnlyList<VerificationJob> Jobs(StackSettings settings, IProxyProbe proxy)
+    /// <summary>The Jobs of a stack before they are split by size, in catalog order.</summary>
+    public static IReadOnlyList<VerificationJob> Jobs(StackSettings settings, IInjection injection, IProxyProbe proxy)
     {
+        // Looked up by name once: at 10,000 services, scanning the edges per service would be quadratic.
         var graph = CallGraph.Of(settings);
-        var jobs = settings.Services
-            .Where(caller => graph.OutOf(caller).Any())
-            .Select(caller => new VerificationJob(caller.Namespace, $"verify-{caller.Name}", caller.ServiceAccount,
-                [.. graph.OutOf(caller).SelectMany(edge => Allowed(edge, settings))]))
-            .ToList();
+        var outOf = graph.Edges.ToLookup(e => e.Caller.Name, StringComparer.Ordinal);
+        var into = graph.Edges.ToLookup(e => e.Callee.Name, StringComparer.Ordinal);
+        var path = settings.Verification.Path;
+        var canaryChecks = CanaryChecks(settings, into, path);
+        var jobs = new List<VerificationJob>();
+        foreach (var caller in settings.Services)
+        {
+            var checks = outOf[caller.Name]
+                .Where(e => VerifiedPort(e.Callee) is not null)
+                .SelectMany(e => Targets(e.Callee, settings).Select(target =>
+                    new VerificationCheck(CheckKind.Allowed, $"{caller.Name} -> {target}", Url(e.Callee, target, path), caller.Injected || e.Callee.Injected)))
+                .Concat(canaryChecks.GetValueOrDefault(caller.Name, []))
+                .ToImmutableArray();
+            if (!checks.IsEmpty)
+            {
+                // Exactly as the caller runs: its service account, its injection (an uninjected caller's check is uninjected).
+                var pod = injection.PodTemplate(caller);
+                jobs.Add(new VerificationJob(caller.Namespace, $"verify-calls-{caller.Name}", caller.ServiceAccount, caller.Injected,
+                    caller.Injected ? Merge(pod, proxy.RunToCompletion) : pod, checks));
+            }
+        }
 
-        // Without default deny, a service nobody may call and nobody reaches from outside has no allow-list to enforce.
-        var guarded = settings.Services
-            .Where(s => s.Injected && s.Ports.Any(p => p.IsHttp))
-            .Where(s => settings.Security.DefaultDeny || graph.Into(s).Any() || s.Public is not null)
-            .ToList();
-        jobs.AddRange(settings.Namespaces.Select(ns => new VerificationJob(ns, "verify-denied", VerifierAccount,
-            [.. guarded.SelectMany(service => Denied(service, settings, proxy.Denial(service)))])));
+        var byNamespace = settings.Services.ToLookup(s => s.Namespace, StringComparer.Ordinal);
+        foreach (var ns in settings.Namespaces)
+        {
+            var local = byNamespace[ns].ToList();
+            ImmutableArray<VerificationCheck> denied =
+            [
+                .. local.Where(s => VerifiedPort(s) is not null && proxy.Refuses(settings, s, into[s.Name].Any()))
+                    .SelectMany(s => Targets(s, settings).Select(target =>
+                        new VerificationCheck(proxy.Denial(s), $"{VerifierAccount} -> {target}", Url(s, target, path)))),
+            ];
+            if (!denied.IsEmpty)
+            {
+                jobs.Add(new VerificationJob(ns, "verify-denied", VerifierAccount, true, proxy.RunToCompletion, denied));
+            }
+
+            if (settings.Security.NamespaceMtls.GetValueOrDefault(ns, settings.Security.Mtls) != MtlsMode.Strict)
+            {
+                continue;
+            }
+
+            ImmutableArray<VerificationCheck> plain =
+            [
+                .. local.Where(s => s.Injected).SelectMany(s => s.Ports.Select(p =>
+                    new VerificationCheck(CheckKind.Refused, $"plain text -> {s.Name}:{p.Name}", Url(s, s.Name, p, path), Proxied: false))),
+            ];
+            if (!plain.IsEmpty)
+            {
+                jobs.Add(new VerificationJob(ns, "verify-mtls", VerifierAccount, false, injection.OptOut, plain));
+            }
+        }
+
         return jobs;
+    }
+
+    /// <summary>
+    /// The port checks use: the service's first HTTP/1.1 or HTTP/2 port. A service with only gRPC or TCP ports has no
+    /// request every implementation answers without side effects, so calls into it are left to the offline policy tests.
+    /// </summary>
+    public static ServicePort? VerifiedPort(ServiceSettings service) =>
+        service.Ports.FirstOrDefault(p => p.Protocol is PortProtocol.Http or PortProtocol.Http2);
+
+    /// <summary>
+    /// Per canary service, a split check and a header check, run by its first injected caller (the caller's proxy
+    /// applies the split), or by its first caller when none is injected. A canary nobody calls is not checked.
+    /// </summary>
+    private static Dictionary<string, ImmutableArray<VerificationCheck>> CanaryChecks(StackSettings settings, ILookup<string, CallEdge> into, string path)
+    {
+        var checks = new Dictionary<string, ImmutableArray<VerificationCheck>>(StringComparer.Ordinal);
+        foreach (var service in settings.Services.Where(s => s.Canary is not null && VerifiedPort(s) is not null))
+        {
+            var callers = into[service.Name].Select(e => e.Caller).ToList();
+            if ((callers.FirstOrDefault(c => c.Injected) ?? callers.FirstOrDefault()) is not { } caller)
+            {
+                continue;
+            }
+
+            var canary = service.Canary!;
+            var tolerance = CanaryTolerance.Of(settings.Verification.CanaryRequests, canary.Weight);
+            var edge = $"{caller.Name} -> {service.Name}";
+            var url = Url(service, service.Name, path);
+            var proxied = caller.Injected || service.Injected;
+            checks[caller.Name] = checks.GetValueOrDefault(caller.Name, []).AddRange(
+                new VerificationCheck(CheckKind.Split, $"{edge} canary {canary.Weight.ToString(CultureInfo.InvariantCulture)}%", url, proxied)
+                {
+                    Requests = tolerance.Requests,
+                    Min = tolerance.Min,
+                    Max = tolerance.Max,
+                },
+                new VerificationCheck(CheckKind.Header, $"{edge} canary header", url, proxied)
+                {
+                    Requests = HeaderRequests,
+                    Min = HeaderRequests,
+                    Max = HeaderRequests,
+                    Header = $"{canary.HeaderName}: {canary.HeaderValue}",
+                });
+        }
+
+        return checks;
     }
 
     /// <summary>
@@ -94,69 +203,89 @@ public sealed class VerificationPlanner(IProxyProbe proxy) : IPlanner
     private static IEnumerable<string> Targets(ServiceSettings service, StackSettings settings) =>
         settings.IsProgressive(service) ? [service.Name, FlaggerNames.Primary(service)] : [service.Name];
 
-    private static IEnumerable<VerificationCheck> Allowed(CallEdge edge, StackSettings settings)
+    private static string Url(ServiceSettings service, string target, string path) => Url(service, target, VerifiedPort(service)!, path);
+
+    private static string Url(ServiceSettings service, string target, ServicePort port, string path) =>
+        $"http://{Names.ClusterHost(target, service.Namespace)}:{port.Port.ToString(CultureInfo.InvariantCulture)}{path}";
+
+    /// <summary>A Job's checks file: its lines, and how many requests they send.</summary>
+    public sealed record Chunk(string Text, int Checks, int Requests);
+
+    /// <summary>Lines in order, a new chunk whenever the next line would pass <see cref="MaxChecksBytes"/>.</summary>
+    public static IReadOnlyList<Chunk> Chunks(IEnumerable<VerificationCheck> checks)
     {
-        var path = edge.Call.Paths.IsEmpty ? "/" : edge.Call.Paths[0].TrimEnd('*');
-        var method = edge.Call.Methods.IsEmpty ? "GET" : edge.Call.Methods[0];
-        return Targets(edge.Callee, settings).Select(target =>
-            new VerificationCheck($"{edge.Caller.Name} may call {target}", method, Url(edge.Callee, target, path), Expectation.Allowed));
-    }
-
-    private static IEnumerable<VerificationCheck> Denied(ServiceSettings service, StackSettings settings, Expectation denial) =>
-        Targets(service, settings).Select(target =>
-            new VerificationCheck($"an undeclared caller is refused by {target}", "GET", Url(service, target, "/verify/denied"), denial));
-
-    private static string Url(ServiceSettings service, string target, string path) =>
-        $"http://{Names.ClusterHost(target, service.Namespace)}:{service.HttpPort.Port.ToString(CultureInfo.InvariantCulture)}{path}";
-
-    /// <summary>The shell script a Job runs: wait for its own proxy, run every check, fail if any check failed.</summary>
-    public string Script(VerificationJob job)
-    {
-        var script = new StringBuilder();
-        script.Append("set -u\nfail=0\n");
-        script.Append("check() {\n");
-        script.Append("  code=$(curl -s -o /dev/null -w '%{http_code}' -X \"$2\" --max-time 10 \"$3\")\n");
-        script.Append("  case \"$4\" in\n");
-        script.Append("    allowed) [ \"$code\" != 000 ] && [ \"$code\" != 403 ] ;;\n");
-        script.Append("    denied) [ \"$code\" = 403 ] ;;\n");
-        script.Append("    refused) [ \"$code\" = 000 ] ;;\n");
-        script.Append("  esac && echo \"ok   $1 ($code)\" || { echo \"FAIL $1 (got $code, expected $4)\"; fail=1; }\n");
-        script.Append("}\n");
-        if (proxy.ReadinessUrl is { } readiness)
+        var chunks = new List<Chunk>();
+        var text = new StringBuilder();
+        int bytes = 0, count = 0, requests = 0;
+        foreach (var check in checks)
         {
-            script.Append("# Without a ready proxy in this pod nothing below would go through the mesh.\n");
-            script.Append($"i=0; until curl -s -o /dev/null --max-time 2 '{readiness}'; do\n");
-            script.Append("  i=$((i + 1)); [ \"$i\" -gt 60 ] && { echo 'FAIL no ready mesh proxy in this pod'; exit 1; }; sleep 1\n");
-            script.Append("done\n");
+            var line = check.ToLine();
+            var size = Encoding.UTF8.GetByteCount(line);
+            if (count > 0 && bytes + size > MaxChecksBytes)
+            {
+                chunks.Add(new Chunk(text.ToString(), count, requests));
+                text.Clear();
+                bytes = count = requests = 0;
+            }
+
+            text.Append(line);
+            bytes += size;
+            count++;
+            requests += check.Requests;
         }
 
-        foreach (var check in job.Checks)
+        if (count > 0)
         {
-            script.Append($"check '{check.Description}' {check.Method} '{check.Url}' {check.Expect.ToString().ToLowerInvariant()}\n");
+            chunks.Add(new Chunk(text.ToString(), count, requests));
         }
 
-        script.Append("exit $fail\n");
-        return script.ToString();
+        return chunks;
     }
 
-    private V1Job Job(VerificationJob job, string revision)
+    /// <summary>
+    /// <c>&lt;stem&gt;[-&lt;part&gt;]-&lt;revision&gt;</c>, at most 63 characters: the Job controller puts the name in
+    /// the <c>job-name</c> label of its pods, and label values are at most 63. A long stem is cut and a hash of it appended.
+    /// </summary>
+    public static string JobName(string stem, int? part, string revision)
+    {
+        var suffix = (part is { } p ? $"-{p.ToString(CultureInfo.InvariantCulture)}" : "") + $"-{revision}";
+        var room = 63 - suffix.Length;
+        var head = stem.Length <= room ? stem : $"{stem[..(room - 9)].TrimEnd('-')}-{Hash(stem)[..8]}";
+        return head + suffix;
+    }
+
+    private static V1Job Job(VerificationJob job, string name, Chunk chunk, string image)
     {
         var labels = Labels.Managed();
         // Its own app label: a verification pod must never be selected by a service's Service or policies.
-        labels[Labels.App] = job.Name;
+        labels[Labels.App] = LabelValue(job.Stem);
+        labels[Labels.Component] = Component;
+        var podLabels = new Dictionary<string, string>(labels);
+        foreach (var (key, value) in job.Pod.Labels)
+        {
+            podLabels[key] = value;
+        }
+
         return new V1Job
         {
-            Metadata = new V1ObjectMeta { Name = $"{job.Name}-{revision}", NamespaceProperty = job.Namespace, Labels = labels },
+            Metadata = new V1ObjectMeta
+            {
+                Name = name,
+                NamespaceProperty = job.Namespace,
+                Labels = labels,
+                Annotations = new Dictionary<string, string> { [ReplaceUnreadyAnnotation] = "true" },
+            },
             Spec = new V1JobSpec
             {
-                BackoffLimit = 2,
-                ActiveDeadlineSeconds = 300,
+                BackoffLimit = 1,
+                // Time for the proxy, then every request at its timeout: a Job only runs that long when checks fail.
+                ActiveDeadlineSeconds = 120 + ((long)chunk.Requests * VerificationScript.RequestTimeoutSeconds),
                 Template = new V1PodTemplateSpec
                 {
                     Metadata = new V1ObjectMeta
                     {
-                        Labels = new Dictionary<string, string>(labels),
-                        Annotations = proxy.RunToCompletion.Annotations.IsEmpty ? null : proxy.RunToCompletion.Annotations.ToDictionary(),
+                        Labels = podLabels,
+                        Annotations = job.Pod.Annotations.IsEmpty ? null : job.Pod.Annotations.ToDictionary(),
                     },
                     Spec = new V1PodSpec
                     {
@@ -170,14 +299,29 @@ public sealed class VerificationPlanner(IProxyProbe proxy) : IPlanner
                             RunAsGroup = CurlUser,
                             SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
                         },
+                        Volumes =
+                        [
+                            new V1Volume { Name = "script", ConfigMap = new V1ConfigMapVolumeSource { Name = ScriptConfigMap } },
+                            new V1Volume { Name = "checks", ConfigMap = new V1ConfigMapVolumeSource { Name = name } },
+                            new V1Volume { Name = "tmp", EmptyDir = new V1EmptyDirVolumeSource { SizeLimit = new ResourceQuantity("16Mi") } },
+                        ],
                         Containers =
                         [
                             new V1Container
                             {
                                 Name = "verify",
-                                Image = Image,
-                                Command = ["sh", "-c"],
-                                Args = [Script(job)],
+                                Image = image,
+                                Command =
+                                [
+                                    "sh", $"{ScriptMount}/{VerificationScript.ScriptFile}", $"{ChecksMount}/{VerificationScript.ChecksFile}",
+                                    job.Meshed ? "meshed" : "unmeshed",
+                                ],
+                                VolumeMounts =
+                                [
+                                    new V1VolumeMount { Name = "script", MountPath = ScriptMount, ReadOnlyProperty = true },
+                                    new V1VolumeMount { Name = "checks", MountPath = ChecksMount, ReadOnlyProperty = true },
+                                    new V1VolumeMount { Name = "tmp", MountPath = "/tmp" },
+                                ],
                                 Resources = new V1ResourceRequirements
                                 {
                                     Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("10m"), ["memory"] = new("32Mi") },
@@ -198,9 +342,29 @@ public sealed class VerificationPlanner(IProxyProbe proxy) : IPlanner
         }.Initialize();
     }
 
-    private static string Fingerprint(IEnumerable<PlanItem> items)
+    /// <summary>A label value (at most 63): a long stem is cut and a hash of it appended, as in <see cref="JobName"/>.</summary>
+    private static string LabelValue(string stem) => stem.Length <= 63 ? stem : $"{stem[..54].TrimEnd('-')}-{Hash(stem)[..8]}";
+
+    private static V1ConfigMap ConfigMap(V1ObjectMeta metadata, string key, string text) => new V1ConfigMap
+    {
+        Metadata = metadata,
+        Data = new Dictionary<string, string> { [key] = text },
+    }.Initialize();
+
+    private static V1ObjectMeta Meta(string name, string ns)
+    {
+        var labels = Labels.Managed();
+        labels[Labels.Component] = Component;
+        return new V1ObjectMeta { Name = name, NamespaceProperty = ns, Labels = labels };
+    }
+
+    private static MeshMetadata Merge(MeshMetadata a, MeshMetadata b) =>
+        new(a.Labels.SetItems(b.Labels), a.Annotations.SetItems(b.Annotations));
+
+    private static string Fingerprint(IEnumerable<PlanItem> items, VerificationSettings verification, string script)
     {
         var text = new StringBuilder();
+        text.Append(verification).Append('\n').Append(script).Append('\n');
         foreach (var item in items)
         {
             text.Append(item.Id).Append('\n');
@@ -214,6 +378,8 @@ public sealed class VerificationPlanner(IProxyProbe proxy) : IPlanner
             }
         }
 
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..8];
+        return Hash(text.ToString())[..8];
     }
+
+    private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }

@@ -17,8 +17,11 @@ public interface IInjection
 {
     MeshMetadata Namespace(string name);
 
+    /// <summary>Pod-template metadata for a service; for one with <c>inject: false</c>, <see cref="OptOut"/>.</summary>
     MeshMetadata PodTemplate(ServiceSettings service);
 
+    /// <summary>Pod-template metadata that keeps the mesh's injector away from a pod in an injected namespace.</summary>
+    MeshMetadata OptOut { get; }
     /// <summary>Labels and annotations of the service's Kubernetes Service; none unless the mesh reads some there.</summary>
     MeshMetadata Service(ServiceSettings service) => MeshMetadata.Empty;
 

@@ -88,10 +88,10 @@ public class RenderConformanceTests
         Assert.Equal(["adminPassword"], Chart(grafana)!.UnknownKeys(new JsonObject { ["adminPassword"] = "x" }));
     }
 
-    private static MeshPlan Plan(string project, string stack) => MeshPlanner.Plan(Stacks.Settings(project, stack));
+    internal static MeshPlan Plan(string project, string stack) => MeshPlanner.Plan(Stacks.Settings(project, stack));
 
     /// <summary>Every chart the stacks install: the mesh charts and the addons, each from ../shared/reference.</summary>
-    private static HelmChartValues? Chart(HelmReleaseItem release) => release.Repository switch
+    internal static HelmChartValues? Chart(HelmReleaseItem release) => release.Repository switch
     {
         "https://kiali.org/helm-charts" => Addon(release).WithUndeclaredPaths(Infra.Mesh.Istio.IstioObservabilityPlanner.KialiUndeclaredValues.Keys),
         "https://grafana.github.io/helm-charts" => Addon(release).WithUndeclaredPaths(Infra.Mesh.Istio.IstioObservabilityPlanner.GrafanaUndeclaredValues.Keys),

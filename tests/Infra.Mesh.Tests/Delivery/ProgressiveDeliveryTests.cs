@@ -214,19 +214,22 @@ public class ProgressiveDeliveryTests
     public void Verification_calls_each_progressive_callee_through_flaggers_primary_service_too(string stack)
     {
         var settings = Stacks.Settings(stack);
-        var checks = VerificationPlanner.Jobs(settings, Infra.Mesh.Planner.MeshPlanner.MeshFor(settings).Proxy).SelectMany(j => j.Checks.Select(c => (j.ServiceAccount, Check: c))).ToList();
+        var mesh = Infra.Mesh.Planner.MeshPlanner.MeshFor(settings);
+        var checks = VerificationPlanner.Jobs(settings, mesh.Injection, mesh.Proxy).SelectMany(j => j.Checks.Select(c => (j.ServiceAccount, Check: c))).ToList();
         foreach (var edge in CallGraph.Of(settings).Edges)
         {
             foreach (var name in new[] { edge.Callee.Name, $"{edge.Callee.Name}-primary" })
             {
-                Assert.Single(checks, c => c.ServiceAccount == edge.Caller.ServiceAccount && c.Check.Expect == Expectation.Allowed
+                Assert.Single(checks, c => c.ServiceAccount == edge.Caller.ServiceAccount && c.Check.Kind == CheckKind.Allowed
                     && new Uri(c.Check.Url).Host == $"{name}.{edge.Callee.Namespace}.svc.cluster.local");
             }
         }
 
-        foreach (var service in settings.Services.Where(s => settings.Security.DefaultDeny || CallGraph.Of(settings).Into(s).Any()))
+        var guarded = settings.Services.Where(s => VerificationPlanner.VerifiedPort(s) is not null && mesh.Proxy.Refuses(settings, s, CallGraph.Of(settings).Into(s).Any())).ToList();
+        Assert.NotEmpty(guarded);
+        foreach (var service in guarded)
         {
-            Assert.Contains(checks, c => c.ServiceAccount == VerificationPlanner.VerifierAccount && c.Check.Expect == Expectation.Denied
+            Assert.Contains(checks, c => c.ServiceAccount == VerificationPlanner.VerifierAccount && c.Check.Kind == mesh.Proxy.Denial(service)
                 && new Uri(c.Check.Url).Host == $"{service.Name}-primary.{service.Namespace}.svc.cluster.local");
         }
     }

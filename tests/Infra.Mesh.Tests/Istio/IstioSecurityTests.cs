@@ -39,9 +39,37 @@ public class IstioSecurityTests
         var rule = AllowPolicies(Stacks.Objects(dev)).Single(p => p.Name() == "orders").Spec()["rules"].Items()
             .Single(r => Principals(r).Contains(CallGraph.Principal(caller)));
 
-        var operation = Assert.Single(rule["to"].Items())["operation"]!;
-        Assert.Equal(call.Methods, operation["methods"].Strings());
-        Assert.Equal(call.Paths, operation["paths"].Strings());
+        var operations = rule["to"].Items().Select(t => t["operation"]!).ToList();
+        Assert.Equal(2, operations.Count);
+        Assert.Equal(call.Methods, operations[0]["methods"].Strings());
+        Assert.Equal(call.Paths, operations[0]["paths"].Strings());
+        // The verification request, and only it, besides the declared call: GET of the verification path.
+        Assert.Equal(["GET"], operations[1]["methods"].Strings());
+        Assert.Equal([dev.Settings.Verification.Path], operations[1]["paths"].Strings());
+    }
+
+    [Fact]
+    public void Without_verification_a_call_rule_admits_only_the_declared_call()
+    {
+        var dev = Stacks.Settings("dev");
+        var plan = MeshPlanner.Plan(dev with { Verification = dev.Verification with { Enabled = false } });
+        var caller = dev.Service("api-gateway");
+        var rule = AllowPolicies(Stacks.Objects(plan)).Single(p => p.Name() == "orders").Spec()["rules"].Items()
+            .Single(r => Principals(r).Contains(CallGraph.Principal(caller)));
+
+        Assert.Single(rule["to"].Items());
+    }
+
+    [Fact]
+    public void An_unrestricted_call_rule_needs_no_extra_operation_for_verification()
+    {
+        var dev = Stacks.Plan("dev");
+        var caller = dev.Settings.Service("orders");
+        var rule = AllowPolicies(Stacks.Objects(dev)).Single(p => p.Name() == "catalog").Spec()["rules"].Items()
+            .Single(r => Principals(r).Contains(CallGraph.Principal(caller)));
+
+        // orders may GET anything on catalog, the verification path included; no operation is added.
+        Assert.All(rule["to"].Items(), t => Assert.DoesNotContain(dev.Settings.Verification.Path, t["operation"]!["paths"].Strings()));
     }
 
     [Theory]

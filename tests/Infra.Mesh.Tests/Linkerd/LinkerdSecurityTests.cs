@@ -30,6 +30,31 @@ public class LinkerdSecurityTests
 
     [Theory]
     [MemberData(nameof(LinkerdStacks.All), MemberType = typeof(LinkerdStacks))]
+    public void Every_declared_caller_and_nobody_else_may_send_the_verification_request(string variant)
+    {
+        var settings = LinkerdStacks.Settings(variant);
+        var graph = CallGraph.Of(settings);
+        var model = new InboundPolicyModel(LinkerdStacks.Objects(variant));
+        var path = settings.Verification.Path;
+        foreach (var callee in settings.Services.Where(s => s.Injected))
+        {
+            var callers = graph.Into(callee).Select(e => e.Caller.Name).ToHashSet();
+            foreach (var port in HttpPorts(callee).Where(p => p.Protocol is PortProtocol.Http or PortProtocol.Http2))
+            {
+                var server = model.ServerFor(callee.Namespace, callee.Name, port.Name);
+                foreach (var client in settings.Services.Where(s => s.Name != callee.Name))
+                {
+                    Assert.Equal(callers.Contains(client.Name), model.Allows(callee.Namespace, server, Identity(client), "GET", path));
+                }
+
+                Assert.False(model.Allows(callee.Namespace, server, "mesh-verifier/" + callee.Namespace, "GET", path));
+                Assert.False(model.Allows(callee.Namespace, server, InboundPolicyModel.Unauthenticated, "GET", path));
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(LinkerdStacks.All), MemberType = typeof(LinkerdStacks))]
     public void No_other_call_is_allowed(string variant)
     {
         var settings = LinkerdStacks.Settings(variant);

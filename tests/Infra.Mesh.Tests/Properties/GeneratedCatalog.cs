@@ -4,8 +4,8 @@ using CsCheck;
 
 namespace Infra.Mesh.Tests.Properties;
 
-/// <summary>A port of a generated service.</summary>
-public sealed record GeneratedPort(string Name, int Number, string Protocol);
+/// <summary>A port of a generated service; <paramref name="Streaming"/> is its <c>streaming</c> key, null when not set.</summary>
+public sealed record GeneratedPort(string Name, int Number, string Protocol, bool? Streaming = null);
 
 /// <summary>
 /// A declared call: to the service at <paramref name="Target"/>, optionally restricted to methods and paths;
@@ -28,7 +28,7 @@ public sealed record GeneratedService(
 
 /// <summary>
 /// A valid catalog and stack, generated: 1..5 services in 1..3 namespaces, each with an HTTP port first (its health
-/// port) and up to two more of any protocol, calls to any service including itself (some restricted to methods and
+/// port) and up to two more of any protocol (streaming or not), calls to any service including itself (some restricted to methods and
 /// paths), canaries, zero and non-zero timeouts, a secret each, uninjected services whose calls are opened with
 /// <c>unauthenticated: true</c> (outside prod, which refuses them; in prod they call nothing), public hosts
 /// on Istio; dev or prod, Istio or Linkerd. Written as the project's files are (<see cref="Write"/>), so the tools
@@ -66,6 +66,7 @@ public sealed record GeneratedCatalog(string Mesh, string Environment, Generated
         from timeout in Gen.OneOf(Timeouts)
         from secret in Gen.Int[0, int.MaxValue]
         from exposed in Gen.Int[0, 3]
+        from streaming in Gen.Int[0, 2]
         select new Func<int, GeneratedService>(i =>
         {
             var uninjected = injected == 0;
@@ -73,7 +74,11 @@ public sealed record GeneratedCatalog(string Mesh, string Environment, Generated
                 $"{stem}{i.ToString(CultureInfo.InvariantCulture)}",
                 $"team{ns.ToString(CultureInfo.InvariantCulture)}",
                 replicas,
-                [new("web", 8080, "http"), .. extraPorts.Select((p, j) => new GeneratedPort($"p{j}{p}", 9000 + j, p))],
+                [
+                    new("web", 8080, "http"),
+                    // The extra HTTP, HTTP/2 and gRPC ports declare streaming: true, false, or nothing.
+                    .. extraPorts.Select((p, j) => new GeneratedPort($"p{j}{p}", 9000 + j, p, p == "tcp" || streaming == 0 ? null : streaming == 1)),
+                ],
                 // An uninjected service has no identity to call meshed services with (rule INFRA101): outside prod its calls
                 // are opened to plain text (INFRA105, an error in prod, where it calls nothing).
                 uninjected
@@ -102,7 +107,8 @@ public sealed record GeneratedCatalog(string Mesh, string Environment, Generated
             project.Append(CultureInfo.InvariantCulture, $"        image: ghcr.io/acme/{service.Name}:1.0.0\n        replicas: {service.Replicas}\n        ports:\n");
             foreach (var port in service.Ports)
             {
-                project.Append(CultureInfo.InvariantCulture, $"          - {{name: {port.Name}, port: {port.Number}, protocol: {port.Protocol}}}\n");
+                var streams = port.Streaming is { } s ? $", streaming: {(s ? "true" : "false")}" : "";
+                project.Append(CultureInfo.InvariantCulture, $"          - {{name: {port.Name}, port: {port.Number}, protocol: {port.Protocol}{streams}}}\n");
             }
 
             project.Append(CultureInfo.InvariantCulture, $"        inject: {(service.Injected ? "true" : "false")}\n");

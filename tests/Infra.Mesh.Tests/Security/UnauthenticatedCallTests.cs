@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using Infra.Mesh.Analysis;
 using Infra.Mesh.Linkerd;
 using Infra.Mesh.Planning;
-using Infra.Mesh.Rendering;
 using Infra.Mesh.Settings;
 using Infra.Mesh.Tests.Linkerd;
 using Infra.Mesh.Tests.Properties;
@@ -154,7 +153,7 @@ public sealed class UnauthenticatedCallTests : IDisposable
 
         """);
 
-    private StackAnalysis Load(string stack) => StackAnalyzer.Load(ProjectConfigFiles.Load(_files.Directory, stack));
+    private StackAnalysis Load(string stack) => _files.Analyze(stack);
 
-    private static List<JsonObject> Objects(MeshPlan plan) => [.. plan.Stages.SelectMany(PlanRenderer.Objects)];
+    private static IReadOnlyList<JsonObject> Objects(MeshPlan plan) => Stacks.Objects(plan);
 }

@@ -58,6 +58,8 @@ public class ValidationTests
             "infra:serviceOverrides.orders.canary.weight", "150", "0..100"),
         new Breakage("canary weight below 0", "dev-linkerd", DevLinkerd, "weight: 10", "weight: -1",
             "infra:serviceOverrides.orders.canary.weight", "-1", "0..100"),
+        new Breakage("canary header value with the checks' separator", "dev", Dev, "weight: 10", "header: {value: \"a|b\"}\n        weight: 10",
+            "infra:serviceOverrides.orders.canary.header.value", "a|b", "no '|'"),
         new Breakage("call to an undeclared service", "dev", Project, "- service: payments", "- service: billing",
             "infra:services[orders].calls[0].service", "'billing'", "api-gateway, catalog, orders, payments"),
         new Breakage("duplicate service name", "dev-linkerd", Project, "- name: api-gateway", "- name: payments",

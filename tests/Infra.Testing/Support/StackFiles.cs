@@ -36,6 +36,10 @@ public sealed class StackFiles : IDisposable
         Write(file, content.Replace(oldText, newText, StringComparison.Ordinal));
     }
 
+    /// <summary>Loads a stack of the copy as every tool does: settings, semantic rules, plan (throws <see cref="Infra.Mesh.Settings.SettingsException"/> on errors).</summary>
+    public Infra.Mesh.Analysis.StackAnalysis Analyze(string stack) =>
+        Infra.Mesh.Analysis.StackAnalyzer.Load(Infra.Mesh.Settings.ProjectConfigFiles.Load(Directory, stack));
+
     public void Dispose()
     {
         if (System.IO.Directory.Exists(Directory))

@@ -25,7 +25,9 @@ public sealed class AmbientInjection(Waypoints waypoints) : IInjection
 
     public MeshMetadata PodTemplate(ServiceSettings service) => service.Injected
         ? MeshMetadata.Empty
-        : new MeshMetadata(ImmutableSortedDictionary<string, string>.Empty.Add(DataplaneModeLabel, "none"), ImmutableSortedDictionary<string, string>.Empty);
+        : OptOut;
+
+    public MeshMetadata OptOut { get; } = new(ImmutableSortedDictionary<string, string>.Empty.Add(DataplaneModeLabel, "none"), ImmutableSortedDictionary<string, string>.Empty);
 
     /// <summary>A service that needs L7 sends its traffic through its namespace's waypoint; the rest stay on ztunnel.</summary>
     public MeshMetadata Service(ServiceSettings service) => waypoints.Serves(service)

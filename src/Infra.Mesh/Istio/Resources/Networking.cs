@@ -47,11 +47,23 @@ public sealed record HttpRoute(
     HttpRetry Retries);
 
 /// <summary>Conditions within one match are ANDed; the matches of a route are ORed.</summary>
-public sealed record HttpMatch(IReadOnlyDictionary<string, StringMatch>? Headers, StringMatch? Uri);
+public sealed record HttpMatch(IReadOnlyDictionary<string, StringMatch>? Headers, StringMatch? Uri)
+{
+    /// <summary>The service port the request was sent to; null: any port.</summary>
+    public int? Port { get; init; }
+}
 
 public sealed record StringMatch(string? Exact, string? Prefix);
 
-public sealed record HttpRetry(int Attempts, string? PerTryTimeout, string RetryOn);
+/// <param name="RetryOn">Null: Istio's default conditions (only meaningful with attempts).</param>
+public sealed record HttpRetry(int Attempts, string? PerTryTimeout, string? RetryOn)
+{
+    /// <summary>
+    /// No retries. Leaving <c>retries</c> out would not do: Istio then applies its default policy (2 attempts), while
+    /// <c>attempts: 0</c> disables retrying (pilot/pkg/networking/core/route/retry/retry.go ConvertPolicy).
+    /// </summary>
+    public static HttpRetry None { get; } = new(0, null, null);
+}
 
 public sealed record RouteDestination(Destination Destination, int Weight);
 
