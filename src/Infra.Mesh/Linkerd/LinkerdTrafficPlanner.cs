@@ -135,13 +135,22 @@ public sealed class LinkerdTrafficPlanner : ITrafficPlanner
         return Durations.UnlessZero(retries.PerTryTimeout) is { } perTry ? annotations.Add(RetryTimeoutAnnotation, perTry) : annotations;
     }
 
-    /// <summary>The conditions <c>retry.linkerd.io/http</c> accepts: 5xx, gateway-error, a status code or a range of them.</summary>
+    /// <summary>
+    /// The conditions <c>retry.linkerd.io/http</c> accepts: 5xx, gateway-error, a status code (100 to 599) or an ascending
+    /// range of them (<c>500-504</c>). The controller refuses the whole annotation for one condition it cannot parse, a
+    /// descending range included (linkerd2 edge-26.8.3 policy-controller/k8s/index/src/outbound/index/http.rs parse_http_retry).
+    /// </summary>
     public static bool IsHttpRetryCondition(string condition) =>
         condition is "5xx" or "gateway-error"
-        || condition.Split('-') is var range && range.Length <= 2 && range.All(IsStatusCode);
+        || condition.Split('-') switch
+        {
+            [var code] => StatusCode(code) is not null,
+            [var min, var max] => StatusCode(min) is { } low && StatusCode(max) is { } high && low <= high,
+            _ => false,
+        };
 
-    private static bool IsStatusCode(string text) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var code) && code is >= 100 and < 600;
+    private static int? StatusCode(string text) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var code) && code is >= 100 and < 600 ? code : null;
 
     private static V1Service VersionService(ServiceSettings service, string version, LinkerdInjection injection)
     {

@@ -21,4 +21,19 @@ internal static class IstioStacks
 
     public static IReadOnlyList<SettingsError> Errors(string stack, string config) =>
         Assert.Throws<SettingsException>(() => Settings(stack, config)).Errors;
+
+    /// <summary>One exact replacement in one of the fixture's files.</summary>
+    public sealed record Edit(string File, string Old, string New);
+
+    /// <summary>A fixture stack with <paramref name="edits"/> applied to its files, loaded as the tools load it.</summary>
+    public static StackSettings Variant(string stack, params Edit[] edits)
+    {
+        using var files = new StackFiles();
+        foreach (var edit in edits)
+        {
+            files.Replace(edit.File, edit.Old, edit.New);
+        }
+
+        return StackSettingsLoader.Load(ProjectConfigFiles.Load(files.Directory, stack));
+    }
 }

@@ -252,6 +252,130 @@ public class IstioTrafficTests
         }
     }
 
+    /// <summary>
+    /// A TCP port has no requests to route: its route matches the port and splits connections between the versions on
+    /// that port, while the HTTP routes name no port (the destination keeps the port the caller used).
+    /// </summary>
+    [Fact]
+    public void A_tcp_port_is_split_between_the_versions_on_its_own_port()
+    {
+        var settings = IstioStacks.Variant("dev", new IstioStacks.Edit("Pulumi.yaml",
+            "        image: ghcr.io/acme/orders:2.7.0\n        replicas: 2\n        ports:\n",
+            "        image: ghcr.io/acme/orders:2.7.0\n        replicas: 2\n        ports:\n          - {name: events, port: 9000, protocol: tcp}\n"));
+        var plan = MeshPlanner.Plan(settings);
+        var orders = MeshRoute(plan, "orders");
+
+        var tcp = Assert.Single(orders["tcp"].Items());
+        Assert.Equal([9000], tcp["match"].Items().Select(m => (int)m["port"]!));
+        Assert.Equal([("stable", 9000, 90), ("canary", 9000, 10)], tcp["route"].Items()
+            .Select(d => ((string)d["destination"]!["subset"]!, (int)d["destination"]!["port"]!["number"]!, (int)d["weight"]!)));
+        Assert.All(orders["http"].Items().SelectMany(r => r["route"].Items()), d => Assert.Null(d["destination"]!["port"]));
+        // Services with HTTP ports only have no TCP routes at all.
+        Assert.Null(MeshRoute(plan, "payments")["tcp"]);
+    }
+
+    /// <summary>Envoy retries an attempt cut by its per-try timeout only under 5xx, gateway-error or reset; under other conditions the timeout would just cut requests short.</summary>
+    [Theory]
+    [InlineData("5xx", true)]
+    [InlineData("gateway-error", true)]
+    [InlineData("reset", true)]
+    [InlineData("connect-failure,refused-stream, reset", true)]
+    [InlineData("connect-failure,refused-stream,unavailable", false)]
+    [InlineData("retriable-4xx", false)]
+    public void The_per_try_timeout_is_set_exactly_when_a_timed_out_attempt_is_retried(string retryOn, bool perTry)
+    {
+        var dev = Stacks.Settings("dev");
+        var plan = MeshPlanner.Plan(dev with
+        {
+            Services = [.. dev.Services.Select(s => s.Name != "catalog" ? s : s with
+            {
+                Traffic = s.Traffic with { Retries = new RetrySettings(4, "800ms", retryOn) },
+            })],
+        });
+
+        var retries = Assert.Single(MeshRoute(plan, "catalog")["http"].Items())["retries"]!;
+        Assert.Equal((4, retryOn), ((int)retries["attempts"]!, (string)retries["retryOn"]!));
+        Assert.Equal(perTry ? "800ms" : null, (string?)retries["perTryTimeout"]);
+    }
+
+    [Fact]
+    public void Connection_limits_mesh_tls_and_api_egress_follow_each_services_settings()
+    {
+        var dev = Stacks.Settings("dev");
+        var plan = MeshPlanner.Plan(dev with
+        {
+            Services = [.. dev.Services.Select(s => s.Name switch
+            {
+                // One request per connection turns keep-alive off; payments runs without a sidecar and calls the Kubernetes API.
+                "catalog" => s with { Traffic = s.Traffic with { ConnectionPool = s.Traffic.ConnectionPool with { MaxRequestsPerConnection = 1 } } },
+                "payments" => s with { Injected = false, AutomountServiceAccountToken = true },
+                _ => s,
+            })],
+        });
+        var objects = Stacks.Objects(plan);
+
+        var catalog = objects.Named("DestinationRule", "shop", "catalog").Spec()["trafficPolicy"]!;
+        Assert.Equal(1, (int?)catalog["connectionPool"]!["http"]!["maxRequestsPerConnection"]);
+        Assert.Equal("ISTIO_MUTUAL", (string?)catalog["tls"]!["mode"]);
+        // 0 is the catalog's "no limit": left to Istio's default rather than set.
+        Assert.Null(objects.Named("DestinationRule", "shop", "orders").Spec()["trafficPolicy"]!["connectionPool"]!["http"]!["maxRequestsPerConnection"]);
+
+        // Callers must not originate mesh mTLS to a service without a proxy to terminate it.
+        Assert.Equal("DISABLE", (string?)objects.Named("DestinationRule", "payments", "payments").Spec()["trafficPolicy"]!["tls"]!["mode"]);
+
+        // A service that mounts a token reaches the API server under Sidecar scoping; the others do not.
+        var orders = Assert.Single(objects.Named("Sidecar", "shop", "orders").Spec()["egress"].Items())["hosts"].Strings();
+        Assert.DoesNotContain(IstioNames.KubernetesApiEgressHost, orders);
+        var withToken = IstioTrafficPlanner.EgressHosts(plan.Settings.Service("payments"), plan.Settings);
+        Assert.Contains(IstioNames.KubernetesApiEgressHost, withToken);
+        Assert.Contains(IstioNames.ControlPlaneEgressHost, withToken);
+    }
+
+    [Fact]
+    public void The_ingress_routes_only_the_public_prefixes_and_lets_testers_reach_the_canary_there_too()
+    {
+        var settings = IstioStacks.Variant("dev",
+            new IstioStacks.Edit("Pulumi.yaml", "          host: api.acme.example\n", "          host: api.acme.example\n          paths: [/api, /shop]\n"),
+            new IstioStacks.Edit("Pulumi.dev.yaml", "    api-gateway:\n      replicas: 1\n", "    api-gateway:\n      replicas: 1\n      canary: {tag: 1.15.0, weight: 20}\n"));
+        var objects = Stacks.Objects(MeshPlanner.Plan(settings));
+        var ingress = settings.Ingress;
+        var canary = settings.Service("api-gateway").Canary!;
+
+        var routes = objects.Named("VirtualService", ingress.Namespace, "api-gateway").Spec()["http"].Items().ToList();
+        Assert.Equal(["canary-header", "weighted"], routes.Select(r => (string)r["name"]!));
+        foreach (var route in routes)
+        {
+            Assert.Equal(["/api", "/shop"], route["match"].Items().Select(m => (string)m["uri"]!["prefix"]!));
+            Assert.All(route["route"].Items(), d => Assert.Equal(8080, (int)d["destination"]!["port"]!["number"]!));
+        }
+
+        Assert.All(routes[0]["match"].Items(), m => Assert.Equal(canary.HeaderValue, (string?)m["headers"]![canary.HeaderName]!["exact"]));
+        Assert.Equal(["canary"], routes[0]["route"].Items().Select(d => (string)d["destination"]!["subset"]!));
+        Assert.Equal([("stable", 80), ("canary", 20)], routes[1]["route"].Items().Select(d => ((string)d["destination"]!["subset"]!, (int)d["weight"]!)));
+        Assert.All(routes[1]["match"].Items(), m => Assert.Null(m["headers"]));
+
+        // Plain HTTP on port 80 only redirects to HTTPS.
+        var http = objects.Named("Gateway", ingress.Namespace, "api-gateway").Spec()["servers"].Items().Single(s => (int)s["port"]!["number"]! == 80);
+        Assert.Equal(("HTTP", true), ((string?)http["port"]!["protocol"], (bool?)http["tls"]!["httpsRedirect"]));
+        Assert.Equal([settings.Service("api-gateway").Public!.Host], http["hosts"].Strings());
+    }
+
+    /// <summary>One ServiceEntry per protocol and port: an entry's ports apply to all its hosts, so hosts on other ports must not share it.</summary>
+    [Fact]
+    public void External_hosts_on_other_ports_get_entries_of_their_own()
+    {
+        var settings = IstioStacks.Variant("prod", new IstioStacks.Edit("Pulumi.yaml", "externalHosts: [api.stripe.com]",
+            "externalHosts: [api.stripe.com, {host: files.stripe.com, port: 8443, protocol: tls}, {host: ledger.acme.internal, port: 7000, protocol: tcp}]"));
+        var entries = Stacks.Objects(MeshPlanner.Plan(settings)).OfKind("ServiceEntry").In("payments").ToList();
+
+        Assert.Equal(3, entries.Select(e => e.Name()).Distinct().Count());
+        Assert.Equal(
+            [("api.stripe.com", 443, "TLS"), ("files.stripe.com", 8443, "TLS"), ("ledger.acme.internal", 7000, "TCP")],
+            entries.Select(e => (Assert.Single(e.Spec()["hosts"].Strings()), (int)Assert.Single(e.Spec()["ports"].Items())["number"]!,
+                (string)e.Spec()["ports"]![0]!["protocol"]!)).Order());
+        Assert.Contains(entries, e => e.Name() == "payments-external");
+    }
+
     private static JsonObject MeshRoute(MeshPlan plan, string service)
     {
         var settings = plan.Settings.Service(service);

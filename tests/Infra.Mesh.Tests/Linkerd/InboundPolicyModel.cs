@@ -3,6 +3,14 @@ using Infra.Testing.Support;
 
 namespace Infra.Mesh.Tests.Linkerd;
 
+/// <summary>What a Linkerd proxy answers an inbound request.</summary>
+public enum InboundVerdict
+{
+    Allowed,
+    Forbidden,
+    NotFound,
+}
+
 /// <summary>
 /// How Linkerd decides an inbound request, modelled independently of the planner over the rendered objects: the
 /// Server selecting the pod port; among its HTTPRoutes the single most specific match (Gateway API precedence: exact
@@ -15,14 +23,21 @@ public sealed class InboundPolicyModel(IReadOnlyList<JsonObject> objects)
     public const string Unauthenticated = "<unauthenticated>";
 
     /// <summary>Whether a client with mTLS identity <paramref name="client"/> (<c>sa/ns</c>) may send the request.</summary>
-    public bool Allows(string ns, string server, string client, string method, string path)
+    public bool Allows(string ns, string server, string client, string method, string path) =>
+        Decide(ns, server, client, method, path) == InboundVerdict.Allowed;
+
+    /// <summary>
+    /// What the proxy answers: the request passes, 403 for an unauthorized one, or 404 when the Server has routes and
+    /// none matches (linkerd2-proxy answers an unrouted inbound request with 404, not with the 403 of a denial).
+    /// </summary>
+    public InboundVerdict Decide(string ns, string server, string client, string method, string path)
     {
         var routes = objects.OfKind("HTTPRoute").In(ns)
             .Where(r => r["spec"]!["parentRefs"].Items().Any(p => (string?)p["kind"] == "Server" && (string?)p["name"] == server))
             .ToList();
         if (routes.Count == 0)
         {
-            return Authorized(ns, "Server", server, client);
+            return Verdict(Authorized(ns, "Server", server, client));
         }
 
         var best = routes
@@ -30,8 +45,10 @@ public sealed class InboundPolicyModel(IReadOnlyList<JsonObject> objects)
             .Where(m => Matches(m.Match, method, path))
             .OrderByDescending(m => Specificity(m.Match))
             .FirstOrDefault();
-        return best.Route is not null && Authorized(ns, "HTTPRoute", best.Route.Name(), client);
+        return best.Route is null ? InboundVerdict.NotFound : Verdict(Authorized(ns, "HTTPRoute", best.Route.Name(), client));
     }
+
+    private static InboundVerdict Verdict(bool authorized) => authorized ? InboundVerdict.Allowed : InboundVerdict.Forbidden;
 
     /// <summary>The Server that selects a service's port (by the pod's <c>app</c> label and the port name).</summary>
     public string ServerFor(string ns, string app, string port) => objects.OfKind("Server").In(ns)

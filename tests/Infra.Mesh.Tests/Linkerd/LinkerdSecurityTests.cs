@@ -1,3 +1,4 @@
+using Infra.Mesh.Planner;
 using Infra.Mesh.Security;
 using Infra.Mesh.Settings;
 using Infra.Testing.Support;
@@ -72,14 +73,20 @@ public class LinkerdSecurityTests
                     var requests = declared.SelectMany(e => Requests(e.Call)).Select(r => r.Path).Append("/undeclared")
                         .SelectMany(path => AllMethods.Select(method => (Method: method, Path: path)));
                     var allowedCalls = declared.Where(e => e.Caller.Name == client.Name).Select(e => e.Call).ToList();
+                    // Refused with 403 (what the verification Jobs expect of a denial), never Linkerd's 404 for an unrouted request.
                     foreach (var (method, path) in requests.Where(r => !allowedCalls.Any(c => Declares(c, r.Method, r.Path))))
                     {
-                        Assert.False(model.Allows(callee.Namespace, server, Identity(client), method, path),
-                            $"{client.Name} -> {callee.Name}:{port.Name} {method} {path} should be denied");
+                        Assert.True(model.Decide(callee.Namespace, server, Identity(client), method, path) == InboundVerdict.Forbidden,
+                            $"{client.Name} -> {callee.Name}:{port.Name} {method} {path} should be denied with 403");
                     }
                 }
 
-                Assert.False(model.Allows(callee.Namespace, server, "mesh-verifier/" + callee.Namespace, "GET", "/"));
+                Assert.Equal(InboundVerdict.Forbidden, model.Decide(callee.Namespace, server, "mesh-verifier/" + callee.Namespace, "GET", "/"));
+                if (!settings.IsProgressive(callee))
+                {
+                    // Flagger's load tester is one more caller only of progressive services.
+                    Assert.Equal(InboundVerdict.Forbidden, model.Decide(callee.Namespace, server, "flagger-loadtester/flagger-system", "GET", "/"));
+                }
             }
         }
     }
@@ -89,7 +96,8 @@ public class LinkerdSecurityTests
     public void Kubelet_probes_reach_the_health_paths_and_nothing_else(string variant)
     {
         var settings = LinkerdStacks.Settings(variant);
-        var model = new InboundPolicyModel(LinkerdStacks.Objects(variant));
+        var objects = LinkerdStacks.Objects(variant);
+        var model = new InboundPolicyModel(objects);
         foreach (var service in settings.Services.Where(s => s.Injected))
         {
             var server = model.ServerFor(service.Namespace, service.Name, service.Health.Port);
@@ -97,6 +105,13 @@ public class LinkerdSecurityTests
             Assert.True(model.Allows(service.Namespace, server, InboundPolicyModel.Unauthenticated, "GET", service.Health.LivenessPath));
             Assert.False(model.Allows(service.Namespace, server, InboundPolicyModel.Unauthenticated, "GET", "/"));
             Assert.False(model.Allows(service.Namespace, server, InboundPolicyModel.Unauthenticated, "POST", service.Health.ReadinessPath));
+            Assert.False(model.Allows(service.Namespace, server, InboundPolicyModel.Unauthenticated, "GET", service.Health.LivenessPath + "/more"));
+
+            // kubelet probes from the node's address, IPv4 or IPv6 (dual-stack clusters probe over either family).
+            var networks = objects.Named("NetworkAuthentication", service.Namespace, "kubelet")["spec"]!["networks"].Items()
+                .Select(n => System.Net.IPNetwork.Parse((string)n["cidr"]!)).ToList();
+            Assert.Contains(networks, n => n.Contains(System.Net.IPAddress.Parse("10.0.3.17")));
+            Assert.Contains(networks, n => n.Contains(System.Net.IPAddress.Parse("fd00:10:244::1")));
         }
     }
 
@@ -122,6 +137,73 @@ public class LinkerdSecurityTests
                 }, (string?)spec["proxyProtocol"]);
             }
         }
+    }
+
+    /// <summary>
+    /// Every protocol gets the Server Linkerd needs to read it (HTTP/2 is not detected on an HTTP/1 Server; a TCP port is
+    /// opaque), and the calls restricted to methods or paths reach the HTTP ports only: a TCP port cannot check them.
+    /// </summary>
+    [Fact]
+    public void Http2_and_tcp_ports_get_servers_of_their_protocol_and_restricted_calls_reach_only_the_http_ports()
+    {
+        using var files = new StackFiles();
+        files.Replace("Pulumi.yaml", "        image: ghcr.io/acme/payments:1.9.4\n        replicas: 2\n        ports:\n",
+            "        image: ghcr.io/acme/payments:1.9.4\n        replicas: 2\n        ports:\n"
+            + "          - {name: h2, port: 8081, protocol: http2}\n          - {name: ledger, port: 7000, protocol: tcp}\n");
+        var objects = Stacks.Objects(LinkerdStacks.Plan(files, LinkerdStacks.Dev));
+        var model = new InboundPolicyModel(objects);
+
+        Assert.Equal(("HTTP/2", "deny"), ServerProtocol(objects, "payments-h2"));
+        Assert.Equal(("opaque", "deny"), ServerProtocol(objects, "payments-ledger"));
+        Assert.True(model.Allows("payments", model.ServerFor("payments", "payments", "h2"), "orders/shop", "POST", "/payments/1"));
+        Assert.False(model.Allows("payments", model.ServerFor("payments", "payments", "h2"), "orders/shop", "GET", "/payments/1"));
+        // orders may only POST /payments: nothing it may send can be checked on the TCP port, so nobody is authorized there.
+        Assert.False(model.Allows("payments", model.ServerFor("payments", "payments", "ledger"), "orders/shop", "POST", "/payments/1"));
+        Assert.DoesNotContain(objects.OfKind("AuthorizationPolicy"), p => (string?)p["spec"]!["targetRef"]!["name"] == "payments-ledger");
+    }
+
+    /// <summary>
+    /// Callers allowed the same requests share one route named after them; a list of callers too long for an object name
+    /// (253 characters) is shortened to a stable, distinct, valid name, and one that fits keeps its readable name.
+    /// </summary>
+    [Fact]
+    public void Routes_for_many_callers_keep_valid_distinct_names_and_still_authorize_each_caller()
+    {
+        var dev = LinkerdStacks.Settings(LinkerdStacks.Dev);
+        var template = dev.Service("payments");
+        // "orders-http-from-" and 7 callers of 23 characters and 3 of 22, dash-separated: 253 characters exactly.
+        var fitting = Enumerable.Range(0, 10).Select(i => $"reporting-job-{i:D2}-xxxxx" + (i < 7 ? "x" : "")).ToList();
+        var overflowing = Enumerable.Range(0, 10).Select(i => $"reporting-svc-{i:D2}-xxxxxxxx").ToList();
+        ServiceSettings Caller(string name, string path) => template with
+        {
+            Name = name, Namespace = "reports", Public = null, Canary = null, Secrets = [], ExternalHosts = [],
+            Calls = [new CallSettings("orders", ["GET"], [path])],
+        };
+        var settings = dev with
+        {
+            Services = [.. dev.Services, .. fitting.Select(n => Caller(n, "/reports/fitting")), .. overflowing.Select(n => Caller(n, "/reports/overflowing"))],
+        };
+        var objects = Stacks.Objects(MeshPlanner.Plan(settings));
+        var model = new InboundPolicyModel(objects);
+        var server = model.ServerFor("shop", "orders", "http");
+
+        var names = objects.OfKind("HTTPRoute").In("shop").Select(r => r.Name()).ToList();
+        Assert.Contains($"orders-http-from-{string.Join('-', fitting)}", names);
+        Assert.Equal(253, $"orders-http-from-{string.Join('-', fitting)}".Length);
+        Assert.DoesNotContain(names, n => n.Contains(overflowing[9], StringComparison.Ordinal));
+        Assert.All(names, n => Assert.Matches("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", n));
+        Assert.All(names, n => Assert.InRange(n.Length, 1, 253));
+        Assert.Equal(names.Count, names.Distinct().Count());
+
+        Assert.All(fitting, c => Assert.True(model.Allows("shop", server, $"{c}/reports", "GET", "/reports/fitting")));
+        Assert.All(overflowing, c => Assert.True(model.Allows("shop", server, $"{c}/reports", "GET", "/reports/overflowing")));
+        Assert.All(overflowing, c => Assert.False(model.Allows("shop", server, $"{c}/reports", "GET", "/reports/fitting")));
+    }
+
+    private static (string?, string?) ServerProtocol(IEnumerable<System.Text.Json.Nodes.JsonObject> objects, string name)
+    {
+        var spec = objects.Named("Server", name)["spec"]!;
+        return ((string?)spec["proxyProtocol"], (string?)spec["accessPolicy"]);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Infra.Mesh.Planner;
 using Infra.Mesh.Settings;
 using Infra.Testing.Support;
 
@@ -147,4 +148,68 @@ public class LinkerdTrafficTests
         Assert.Equal([("catalog-stable", 75), ("catalog-canary", 25)], split["backendRefs"].Items().Select(b => ((string)b["name"]!, (int)b["weight"]!)));
         Assert.Equal("3s", (string?)route["metadata"]!["annotations"]!["timeout.linkerd.io/request"]);
     }
+
+    /// <summary>
+    /// Whatever the catalog's <c>retryOn</c>, Linkerd's controller parses both routes of catalog (HTTP and gRPC ports)
+    /// without error (<see cref="LinkerdRetryModel"/>: one bad condition would void the route's retries), retries on
+    /// exactly the conditions it can express, up to the catalog's attempts, each bounded by the per-try timeout; and a
+    /// route left with no condition does not retry at all (a bare limit would retry every 5xx).
+    /// </summary>
+    [Theory]
+    [InlineData("5xx,connect-failure,gateway-error,refused-stream,429,500-504,reset,retriable-4xx", new[] { "500-599", "502-504", "429-429", "500-504" }, new string[0])]
+    [InlineData("100, 599 ,99,600,504-500,500-abc,500-504-599,5xx-", new[] { "100-100", "599-599" }, new string[0])]
+    [InlineData("cancelled,deadline-exceeded,internal,resource-exhausted,unavailable,connect-failure", new string[0],
+        new[] { "cancelled", "deadline-exceeded", "internal", "resource-exhausted", "unavailable" })]
+    [InlineData("connect-failure,refused-stream", new string[0], new string[0])]
+    public void Linkerd_reads_the_retries_of_both_routes_and_retries_only_on_the_conditions_it_can_express(string retryOn, string[] http, string[] grpc)
+    {
+        var (catalog, objects) = CatalogRetrying(new RetrySettings(3, "750ms", retryOn));
+        AssertRetries(http, LinkerdRetryModel.Http(Annotations(objects, "HTTPRoute", "catalog-http")));
+        AssertRetries(grpc, LinkerdRetryModel.Grpc(Annotations(objects, "GRPCRoute", "catalog-grpc")));
+        // The request timeout bounds a gRPC call whether it retries or not.
+        Assert.Equal(catalog.Traffic.Timeout, (string?)objects.Named("GRPCRoute", "shop", "catalog-grpc")["metadata"]!["annotations"]!["timeout.linkerd.io/request"]);
+
+        static void AssertRetries(string[] conditions, LinkerdRetryModel.Retry? retry)
+        {
+            if (conditions.Length == 0)
+            {
+                Assert.Null(retry);
+                return;
+            }
+
+            Assert.Equal((3, "750ms"), (retry!.Limit, retry.Timeout));
+            Assert.Equal(conditions, retry.Conditions);
+        }
+    }
+
+    [Fact]
+    public void Zero_attempts_mean_no_retries_and_a_zero_per_try_timeout_leaves_the_attempts_bounded_by_the_route_only()
+    {
+        var (_, none) = CatalogRetrying(new RetrySettings(0, "1s", "5xx,unavailable"));
+        Assert.Null(LinkerdRetryModel.Http(Annotations(none, "HTTPRoute", "catalog-http")));
+        Assert.Null(LinkerdRetryModel.Grpc(Annotations(none, "GRPCRoute", "catalog-grpc")));
+
+        var (_, untimed) = CatalogRetrying(new RetrySettings(4, "0s", "5xx,unavailable"));
+        var http = LinkerdRetryModel.Http(Annotations(untimed, "HTTPRoute", "catalog-http"))!;
+        Assert.Equal((4, (string?)null), (http.Limit, http.Timeout));
+        Assert.Equal(["500-599"], http.Conditions);
+        var grpc = LinkerdRetryModel.Grpc(Annotations(untimed, "GRPCRoute", "catalog-grpc"))!;
+        Assert.Equal((4, (string?)null), (grpc.Limit, grpc.Timeout));
+        Assert.Equal(["unavailable"], grpc.Conditions);
+        // Not even "0s": nothing for Linkerd to read as a bound.
+        Assert.Null(Annotations(untimed, "HTTPRoute", "catalog-http")!["retry.linkerd.io/timeout"]);
+    }
+
+    private static (ServiceSettings Catalog, IReadOnlyList<System.Text.Json.Nodes.JsonObject> Objects) CatalogRetrying(RetrySettings retries)
+    {
+        var settings = LinkerdStacks.Settings(LinkerdStacks.Dev);
+        var changed = settings with
+        {
+            Services = [.. settings.Services.Select(s => s.Name != "catalog" ? s : s with { Traffic = s.Traffic with { Retries = retries } })],
+        };
+        return (changed.Service("catalog"), Stacks.Objects(MeshPlanner.Plan(changed)));
+    }
+
+    private static System.Text.Json.Nodes.JsonNode? Annotations(IEnumerable<System.Text.Json.Nodes.JsonObject> objects, string kind, string name) =>
+        objects.Named(kind, "shop", name)["metadata"]!["annotations"];
 }
