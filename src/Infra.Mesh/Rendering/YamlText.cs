@@ -240,37 +240,28 @@ public static partial class YamlText
         /// <summary>A scalar or empty collection after "key: " or "- "; block scalar lines go two deeper than <paramref name="indent"/>.</summary>
         private bool ValueAfterIndicator(JsonElement value, int indent)
         {
-            switch (value.ValueKind)
+            if (value.ValueKind == JsonValueKind.String)
             {
-                case JsonValueKind.Null:
-                    _yaml.Append("null\n");
-                    return true;
-                case JsonValueKind.Object:
-                    _yaml.Append("{}\n");
-                    return true;
-                case JsonValueKind.Array:
-                    _yaml.Append("[]\n");
-                    return true;
-                case JsonValueKind.String:
-                    var text = value.GetString()!;
-                    if (!(text.Contains('\n', StringComparison.Ordinal) ? Literal(text, indent + 2) : Inline(text)))
-                    {
-                        return false;
-                    }
+                var text = value.GetString()!;
+                if (!(text.Contains('\n', StringComparison.Ordinal) ? Literal(text, indent + 2) : Inline(text)))
+                {
+                    return false;
+                }
 
-                    _yaml.Append('\n');
-                    return true;
-                case JsonValueKind.True:
-                    _yaml.Append("true\n");
-                    return true;
-                case JsonValueKind.False:
-                    _yaml.Append("false\n");
-                    return true;
-                default:
-                    // Numbers as JSON writes them.
-                    _yaml.Append(value.GetRawText()).Append('\n');
-                    return true;
+                _yaml.Append('\n');
+                return true;
             }
+
+            _yaml.Append(value.ValueKind switch
+            {
+                JsonValueKind.Null => "null",
+                JsonValueKind.Object => "{}",
+                JsonValueKind.Array => "[]",
+                JsonValueKind.True => "true",
+                JsonValueKind.False => "false",
+                _ => value.GetRawText(), // numbers as JSON writes them
+            }).Append('\n');
+            return true;
         }
 
         /// <summary>A one-line string: plain when it reads back as itself, else double-quoted.</summary>
