@@ -74,14 +74,15 @@ public sealed class CliContext(TextWriter stdout, TextWriter stderr)
     }
 
     /// <summary>Reports a stack's problems (standard error, or JSON on standard output) and gives exit code 2.</summary>
-    public int Report(string stack, IReadOnlyList<SettingsError> errors, bool json)
+    /// <param name="writes">The command writes files (render): the text then says that nothing was; other commands never write.</param>
+    public int Report(string stack, IReadOnlyList<SettingsError> errors, bool json, bool writes = false)
     {
-        ReportErrors(new JsonObject { ["stack"] = stack }, $"Stack '{stack}'", errors, json);
+        ReportErrors(new JsonObject { ["stack"] = stack }, $"Stack '{stack}'", errors, json, writes);
         return InfraCommand.BadInput;
     }
 
     /// <summary>Problems under a title (text) or in <paramref name="subject"/> with <c>valid: false</c> (JSON).</summary>
-    public void ReportErrors(JsonObject subject, string title, IReadOnlyList<SettingsError> errors, bool json)
+    public void ReportErrors(JsonObject subject, string title, IReadOnlyList<SettingsError> errors, bool json, bool writes = false)
     {
         if (json)
         {
@@ -97,7 +98,7 @@ public sealed class CliContext(TextWriter stdout, TextWriter stderr)
             return;
         }
 
-        Error.WriteLine($"{title}: {Count(errors.Count, "problem")}; nothing was written:");
+        Error.WriteLine($"{title}: {Count(errors.Count, "problem")}{(writes ? "; nothing was written" : "")}:");
         foreach (var error in errors)
         {
             Error.WriteLine($"  {error}");
@@ -126,7 +127,9 @@ public sealed class CliContext(TextWriter stdout, TextWriter stderr)
     {
         if (project is not null)
         {
-            return project.Exists ? project.FullName : throw new ProjectNotFoundException($"project directory {project.FullName} does not exist");
+            return project.Exists ? project.FullName
+                : File.Exists(project.FullName) ? throw new ProjectNotFoundException($"{project.FullName} is a file, not a directory; pass the directory that holds Pulumi.yaml to --project")
+                : throw new ProjectNotFoundException($"project directory {project.FullName} does not exist");
         }
 
         for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)

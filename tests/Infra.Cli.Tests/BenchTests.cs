@@ -100,6 +100,25 @@ public class BenchTests
     }
 
     [Theory]
+    [InlineData("Pulumi.yaml")]
+    [InlineData("Pulumi.staging.yaml")]
+    [InlineData("Pulumi.yml")]
+    public void Bench_refuses_to_write_a_synthetic_project_over_an_existing_one(string existing)
+    {
+        using var files = new StackFiles();
+        File.Move(files.PathOf("Pulumi.yaml"), files.PathOf("catalog.bak"));
+        File.Copy(files.PathOf("catalog.bak"), files.PathOf(existing));
+        var before = RenderedTree.Of(files.Directory);
+
+        var run = InfraTool.Run("bench", "--synthetic", "3", "-n", "1", "--write-project", files.Directory);
+
+        Assert.Equal(InfraCommand.BadInput, run.ExitCode);
+        Assert.Contains(existing, run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("nothing was written", run.Stderr, StringComparison.Ordinal);
+        Assert.True(before.SameAs(RenderedTree.Of(files.Directory)));
+    }
+
+    [Theory]
     [InlineData("--synthetic", "--mesh", "linkerd")]
     [InlineData("--synthetic", "--no-verification")]
     [InlineData("--synthetic", "--synthetic", "0")]

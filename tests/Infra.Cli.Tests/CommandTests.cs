@@ -133,6 +133,30 @@ public class CommandTests
         Assert.Contains("does not exist", run.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_project_path_that_is_a_file_says_it_is_not_a_directory()
+    {
+        var run = InfraTool.Run("validate", "dev", "--project", Path.Combine(Stacks.ProjectDirectory, "Pulumi.yaml"));
+
+        Assert.Equal(InfraCommand.BadInput, run.ExitCode);
+        Assert.Contains("is a file, not a directory", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("does not exist", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Only_render_says_that_nothing_was_written()
+    {
+        using var files = new StackFiles();
+        using var output = new TempDirectory();
+        BreakCanaryWeight(files);
+
+        var validate = InfraTool.Run("validate", "dev", "--project", files.Directory);
+        var render = InfraTool.Run("render", "dev", "--project", files.Directory, "--out", output.Path);
+
+        Assert.StartsWith("Stack 'dev': 1 problem:", validate.Stderr, StringComparison.Ordinal);
+        Assert.StartsWith("Stack 'dev': 1 problem; nothing was written:", render.Stderr, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("render")]
     [InlineData("validate", "dev", "--format", "yaml")]

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Infra.Cli.Tests.Support;
 using Infra.Mesh.Planning;
 using Infra.Testing.Support;
@@ -98,6 +100,33 @@ public class RenderTests
         Assert.True(a.SameAs(b));
         Assert.True(a.SameAs(again));
         Assert.Empty(first.Siblings);
+    }
+
+    /// <summary>The README's "What render writes" names the count and every file of the repository's dev render.</summary>
+    [Fact]
+    public void The_readme_lists_exactly_the_files_render_dev_writes()
+    {
+        using var temp = new TempDirectory();
+        var tree = Render("dev", temp.Path, Stacks.RepositoryDirectory);
+        var readme = File.ReadAllText(Path.Combine(Stacks.RepositoryDirectory, "README.md"));
+
+        var section = Regex.Match(readme, "`render dev` writes (?<count>[0-9]+) files[^\n]*\n\n```\nrendered/dev/\n(?<tree>(?:  [^\n]*\n)+)```");
+
+        Assert.True(section.Success, "README: no \"`render dev` writes N files\" section with a rendered/dev/ tree");
+        Assert.Equal(tree.Paths.Count(), int.Parse(section.Groups["count"].Value, CultureInfo.InvariantCulture));
+        var listed = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var line in section.Groups["tree"].Value.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            // "  NN-stage/a.yaml, b.yaml   description": the entry ends at the first double space.
+            var entry = line.Trim().Split("  ")[0];
+            var folder = entry.Contains('/', StringComparison.Ordinal) ? entry[..(entry.IndexOf('/', StringComparison.Ordinal) + 1)] : "";
+            foreach (var name in entry[folder.Length..].Split(", "))
+            {
+                listed.Add(folder + name);
+            }
+        }
+
+        Assert.Equal(tree.Paths, listed);
     }
 
     [Fact]

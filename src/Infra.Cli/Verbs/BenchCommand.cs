@@ -89,6 +89,12 @@ public static class BenchCommand
     {
         if (writeProject is not null)
         {
+            if (ProjectWriteRefusal(writeProject.FullName) is { } refusal)
+            {
+                cli.Error.WriteLine($"error: {refusal}");
+                return InfraCommand.BadInput;
+            }
+
             SyntheticCatalog.Create(services, mesh, verification).WriteProject(writeProject.FullName);
             cli.Out.WriteLine($"Wrote a synthetic project of {services} services ({mesh.ToString().ToLowerInvariant()}) to {writeProject.FullName}; stack '{SyntheticCatalog.Stack}'.");
             return InfraCommand.Ok;
@@ -96,6 +102,26 @@ public static class BenchCommand
 
         Write(cli, [Benchmark.RunSynthetic(services, mesh, verification, iterations)], iterations, json);
         return InfraCommand.Ok;
+    }
+
+    /// <summary>
+    /// Why <paramref name="directory"/> cannot take a synthetic project, or null: it is a file, or it already holds a Pulumi
+    /// project or stack file, which writing would overwrite (a repository's own catalog, say).
+    /// </summary>
+    private static string? ProjectWriteRefusal(string directory)
+    {
+        if (File.Exists(directory))
+        {
+            return $"{directory} is a file; pass --write-project a new or empty directory";
+        }
+
+        var existing = Directory.Exists(directory)
+            ? Directory.EnumerateFiles(directory, "Pulumi*").Select(Path.GetFileName).OfType<string>()
+                .Where(name => name.EndsWith(".yaml", StringComparison.Ordinal) || name.EndsWith(".yml", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList()
+            : [];
+        return existing.Count == 0
+            ? null
+            : $"{directory} already holds {string.Join(", ", existing)}; refusing to overwrite a project (nothing was written). Pass --write-project a new directory or one without Pulumi*.yaml or Pulumi*.yml files";
     }
 
     private static void Write(CliContext cli, IReadOnlyList<StackBenchmark> results, int iterations, bool json)

@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using Infra.Cli.Verify;
 using Infra.Mesh.Planning;
 using k8s;
-using k8s.Exceptions;
 
 namespace Infra.Cli.Verbs;
 
@@ -47,41 +46,31 @@ public static class VerifyCommand
 
         // The same cluster `pulumi up` of this stack writes to (README "Kubeconfig per stack").
         context ??= plan.Settings.Kubernetes.Context;
-        KubernetesClientConfiguration config;
-        try
-        {
-            var path = kubeconfig ?? Environment.GetEnvironmentVariable("KUBECONFIG")?.Split(Path.PathSeparator)[0] ?? KubernetesClientConfiguration.KubeConfigDefaultLocation;
-            if (!File.Exists(path))
-            {
-                cli.Error.WriteLine($"error: no kubeconfig at {path}; pass --kubeconfig FILE or set KUBECONFIG");
-                return InfraCommand.BadInput;
-            }
-
-            config = KubernetesClientConfiguration.BuildConfigFromConfigFile(path, currentContext: context);
-        }
-        catch (KubeConfigException e)
-        {
-            cli.Error.WriteLine($"error: the kubeconfig cannot be used{(context is null ? "" : $" with context '{context}'")}: {e.Message}");
-            return InfraCommand.BadInput;
-        }
-
-        var contextName = context ?? config.CurrentContext ?? "(current)";
         IReadOnlyList<VerifyRow> rows;
+        KubernetesClientConfiguration config;
+        string contextName;
         try
         {
-            using var client = new Kubernetes(config);
+            (config, contextName) = KubeconfigLoader.Load(kubeconfig, context);
+        }
+        catch (KubeconfigException e)
+        {
+            return Unavailable(cli, stack, context, null, e.Message, json);
+        }
+
+        try
+        {
+            using var client = KubeconfigLoader.Client(config, contextName);
             using var timeout = new CancellationTokenSource(Timeout);
             rows = new ClusterVerifier(client, plan).RunAsync(timeout.Token).GetAwaiter().GetResult();
         }
-        catch (ClusterUnavailableException e)
+        catch (Exception e) when (e is ClusterUnavailableException or KubeconfigException)
         {
-            cli.Error.WriteLine($"error: cannot verify stack '{stack}' on context '{contextName}' ({config.Host}): {e.Message}");
-            return InfraCommand.BadInput;
+            return Unavailable(cli, stack, contextName, config.Host, e.Message, json);
         }
         catch (OperationCanceledException)
         {
-            cli.Error.WriteLine($"error: cannot verify stack '{stack}' on context '{contextName}' ({config.Host}): no answer within {Timeout.TotalMinutes} minutes");
-            return InfraCommand.BadInput;
+            return Unavailable(cli, stack, contextName, config.Host, $"no answer within {Timeout.TotalMinutes} minutes", json);
         }
 
         var findings = rows.Count(r => !r.Ok);
@@ -109,6 +98,26 @@ public static class VerifyCommand
         }
 
         return findings == 0 ? InfraCommand.Ok : InfraCommand.Failed;
+    }
+
+    /// <summary>The cluster cannot be asked: one line on standard error (and the same as JSON), exit code 2.</summary>
+    private static int Unavailable(CliContext cli, string stack, string? context, string? server, string reason, bool json)
+    {
+        var where = context is null ? "" : $" on context '{context}'" + (server is null ? "" : $" ({server})");
+        cli.Error.WriteLine($"error: cannot verify stack '{stack}'{where}: {reason}");
+        if (json)
+        {
+            cli.Out.WriteLine(new JsonObject
+            {
+                ["stack"] = stack,
+                ["context"] = context,
+                ["server"] = server,
+                ["healthy"] = false,
+                ["error"] = reason,
+            }.ToJsonString(CliContext.Indented));
+        }
+
+        return InfraCommand.BadInput;
     }
 
     private static void WriteTable(TextWriter output, MeshPlan plan, string stack, string context, IReadOnlyList<VerifyRow> rows)

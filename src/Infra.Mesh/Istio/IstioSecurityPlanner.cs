@@ -192,7 +192,7 @@ public sealed class IstioSecurityPlanner(Waypoints? waypoints) : ISecurityPlanne
     /// </summary>
     private static PeerAuthentication PlainTextPorts(ServiceSettings callee, List<CallEdge> opened, StackSettings settings)
     {
-        var ports = opened.SelectMany(e => PortsOf(callee, e.Call) ?? [.. callee.Ports.Select(p => p.Port.ToString(CultureInfo.InvariantCulture))])
+        var ports = opened.SelectMany(e => e.PlainTextPorts.Select(p => p.Port.ToString(CultureInfo.InvariantCulture)))
             .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal);
         return new PeerAuthentication(

@@ -48,16 +48,18 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
 
         foreach (var service in settings.Services.Where(s => s.Injected))
         {
+            // The ports of a service mostly admit the same callers: one MeshTLSAuthentication per set, shared.
+            var authentications = new Dictionary<string, ManifestItem>(StringComparer.Ordinal);
             foreach (var port in service.Ports)
             {
                 var server = plan.Add(StageKind.Policies, Server(service, port, settings));
                 if (port.Protocol is PortProtocol.Http or PortProtocol.Http2)
                 {
-                    PlanRoutes(plan, service, port, server, graph, settings.Verification.Enabled ? settings.Verification.Path : null);
+                    PlanRoutes(plan, service, port, server, graph, settings.Verification.Enabled ? settings.Verification.Path : null, authentications);
                 }
                 else
                 {
-                    PlanServerAuthorization(plan, service, port, server, graph);
+                    PlanServerAuthorization(plan, service, port, server, graph, authentications);
                 }
             }
         }
@@ -95,13 +97,15 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
     /// Inbound HTTPRoutes on the Server, one per set of callers with the same allowed requests. Once a Server has
     /// routes, Linkerd no longer authorizes kubelet probes by itself, so the health port also gets a probe route.
     /// </summary>
-    private static void PlanRoutes(PlanBuilder plan, ServiceSettings service, ServicePort port, ManifestItem server, CallGraph graph, string? verificationPath)
+    private static void PlanRoutes(
+        PlanBuilder plan, ServiceSettings service, ServicePort port, ManifestItem server, CallGraph graph, string? verificationPath,
+        Dictionary<string, ManifestItem> authentications)
     {
         foreach (var access in InboundAccess.Of(Calls(service, port, graph, plan.Settings, verificationPath)))
         {
-            var name = Bounded($"{ServerName(service, port)}-from-{string.Join('-', access.Callers.Select(c => c.Name))}");
+            var name = CallersName(ServerName(service, port), access.Callers);
             var route = plan.Add(StageKind.Policies, new ManifestItem(InboundRoute(service, port, name, access.Matches)) { DependsOn = [server.Id] });
-            Authorize(plan, service, name, RouteTarget(name), route.Id, access.Callers);
+            Authorize(plan, service, name, RouteTarget(name), route.Id, access.Callers, authentications);
         }
 
         // The least specific route, authorized for nobody: a request no other route matches is refused with 403
@@ -172,7 +176,8 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
     /// gRPC and TCP ports: authorized per connection, so only callers whose call is not restricted to HTTP methods or
     /// paths (those restrictions cannot be checked there). No route on the Server, so Linkerd still authorizes probes.
     /// </summary>
-    private static void PlanServerAuthorization(PlanBuilder plan, ServiceSettings service, ServicePort port, ManifestItem server, CallGraph graph)
+    private static void PlanServerAuthorization(
+        PlanBuilder plan, ServiceSettings service, ServicePort port, ManifestItem server, CallGraph graph, Dictionary<string, ManifestItem> authentications)
     {
         var unrestricted = graph.Into(service).Where(e => e.Call.Methods.IsEmpty && e.Call.Paths.IsEmpty)
             .Select(e => Caller.Of(e.Caller) with { Unauthenticated = e.Call.Unauthenticated }).ToImmutableArray();
@@ -182,27 +187,36 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
         }
 
         var name = ServerName(service, port);
-        Authorize(plan, service, name, new PolicyTargetReference(LinkerdPolicy.Group, "Server", name), server.Id, unrestricted);
+        Authorize(plan, service, name, new PolicyTargetReference(LinkerdPolicy.Group, "Server", name), server.Id, unrestricted, authentications);
     }
 
     /// <summary>
     /// Authorizes <paramref name="callers"/> on a route or Server: the identified ones by a MeshTLSAuthentication of their
-    /// service accounts, and, when there are callers opened with <c>unauthenticated: true</c>, plain text by a second
-    /// policy (a policy needs ALL its authentications, policies on one target are alternatives).
+    /// service accounts (one per set of callers of the service, in <paramref name="authentications"/> by name), and, when
+    /// there are callers opened with <c>unauthenticated: true</c>, plain text by a second policy (a policy needs ALL its
+    /// authentications, policies on one target are alternatives).
     /// </summary>
-    private static void Authorize(PlanBuilder plan, ServiceSettings service, string name, PolicyTargetReference target, string targetId, ImmutableArray<Caller> callers)
+    private static void Authorize(
+        PlanBuilder plan, ServiceSettings service, string name, PolicyTargetReference target, string targetId, ImmutableArray<Caller> callers,
+        Dictionary<string, ManifestItem> authentications)
     {
         var identified = callers.Where(c => !c.Unauthenticated).ToImmutableArray();
         if (!identified.IsEmpty)
         {
-            var authentication = plan.Add(StageKind.Policies, Callers(service, name, identified));
+            var authenticationName = CallersName(service.Name, identified);
+            if (!authentications.TryGetValue(authenticationName, out var authentication))
+            {
+                authentication = plan.Add(StageKind.Policies, Callers(service, authenticationName, identified));
+                authentications.Add(authenticationName, authentication);
+            }
+
             plan.Add(StageKind.Policies, Authorization(Labels.Meta(service, name), target, targetId, [Reference(authentication)], authentication.Id));
         }
 
         if (callers.Any(c => c.Unauthenticated))
         {
             plan.Add(StageKind.Policies, Authorization(
-                Labels.Meta(service, Bounded($"{name}-{UnauthenticatedAuthentication}")),
+                Labels.Meta(service, $"{name}-{UnauthenticatedAuthentication}"),
                 target,
                 targetId,
                 [new AuthenticationReference(LinkerdPolicy.Group, "NetworkAuthentication", UnauthenticatedAuthentication)],
@@ -243,7 +257,22 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
     private static AuthenticationReference Reference(ManifestItem authentication) =>
         new(LinkerdPolicy.Group, authentication.Kind, authentication.Name);
 
-    /// <summary>Object names are at most 253 characters; a long list of callers is shortened to a stable hash.</summary>
-    private static string Bounded(string name) =>
-        name.Length <= 253 ? name : $"{name[..200]}-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name)))[..16]}";
+    /// <summary>
+    /// The name of what a set of callers is authorized by: <c>&lt;prefix&gt;-from-&lt;caller&gt;</c> for one caller, else
+    /// <c>&lt;prefix&gt;-from-&lt;n&gt;-callers-&lt;digest&gt;</c>, the digest the first 8 hex digits of SHA-256 over the callers'
+    /// names in ordinal order. The callers are listed in the objects themselves; the name has to be stable, distinct per
+    /// set and bounded whatever the number of callers (caller and service names are DNS labels, so it stays far below
+    /// Kubernetes' 253 characters). A set that changes gets new objects, which Pulumi creates before it deletes the old
+    /// ones, so no authorized request is refused in between.
+    /// </summary>
+    private static string CallersName(string prefix, IReadOnlyCollection<Caller> callers)
+    {
+        if (callers.Count == 1)
+        {
+            return $"{prefix}-from-{callers.First().Name}";
+        }
+
+        var names = string.Join(' ', callers.Select(c => c.Name).Order(StringComparer.Ordinal));
+        return $"{prefix}-from-{callers.Count}-callers-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(names)))[..8]}";
+    }
 }

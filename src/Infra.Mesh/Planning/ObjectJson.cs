@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
@@ -7,9 +8,32 @@ namespace Infra.Mesh.Planning;
 /// <summary>The canonical JSON form of plan items, shared by the offline render and the Pulumi program.</summary>
 public static class ObjectJson
 {
+    /// <summary>
+    /// KubernetesClient's own serializer options (camelCase, nulls omitted, its converters and source-generated model
+    /// metadata), read through <see cref="KubernetesJson.AddJsonOptions"/>, the library's only way to reach them (as
+    /// KubeOps' <c>KubernetesJsonSerializer</c> does), and copied so nothing here changes the library's instance.
+    /// </summary>
+    private static readonly JsonSerializerOptions Options = KubernetesOptions();
+
     /// <summary>An object as the API server takes it (camelCase, nulls omitted), via KubernetesClient's serializer.</summary>
-    public static JsonObject Of(IKubernetesObject<V1ObjectMeta> obj) =>
-        JsonNode.Parse(KubernetesJson.Serialize(obj))!.AsObject();
+    public static JsonObject Of(IKubernetesObject<V1ObjectMeta> obj) => JsonObject.Create(Element(obj))!;
+
+    /// <summary>
+    /// The same JSON as <see cref="Of(IKubernetesObject{V1ObjectMeta})"/> as a read-only element: serialized once to
+    /// UTF-8 and indexed, with no node per value, which is what rendering thousands of objects needs.
+    /// </summary>
+    public static JsonElement Element(IKubernetesObject<V1ObjectMeta> obj) =>
+        JsonSerializer.SerializeToElement(obj, obj.GetType(), Options);
+
+    /// <summary>A tree (or JSON null) as a read-only element, for code that reads elements.</summary>
+    public static JsonElement Element(JsonNode? node) => JsonElement.Parse(node?.ToJsonString() ?? "null");
+
+    private static JsonSerializerOptions KubernetesOptions()
+    {
+        JsonSerializerOptions? library = null;
+        KubernetesJson.AddJsonOptions(options => library = options);
+        return new JsonSerializerOptions(library!);
+    }
 
     /// <summary>A Secret with each entry's value given by <paramref name="value"/> (a placeholder offline).</summary>
     public static JsonObject Of(SecretItem secret, Func<SecretSource, string> value)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Infra.Mesh.Planning;
 
@@ -27,7 +28,7 @@ public static class PlanRenderer
                 files.Add(new RenderedFile($"{folder}/{ValuesFile(release)}", ValuesDocument(release)));
             }
 
-            var objects = Objects(stage).ToList();
+            var objects = Elements(stage).ToList();
             if (objects.Count > 0)
             {
                 files.Add(new RenderedFile($"{folder}/{ManifestsFile}", YamlText.WriteAll(objects)));
@@ -43,13 +44,27 @@ public static class PlanRenderer
     public static string ValuesFile(HelmReleaseItem release) => $"{release.ReleaseName}.values.yaml";
 
     /// <summary>The objects of a stage in their canonical JSON form, secrets as placeholders.</summary>
-    public static IEnumerable<JsonObject> Objects(PlanStage stage) =>
-        stage.Items.Select(item => item switch
+    public static IEnumerable<JsonObject> Objects(PlanStage stage) => Elements(stage).Select(e => JsonObject.Create(e)!);
+
+    /// <summary>
+    /// <see cref="Objects"/> as read-only elements, the form the YAML writer reads: a stage of thousands of objects
+    /// is serialized once each, without a node per value.
+    /// </summary>
+    public static IEnumerable<JsonElement> Elements(PlanStage stage)
+    {
+        foreach (var item in stage.Items)
         {
-            ManifestItem m => ObjectJson.Of(m.Object),
-            SecretItem s => ObjectJson.Of(s, source => source.Placeholder),
-            _ => null,
-        }).OfType<JsonObject>();
+            switch (item)
+            {
+                case ManifestItem m:
+                    yield return ObjectJson.Element(m.Object);
+                    break;
+                case SecretItem s:
+                    yield return ObjectJson.Element(ObjectJson.Of(s, source => source.Placeholder));
+                    break;
+            }
+        }
+    }
 
     private static string ValuesDocument(HelmReleaseItem release)
     {

@@ -1,8 +1,10 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Infra.Mesh.Planning;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
@@ -23,14 +25,20 @@ public static partial class YamlText
     public static string Write(JsonNode? node) => WriteAll([node]);
 
     /// <summary>Each tree as one YAML document (<c>---</c>), in order.</summary>
-    public static string WriteAll(IEnumerable<JsonNode?> documents)
+    public static string WriteAll(IEnumerable<JsonNode?> documents) => WriteAll(documents.Select(ObjectJson.Element));
+
+    /// <summary>Each element (an object or array; see <see cref="ObjectJson.Element(k8s.IKubernetesObject{k8s.Models.V1ObjectMeta})"/>) as one YAML document, in order.</summary>
+    public static string WriteAll(IEnumerable<JsonElement> documents)
     {
-        var list = documents as IReadOnlyList<JsonNode?> ?? [.. documents];
-        return WriteDirect(list) ?? Emitted(list);
+        var list = documents as IReadOnlyList<JsonElement> ?? [.. documents];
+        return DirectWriter.TryWrite(list) ?? Emitted(list.Select(Node));
     }
 
     /// <summary>The documents written directly, byte for byte as <see cref="Emitted"/>; null when one needs the emitter.</summary>
-    public static string? WriteDirect(IReadOnlyList<JsonNode?> documents) => DirectWriter.TryWrite(documents);
+    public static string? WriteDirect(IReadOnlyList<JsonNode?> documents) => DirectWriter.TryWrite([.. documents.Select(ObjectJson.Element)]);
+
+    /// <summary>The emitter reads nodes; only a stream the direct writer cannot write needs them.</summary>
+    private static JsonNode? Node(JsonElement element) => JsonNode.Parse(element.GetRawText());
 
     /// <summary>The documents through YamlDotNet's emitter: the reference output, for any tree.</summary>
     public static string Emitted(IEnumerable<JsonNode?> documents)
@@ -93,8 +101,33 @@ public static partial class YamlText
         emitter.Emit(new Scalar(null, null, value, style, true, style != ScalarStyle.Plain));
     }
 
+    /// <summary>Whether a one-line string must be quoted: the definition, by the two regexes (the emitter's path).</summary>
     private static bool NeedsQuotes(string value) =>
         value.Length == 0 || Ambiguous().IsMatch(value) || !SafePlain().IsMatch(value) || value.EndsWith(' ') || value.StartsWith(' ');
+
+    /// <summary>
+    /// <see cref="NeedsQuotes"/> for the direct writer, which asks it for every key and value: the regexes run only
+    /// when a cheaper check cannot decide. <see cref="Ambiguous"/> cannot match a string that starts with a letter and
+    /// is longer than 5 characters (its words are at most 5; .NET's <c>$</c> also matches before a final line break);
+    /// <see cref="SafePlain"/> matches whenever the first character and the rest are in its two sets.
+    /// </summary>
+    private static bool NeedsQuotesQuick(string value)
+    {
+        if (value.Length == 0)
+        {
+            return true;
+        }
+
+        var ambiguous = !(char.IsAsciiLetter(value[0]) && value.Length > 5 && value[^1] != '\n') && Ambiguous().IsMatch(value);
+        var safe = (SafePlainFirst.Contains(value[0]) && !value.AsSpan(1).ContainsAnyExcept(SafePlainRest)) || SafePlain().IsMatch(value);
+        return ambiguous || !safe || value.EndsWith(' ') || value.StartsWith(' ');
+    }
+
+    private static readonly SearchValues<char> SafePlainFirst =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./(<$");
+
+    private static readonly SearchValues<char> SafePlainRest =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:@=+,()<>$*%-");
 
     /// <summary>The emitter's output for trees within the subset described on <see cref="YamlText"/>, written directly.</summary>
     private sealed class DirectWriter
@@ -105,31 +138,50 @@ public static partial class YamlText
         private readonly StringBuilder _yaml = new();
 
         /// <summary>The YAML text, or null when a document holds something only the emitter writes.</summary>
-        public static string? TryWrite(IReadOnlyList<JsonNode?> documents)
+        public static string? TryWrite(IReadOnlyList<JsonElement> documents)
         {
             var writer = new DirectWriter();
-            return documents.All(writer.Document) ? writer._yaml.ToString() : null;
+            foreach (var document in documents)
+            {
+                if (!writer.Document(document))
+                {
+                    return null;
+                }
+            }
+
+            return writer._yaml.ToString();
         }
 
         /// <summary>A document of a mapping or a sequence (scalar documents are left to the emitter).</summary>
-        private bool Document(JsonNode? root)
+        private bool Document(JsonElement root)
         {
-            switch (root)
+            switch (root.ValueKind)
             {
-                case JsonObject { Count: 0 }:
+                case JsonValueKind.Object when IsEmpty(root):
                     _yaml.Append("--- {}\n");
                     return true;
-                case JsonArray { Count: 0 }:
+                case JsonValueKind.Array when root.GetArrayLength() == 0:
                     _yaml.Append("--- []\n");
                     return true;
-                case JsonObject mapping:
-                    return Append("---\n").Mapping(mapping, 0, inline: false);
-                case JsonArray sequence:
-                    return Append("---\n").Sequence(sequence, 0);
+                case JsonValueKind.Object:
+                    return Append("---\n").Mapping(root, 0, inline: false);
+                case JsonValueKind.Array:
+                    return Append("---\n").Sequence(root, 0);
                 default:
                     return false;
             }
         }
+
+        /// <summary>An object without properties (a JSON object has no count to ask).</summary>
+        private static bool IsEmpty(JsonElement mapping)
+        {
+            using var properties = mapping.EnumerateObject();
+            return !properties.MoveNext();
+        }
+
+        private static bool IsNonEmptyMapping(JsonElement value) => value.ValueKind == JsonValueKind.Object && !IsEmpty(value);
+
+        private static bool IsNonEmptySequence(JsonElement value) => value.ValueKind == JsonValueKind.Array && value.GetArrayLength() > 0;
 
         private DirectWriter Append(string text)
         {
@@ -138,9 +190,9 @@ public static partial class YamlText
         }
 
         /// <summary>Keys at <paramref name="indent"/>; with <paramref name="inline"/> the first key follows a sequence's "- ".</summary>
-        private bool Mapping(JsonObject mapping, int indent, bool inline)
+        private bool Mapping(JsonElement mapping, int indent, bool inline)
         {
-            foreach (var (key, value) in mapping)
+            foreach (var property in mapping.EnumerateObject())
             {
                 if (!inline)
                 {
@@ -148,39 +200,18 @@ public static partial class YamlText
                 }
 
                 inline = false;
+                var key = property.Name;
                 if (key.Length > MaxSimpleKeyLength || !Inline(key))
                 {
                     return false;
                 }
 
                 _yaml.Append(':');
-                var nested = value switch
-                {
-                    JsonObject { Count: > 0 } child => (bool?)Append("\n").Mapping(child, indent + 2, inline: false),
+                var value = property.Value;
+                var written = IsNonEmptyMapping(value) ? Append("\n").Mapping(value, indent + 2, inline: false)
                     // Sequences are not indented below their key (EmitterSettings.IndentSequences is off).
-                    JsonArray { Count: > 0 } items => Append("\n").Sequence(items, indent),
-                    _ => null,
-                };
-                if (nested == false || (nested is null && !Value(value, indent)))
-                {
-                    return false;
-                }
-            }
-
-            return true;
-        }
-
-        private bool Sequence(JsonArray sequence, int indent)
-        {
-            foreach (var item in sequence)
-            {
-                _yaml.Append(' ', indent).Append("- ");
-                var written = item switch
-                {
-                    JsonObject { Count: > 0 } mapping => Mapping(mapping, indent + 2, inline: true),
-                    JsonArray { Count: > 0 } => false, // "- - item": left to the emitter
-                    _ => ValueAfterIndicator(item, indent),
-                };
+                    : IsNonEmptySequence(value) ? Append("\n").Sequence(value, indent)
+                    : Append(" ").ValueAfterIndicator(value, indent);
                 if (!written)
                 {
                     return false;
@@ -190,40 +221,47 @@ public static partial class YamlText
             return true;
         }
 
-        /// <summary>A scalar or empty collection after "key:"; block scalar lines go two deeper than <paramref name="indent"/>.</summary>
-        private bool Value(JsonNode? value, int indent)
+        private bool Sequence(JsonElement sequence, int indent)
         {
-            _yaml.Append(' ');
-            return ValueAfterIndicator(value, indent);
+            foreach (var item in sequence.EnumerateArray())
+            {
+                _yaml.Append(' ', indent).Append("- ");
+                var written = IsNonEmptyMapping(item) ? Mapping(item, indent + 2, inline: true)
+                    : !IsNonEmptySequence(item) && ValueAfterIndicator(item, indent); // "- - item": left to the emitter
+                if (!written)
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
-        private bool ValueAfterIndicator(JsonNode? value, int indent)
+        /// <summary>A scalar or empty collection after "key: " or "- "; block scalar lines go two deeper than <paramref name="indent"/>.</summary>
+        private bool ValueAfterIndicator(JsonElement value, int indent)
         {
-            switch (value)
+            if (value.ValueKind == JsonValueKind.String)
             {
-                case null:
-                    _yaml.Append("null\n");
-                    return true;
-                case JsonObject:
-                    _yaml.Append("{}\n");
-                    return true;
-                case JsonArray:
-                    _yaml.Append("[]\n");
-                    return true;
-                case JsonValue scalar when scalar.GetValueKind() == JsonValueKind.String:
-                    var text = scalar.GetValue<string>();
-                    if (!(text.Contains('\n', StringComparison.Ordinal) ? Literal(text, indent + 2) : Inline(text)))
-                    {
-                        return false;
-                    }
+                var text = value.GetString()!;
+                if (!(text.Contains('\n', StringComparison.Ordinal) ? Literal(text, indent + 2) : Inline(text)))
+                {
+                    return false;
+                }
 
-                    _yaml.Append('\n');
-                    return true;
-                default:
-                    // Numbers and booleans as JSON writes them.
-                    _yaml.Append(value.ToJsonString()).Append('\n');
-                    return true;
+                _yaml.Append('\n');
+                return true;
             }
+
+            _yaml.Append(value.ValueKind switch
+            {
+                JsonValueKind.Null => "null",
+                JsonValueKind.Object => "{}",
+                JsonValueKind.Array => "[]",
+                JsonValueKind.True => "true",
+                JsonValueKind.False => "false",
+                _ => value.GetRawText(), // numbers as JSON writes them
+            }).Append('\n');
+            return true;
         }
 
         /// <summary>A one-line string: plain when it reads back as itself, else double-quoted.</summary>
@@ -234,7 +272,7 @@ public static partial class YamlText
                 return false; // a line break in a key: the emitter writes a complex key
             }
 
-            if (!NeedsQuotes(text))
+            if (!NeedsQuotesQuick(text))
             {
                 // The emitter single-quotes these despite the plain style asked for: a trailing ':' reads as a
                 // mapping indicator, a leading '...' as a document end.

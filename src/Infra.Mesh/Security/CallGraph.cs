@@ -4,7 +4,19 @@ using Infra.Mesh.Settings;
 namespace Infra.Mesh.Security;
 
 /// <summary>One declared call: <paramref name="Caller"/> may call <paramref name="Callee"/> (optionally only some methods and paths).</summary>
-public sealed record CallEdge(ServiceSettings Caller, ServiceSettings Callee, CallSettings Call);
+public sealed record CallEdge(ServiceSettings Caller, ServiceSettings Callee, CallSettings Call)
+{
+    /// <summary>
+    /// The callee ports this call reaches in plain text: none unless it is opened (<c>unauthenticated: true</c>); then
+    /// the HTTP ports when it is restricted to methods or paths (an HTTP attribute never matches on a TCP port), else
+    /// every port. The security planners open exactly these (Istio: port-level PERMISSIVE mTLS and a rule without a
+    /// principal; Linkerd: an unauthenticated authorization of the call's route or Server).
+    /// </summary>
+    public IEnumerable<ServicePort> PlainTextPorts =>
+        !Call.Unauthenticated ? []
+        : Call.Methods.IsEmpty && Call.Paths.IsEmpty ? Callee.Ports
+        : Callee.Ports.Where(p => p.IsHttp);
+}
 
 /// <summary>
 /// The declared call graph of the catalog: the only traffic authorization allows. Indexed by caller and callee when

@@ -101,7 +101,7 @@ public sealed class VerificationPlanner(IInjection injection, IProxyProbe proxy)
         foreach (var caller in settings.Services)
         {
             var checks = outOf[caller.Name]
-                .Where(e => VerifiedPort(e.Callee) is not null)
+                .Where(e => Checkable(e.Callee))
                 .SelectMany(e => Targets(e.Callee, settings).Select(target =>
                     new VerificationCheck(CheckKind.Allowed, $"{caller.Name} -> {target}", Url(e.Callee, target, path), caller.Injected || e.Callee.Injected)))
                 .Concat(canaryChecks.GetValueOrDefault(caller.Name, []))
@@ -121,7 +121,7 @@ public sealed class VerificationPlanner(IInjection injection, IProxyProbe proxy)
             var local = byNamespace[ns].ToList();
             ImmutableArray<VerificationCheck> denied =
             [
-                .. local.Where(s => VerifiedPort(s) is not null && proxy.Refuses(settings, s, into[s.Name].Any()))
+                .. local.Where(s => Checkable(s) && proxy.Refuses(settings, s, into[s.Name].Any()))
                     .SelectMany(s => Targets(s, settings).Select(target =>
                         new VerificationCheck(proxy.Denial(s), $"{VerifierAccount} -> {target}", Url(s, target, path)))),
             ];
@@ -137,8 +137,9 @@ public sealed class VerificationPlanner(IInjection injection, IProxyProbe proxy)
 
             ImmutableArray<VerificationCheck> plain =
             [
-                .. local.Where(s => s.Injected).SelectMany(s => s.Ports.Select(p =>
-                    new VerificationCheck(CheckKind.Refused, $"plain text -> {s.Name}:{p.Name}", Url(s, s.Name, p, path), Proxied: false))),
+                .. local.Where(s => s.Injected && WorkloadVersion.Serves(s)).SelectMany(s => s.Ports
+                    .Except(into[s.Name].SelectMany(e => e.PlainTextPorts))
+                    .Select(p => new VerificationCheck(CheckKind.Refused, $"plain text -> {s.Name}:{p.Name}", Url(s, s.Name, p, path), Proxied: false))),
             ];
             if (!plain.IsEmpty)
             {
@@ -148,6 +149,12 @@ public sealed class VerificationPlanner(IInjection injection, IProxyProbe proxy)
 
         return jobs;
     }
+
+    /// <summary>
+    /// Whether requests to the service can be checked: it has an HTTP port (<see cref="VerifiedPort"/>) and a pod to
+    /// answer (a service scaled to zero answers nothing but its callers' proxies' 503, whatever the policies say).
+    /// </summary>
+    private static bool Checkable(ServiceSettings service) => VerifiedPort(service) is not null && WorkloadVersion.Serves(service);
 
     /// <summary>
     /// The port checks use: the service's first HTTP/1.1 or HTTP/2 port. A service with only gRPC or TCP ports has no
@@ -163,7 +170,7 @@ public sealed class VerificationPlanner(IInjection injection, IProxyProbe proxy)
     private static Dictionary<string, ImmutableArray<VerificationCheck>> CanaryChecks(StackSettings settings, ILookup<string, CallEdge> into, string path)
     {
         var checks = new Dictionary<string, ImmutableArray<VerificationCheck>>(StringComparer.Ordinal);
-        foreach (var service in settings.Services.Where(s => s.Canary is not null && VerifiedPort(s) is not null))
+        foreach (var service in settings.Services.Where(s => s.Canary is not null && Checkable(s)))
         {
             var callers = into[service.Name].Select(e => e.Caller).ToList();
             if ((callers.FirstOrDefault(c => c.Injected) ?? callers.FirstOrDefault()) is not { } caller)

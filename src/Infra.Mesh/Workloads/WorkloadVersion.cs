@@ -10,6 +10,12 @@ public sealed record ReplicaRange(int Min, int Max);
 /// <param name="Scaling">The autoscaler's range, or null when the Deployment keeps the fixed <paramref name="Replicas"/>.</param>
 public sealed record WorkloadVersion(string Name, string DeploymentName, ImageReference Image, int Replicas, ReplicaRange? Scaling)
 {
+    /// <summary>The fewest pods this version runs: the autoscaler's minimum, else the fixed replicas.</summary>
+    public int MinPods => Scaling?.Min ?? Replicas;
+
+    /// <summary>Whether some version of the service always runs a pod, so a request to it can be answered.</summary>
+    public static bool Serves(ServiceSettings service) => Of(service).Any(v => v.MinPods > 0);
+
     public static IReadOnlyList<WorkloadVersion> Of(ServiceSettings service)
     {
         var autoscaling = service.Autoscaling;

@@ -298,6 +298,80 @@ public sealed class VerifyCommandTests : IAsyncLifetime
         Assert.Empty(run.Stdout);
     }
 
+    [Theory]
+    [InlineData("text")]
+    [InlineData("json")]
+    public void A_kubeconfig_that_is_not_yaml_is_exit_2_naming_the_file_without_a_stack_trace(string format)
+    {
+        var path = Path.Combine(_directory, "broken");
+        File.WriteAllText(path, "garbage: [\n");
+
+        var run = InfraTool.Run("verify", "dev", "--project", Stacks.ProjectDirectory, "--kubeconfig", path, "--format", format);
+
+        Assert.Equal(InfraCommand.BadInput, run.ExitCode);
+        Assert.StartsWith($"error: cannot verify stack 'dev' on context 'kind-infra-dev': the kubeconfig {path} cannot be read:", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.Stderr, StringComparison.Ordinal);
+        if (format == "json")
+        {
+            Assert.False((bool)Report(run)["healthy"]!);
+            Assert.Contains("cannot be read", (string)Report(run)["error"]!, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Empty(run.Stdout);
+        }
+    }
+
+    [Fact]
+    public void A_client_key_that_does_not_exist_is_exit_2()
+    {
+        var path = KubeconfigFile.Write(Path.Combine(_directory, "kubeconfig"), "kind-infra-dev", ("kind-infra-dev", _server.Url));
+        File.WriteAllText(path, File.ReadAllText(path).Replace("token: not-a-real-token", "client-certificate: /no/such.crt\n      client-key: /no/such.key", StringComparison.Ordinal));
+
+        var run = InfraTool.Run("verify", "dev", "--project", Stacks.ProjectDirectory, "--kubeconfig", path);
+
+        Assert.Equal(InfraCommand.BadInput, run.ExitCode);
+        Assert.Contains("context 'kind-infra-dev'", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("/no/such.", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.Stderr, StringComparison.Ordinal);
+        Assert.Empty(_server.Requests);
+    }
+
+    [Fact]
+    public void A_context_whose_cluster_is_not_defined_is_exit_2_naming_both()
+    {
+        var path = KubeconfigFile.Write(Path.Combine(_directory, "kubeconfig"), "kind-infra-dev", ("kind-infra-dev", _server.Url));
+        File.WriteAllText(path, File.ReadAllText(path).Replace("      cluster: kind-infra-dev", "      cluster: gone", StringComparison.Ordinal));
+
+        var run = InfraTool.Run("verify", "dev", "--project", Stacks.ProjectDirectory, "--kubeconfig", path);
+
+        Assert.Equal(InfraCommand.BadInput, run.ExitCode);
+        Assert.Contains("context 'kind-infra-dev' names the cluster 'gone', which the kubeconfig", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_kubeconfig_files_of_KUBECONFIG_are_merged_as_kubectl_merges_them()
+    {
+        Healthy("dev");
+        var other = KubeconfigFile.Write(Path.Combine(_directory, "other"), "elsewhere", ("elsewhere", "http://127.0.0.1:9"));
+        var stacks = KubeconfigFile.Write(Path.Combine(_directory, "stacks"), "kind-infra-dev", ("kind-infra-dev", _server.Url));
+        var previous = Environment.GetEnvironmentVariable("KUBECONFIG");
+        try
+        {
+            // A missing entry is skipped; the stack's context is in the last file.
+            Environment.SetEnvironmentVariable("KUBECONFIG", string.Join(Path.PathSeparator, Path.Combine(_directory, "absent"), other, stacks));
+
+            var run = InfraTool.Run("verify", "dev", "--project", Stacks.ProjectDirectory);
+
+            Assert.Equal(InfraCommand.Ok, run.ExitCode);
+            Assert.NotEmpty(_server.Requests);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("KUBECONFIG", previous);
+        }
+    }
+
     [Fact]
     public void An_explicit_context_wins_over_the_stacks()
     {
@@ -317,9 +391,9 @@ public sealed class VerifyCommandTests : IAsyncLifetime
         var missing = InfraTool.Run("verify", "dev", "--project", Stacks.ProjectDirectory, "--kubeconfig", Path.Combine(_directory, "absent"));
 
         Assert.Equal(InfraCommand.BadInput, unknown.ExitCode);
-        Assert.Contains("no-such-context", unknown.Stderr, StringComparison.Ordinal);
+        Assert.Contains("has no context 'no-such-context' (it has: ", unknown.Stderr, StringComparison.Ordinal);
         Assert.Equal(InfraCommand.BadInput, missing.ExitCode);
-        Assert.StartsWith("error: no kubeconfig at", missing.Stderr, StringComparison.Ordinal);
+        Assert.StartsWith($"error: cannot verify stack 'dev' on context 'kind-infra-dev': no kubeconfig at {Path.Combine(_directory, "absent")}", missing.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

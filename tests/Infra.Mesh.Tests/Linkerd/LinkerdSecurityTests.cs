@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Infra.Mesh.Planner;
 using Infra.Mesh.Security;
 using Infra.Mesh.Settings;
@@ -166,17 +168,17 @@ public class LinkerdSecurityTests
     }
 
     /// <summary>
-    /// Callers allowed the same requests share one route named after them; a list of callers too long for an object name
-    /// (253 characters) is shortened to a stable, distinct, valid name, and one that fits keeps its readable name.
+    /// Callers allowed the same requests share one route; its name (and its policy's) says whom it is for without
+    /// listing them: <c>&lt;server&gt;-from-&lt;caller&gt;</c> for one caller, <c>&lt;server&gt;-from-&lt;n&gt;-callers-&lt;digest&gt;</c>
+    /// for more, so a service with dozens of callers has names as short as one with two.
     /// </summary>
     [Fact]
-    public void Routes_for_many_callers_keep_valid_distinct_names_and_still_authorize_each_caller()
+    public void Routes_for_many_callers_have_short_distinct_names_without_caller_lists_and_still_authorize_each_caller()
     {
         var dev = LinkerdStacks.Settings(LinkerdStacks.Dev);
         var template = dev.Service("payments");
-        // "orders-http-from-" and 7 callers of 23 characters and 3 of 22, dash-separated: 253 characters exactly.
-        var fitting = Enumerable.Range(0, 10).Select(i => $"reporting-job-{i:D2}-xxxxx" + (i < 7 ? "x" : "")).ToList();
-        var overflowing = Enumerable.Range(0, 10).Select(i => $"reporting-svc-{i:D2}-xxxxxxxx").ToList();
+        var few = Enumerable.Range(0, 3).Select(i => $"reporting-job-{i:D2}").ToList();
+        var many = Enumerable.Range(0, 40).Select(i => $"reporting-service-with-a-long-name-{i:D2}").ToList();
         ServiceSettings Caller(string name, string path) => template with
         {
             Name = name, Namespace = "reports", Public = null, Canary = null, Secrets = [], ExternalHosts = [],
@@ -184,23 +186,65 @@ public class LinkerdSecurityTests
         };
         var settings = dev with
         {
-            Services = [.. dev.Services, .. fitting.Select(n => Caller(n, "/reports/fitting")), .. overflowing.Select(n => Caller(n, "/reports/overflowing"))],
+            Services = [.. dev.Services, .. few.Select(n => Caller(n, "/reports/few")), .. many.Select(n => Caller(n, "/reports/many"))],
         };
         var objects = Stacks.Objects(MeshPlanner.Plan(settings));
         var model = new InboundPolicyModel(objects);
         var server = model.ServerFor("shop", "orders", "http");
 
-        var names = objects.OfKind("HTTPRoute").In("shop").Select(r => r.Name()).ToList();
-        Assert.Contains($"orders-http-from-{string.Join('-', fitting)}", names);
-        Assert.Equal(253, $"orders-http-from-{string.Join('-', fitting)}".Length);
-        Assert.DoesNotContain(names, n => n.Contains(overflowing[9], StringComparison.Ordinal));
+        var names = objects.Where(o => (string?)o["kind"] is "HTTPRoute" or "AuthorizationPolicy" or "MeshTLSAuthentication").In("shop")
+            .Select(o => o.Name()).ToList();
+        Assert.Contains("orders-http-from-api-gateway", names);
+        Assert.Contains(names, n => Regex.IsMatch(n, "^orders-http-from-3-callers-[0-9a-f]{8}$"));
+        Assert.Contains(names, n => Regex.IsMatch(n, "^orders-http-from-40-callers-[0-9a-f]{8}$"));
+        Assert.Contains(names, n => Regex.IsMatch(n, "^orders-from-40-callers-[0-9a-f]{8}$"));
+        Assert.All(names, n => Assert.DoesNotContain("reporting", n, StringComparison.Ordinal));
         Assert.All(names, n => Assert.Matches("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", n));
-        Assert.All(names, n => Assert.InRange(n.Length, 1, 253));
-        Assert.Equal(names.Count, names.Distinct().Count());
+        Assert.All(names, n => Assert.InRange(n.Length, 1, 63));
+        Assert.All(objects.GroupBy(o => ((string?)o["kind"], o.Namespace(), o.Name())), g => Assert.Single(g));
 
-        Assert.All(fitting, c => Assert.True(model.Allows("shop", server, $"{c}/reports", "GET", "/reports/fitting")));
-        Assert.All(overflowing, c => Assert.True(model.Allows("shop", server, $"{c}/reports", "GET", "/reports/overflowing")));
-        Assert.All(overflowing, c => Assert.False(model.Allows("shop", server, $"{c}/reports", "GET", "/reports/fitting")));
+        Assert.All(few, c => Assert.True(model.Allows("shop", server, $"{c}/reports", "GET", "/reports/few")));
+        Assert.All(many, c => Assert.True(model.Allows("shop", server, $"{c}/reports", "GET", "/reports/many")));
+        Assert.All(many, c => Assert.False(model.Allows("shop", server, $"{c}/reports", "GET", "/reports/few")));
+    }
+
+    /// <summary>
+    /// The ports of a service mostly admit the same callers (every declared call reaches every HTTP port): each set of
+    /// callers is authenticated by one MeshTLSAuthentication of the service, which the policies of all its ports share.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(LinkerdStacks.All), MemberType = typeof(LinkerdStacks))]
+    public void Each_set_of_callers_has_one_mesh_tls_authentication_per_service(string variant) =>
+        AssertOneAuthenticationPerCallerSet(LinkerdStacks.Objects(variant));
+
+    [Fact]
+    public void The_ports_of_a_service_share_the_mesh_tls_authentication_of_a_set_of_callers()
+    {
+        // Every synthetic service has two HTTP ports (http, metrics) that its callers reach alike.
+        var objects = Stacks.Objects(MeshPlanner.Plan(StackSettingsLoader.Load(SyntheticCatalog.Create(60, MeshKind.Linkerd))));
+        var references = AssertOneAuthenticationPerCallerSet(objects);
+
+        var shared = references.GroupBy(r => (r.Namespace, r.Authentication)).Where(g => g.Select(r => r.Target).Distinct().Count() > 1).ToList();
+        Assert.NotEmpty(shared);
+        Assert.Contains(shared, g => g.Any(r => r.Target.Contains("-http-", StringComparison.Ordinal)) && g.Any(r => r.Target.Contains("-metrics-", StringComparison.Ordinal)));
+    }
+
+    /// <summary>No two MeshTLSAuthentications of a service name the same identities, and every policy's reference resolves.</summary>
+    private static List<(string? Namespace, string Authentication, string Target)> AssertOneAuthenticationPerCallerSet(IReadOnlyList<JsonObject> objects)
+    {
+        var authentications = objects.OfKind("MeshTLSAuthentication").ToList();
+        Assert.NotEmpty(authentications);
+        var sets = authentications.Select(a => (a.Namespace(), (string?)a["metadata"]!["labels"]!["app"],
+            string.Join(' ', a["spec"]!["identityRefs"]!.AsArray().Select(r => $"{r!["namespace"]}/{r["name"]}").Order(StringComparer.Ordinal))));
+        Assert.All(sets.GroupBy(s => s), g => Assert.Single(g));
+
+        var references = objects.OfKind("AuthorizationPolicy")
+            .SelectMany(p => p["spec"]!["requiredAuthenticationRefs"]!.AsArray()
+                .Where(r => (string?)r!["kind"] == "MeshTLSAuthentication")
+                .Select(r => (p.Namespace(), (string)r!["name"]!, (string)p["spec"]!["targetRef"]!["name"]!)))
+            .ToList();
+        Assert.All(references, r => Assert.Contains(authentications, a => a.Namespace() == r.Item1 && a.Name() == r.Item2));
+        return references;
     }
 
     private static (string?, string?) ServerProtocol(IEnumerable<System.Text.Json.Nodes.JsonObject> objects, string name)

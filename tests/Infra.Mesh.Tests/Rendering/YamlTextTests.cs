@@ -70,6 +70,22 @@ public class YamlTextTests
         Assert.True(direct > 300, $"only {direct} samples took the direct path");
     }
 
+    [Fact]
+    public void Scalars_near_the_quick_quoting_checks_edges_are_written_as_the_emitter_writes_them()
+    {
+        // The direct writer skips the regexes for strings starting with a letter and longer than 5 characters, and
+        // when every character is in the plain-safe sets: words of YAML's null/boolean vocabulary, numbers, and
+        // characters just inside and outside those sets, around that length.
+        var word = Gen.OneOf("null", "true", "False", "NO", "off", "y", "n", "1e5", "0x1F", ".inf", "~", "abcde", "ab", "<a", "$x", "(x", "_x");
+        var tail = Gen.String[Gen.Char["aZ09_./:@=+,()<>$*%-# '\"!&|?`{}[]é"], 0, 4];
+        Gen.Select(word, tail).Sample((w, t) =>
+        {
+            var text = w + t;
+            JsonNode?[] documents = [new JsonObject { [text] = text, ["k"] = new JsonArray(text) }];
+            Assert.Equal(YamlText.Emitted(documents), YamlText.WriteAll(documents));
+        }, iter: 3000);
+    }
+
     [Theory]
     [InlineData("dev")]
     [InlineData("dev-linkerd")]

@@ -172,6 +172,56 @@ public class VerificationPlannerTests
         }
     }
 
+    [Theory]
+    [InlineData("prod", true)]
+    [InlineData("dev-linkerd", true)]
+    [InlineData("prod", false)]
+    public void Ports_an_opened_call_reaches_in_plain_text_are_not_expected_to_refuse_it(string stack, bool restricted)
+    {
+        // orders runs without a proxy and its calls are opened to plain text (calls[].unauthenticated).
+        var settings = Stacks.Settings(stack);
+        var opened = settings with
+        {
+            Services = [.. settings.Services.Select(s => s.Name != "orders" ? s : s with
+            {
+                Injected = false,
+                Calls = [.. s.Calls.Select(c => (restricted ? c : c with { Methods = [], Paths = [] }) with { Unauthenticated = true })],
+            })],
+        };
+        var graph = CallGraph.Of(opened);
+        var openedPorts = graph.Edges.Where(e => e.Call.Unauthenticated).SelectMany(e => e.PlainTextPorts.Select(p => $"{HostOf(e.Callee)}:{p.Port}")).ToHashSet();
+        var checkedPorts = JobsOf(opened).Where(j => j.Stem == "verify-mtls").SelectMany(j => j.Checks).Select(c => $"{Host(c)}:{new Uri(c.Url).Port}").ToHashSet();
+        var before = JobsOf(settings).Where(j => j.Stem == "verify-mtls").SelectMany(j => j.Checks).Select(c => $"{Host(c)}:{new Uri(c.Url).Port}").ToHashSet();
+
+        Assert.NotEmpty(openedPorts);
+        Assert.Empty(checkedPorts.Intersect(openedPorts));
+        // Everything else is still checked: only the opened ports and the now uninjected caller's own ports left.
+        var orders = opened.Services.Single(s => s.Name == "orders");
+        Assert.Equal(before.Except(openedPorts).Except(orders.Ports.Select(p => $"{HostOf(orders)}:{p.Port}")).Order(), checkedPorts.Order());
+    }
+
+    [Theory]
+    [InlineData("prod")]
+    [InlineData("dev-linkerd")]
+    public void A_service_scaled_to_zero_is_not_called_by_any_check(string stack)
+    {
+        var settings = Stacks.Settings(stack);
+        var callee = CallGraph.Of(settings).Edges.Select(e => e.Callee).First(s => s.Canary is null);
+        var idle = settings with
+        {
+            Services = [.. settings.Services.Select(s => s.Name != callee.Name ? s : s with
+            {
+                Replicas = 0,
+                Autoscaling = s.Autoscaling with { Enabled = false },
+            })],
+        };
+
+        var hosts = JobsOf(idle).SelectMany(j => j.Checks).Select(Host).ToHashSet();
+
+        Assert.Contains(HostOf(callee), JobsOf(settings).SelectMany(j => j.Checks).Select(Host));
+        Assert.DoesNotContain(HostOf(callee), hosts);
+    }
+
     [Fact]
     public void A_namespace_made_permissive_is_not_plain_text_checked()
     {

@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
+using Infra.Mesh.Istio.Ambient;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Settings;
+using Infra.Mesh.Traffic.GatewayApi;
 using k8s;
 using k8s.Models;
 
@@ -31,6 +33,67 @@ public sealed partial class NamesRule : IPlanRule
         {
             CheckObject(context, item.Object);
         }
+
+        CheckControllerObjects(context, plan);
+    }
+
+    /// <summary>
+    /// INFRA111 for the objects controllers create from planned ones (<see cref="ControllerObjects"/>): a planned object
+    /// of the same kind, namespace and name is fought over by Pulumi and the controller, and when it is a catalog
+    /// service's ServiceAccount its pods take the controller's identity (a waypoint's, which every policy behind it
+    /// trusts). On ambient the name of a namespace's waypoint is reserved in every application namespace, not only in
+    /// those that have one now: a waypoint appears there as soon as one of its services needs L7 (a canary, a
+    /// method-restricted caller, a timeout), which would turn an unrelated change into the collision.
+    /// </summary>
+    private static void CheckControllerObjects(RuleContext context, MeshPlan plan)
+    {
+        var planned = plan.Items.OfType<ManifestItem>().ToDictionary(i => i.Id, i => i.Object, StringComparer.Ordinal);
+        var derived = ControllerObjects.Of(plan);
+        if (context.Settings is { Mesh: MeshKind.Istio, Istio.Ambient: true })
+        {
+            var waypoints = plan.Items.OfType<ManifestItem>().Select(i => i.Object).OfType<KubernetesGateway>()
+                .Select(g => g.Metadata.NamespaceProperty).ToHashSet(StringComparer.Ordinal);
+            derived = derived.Concat(context.Settings.Services.Select(s => s.Namespace).Distinct(StringComparer.Ordinal)
+                .Where(ns => !waypoints.Contains(ns))
+                .SelectMany(ns => ControllerObjects.OfGateway(ns, Waypoints.Name, Waypoints.GatewayClass))
+                .Select(o => o with { Source = o.Source + ", planned as soon as a service of the namespace needs L7" }));
+        }
+
+        var seen = new Dictionary<string, ControllerObject>(StringComparer.Ordinal);
+        var collisions = new List<(ServiceSettings Culprit, string Id, ControllerObject By)>();
+        foreach (var made in derived)
+        {
+            var culprit = planned.TryGetValue(made.Id, out var obj) ? Owner(context, obj)
+                : !seen.TryAdd(made.Id, made) ? OwnerOfName(context, made.Id)
+                : null;
+            if (culprit is not null)
+            {
+                collisions.Add((culprit, made.Id, made));
+            }
+        }
+
+        foreach (var group in collisions.GroupBy(c => c.Culprit))
+        {
+            var objects = string.Join(", ", group.Select(c => Described(c.Id)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
+            var by = string.Join("; ", group.Select(c => $"{c.By.Controller}, from {c.By.Source}").Distinct(StringComparer.Ordinal));
+            var identity = group.Any(c => c.Id.StartsWith(V1ServiceAccount.KubeKind + "/", StringComparison.Ordinal))
+                ? ", and its pods would run under the controller's ServiceAccount, an identity the mesh's policies trust"
+                : "";
+            context.Report(RuleCatalog.NameCollision, context.Service(group.Key)["name"],
+                $"'{group.Key.Name}' collides with objects a controller in the cluster creates: {objects} ({by}); "
+                + $"Pulumi and the controller would both claim them (or the create fails with AlreadyExists){identity}; rename the service");
+        }
+    }
+
+    /// <summary><c>Kind/namespace/name</c> as <c>Kind namespace/name</c>.</summary>
+    private static string Described(string id) => id[..id.IndexOf('/', StringComparison.Ordinal)] + " " + id[(id.IndexOf('/', StringComparison.Ordinal) + 1)..];
+
+    /// <summary>The catalog service an object id (<c>Kind/namespace/name</c>) is named after: the same name, else the longest contained.</summary>
+    private static ServiceSettings? OwnerOfName(RuleContext context, string id)
+    {
+        var name = id[(id.LastIndexOf('/') + 1)..];
+        return context.ServicesByName.GetValueOrDefault(name)
+            ?? context.Settings.Services.Where(s => name.Contains(s.Name, StringComparison.Ordinal)).MaxBy(s => s.Name.Length);
     }
 
     /// <summary>Reports a conflict found while planning: two objects the settings gave one kind, namespace and name.</summary>

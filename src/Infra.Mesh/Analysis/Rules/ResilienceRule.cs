@@ -61,6 +61,14 @@ public sealed class ResilienceRule : ISettingsRule
         || condition.Split('-').All(part => int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var code) && code is >= 400 and < 600);
 
     /// <summary>
+    /// Advice that works for <paramref name="pods"/>: one pod is always ejectable (no percentage keeps it), so only more
+    /// pods help; from two pods on, the percentage that leaves one pod standing is <c>100 * (pods - 1) / pods</c>.
+    /// </summary>
+    private static string EjectionAdvice(int pods, string version) => pods == 1
+        ? $"with one {version} pod no maxEjectionPercent can keep it (Envoy always allows one ejection): run at least 2 {version} pods"
+        : $"lower maxEjectionPercent to at most {100 * (pods - 1) / pods} (ejects at most {pods - 1} of {pods} pods), or run more {version} pods";
+
+    /// <summary>
     /// Envoy ejects at least one host whatever <c>maxEjectionPercent</c> says, and Istio's <c>minHealthPercent</c>
     /// defaults to 0, which also turns off Envoy's panic routing: when every endpoint of a version is ejected, its
     /// requests fail with 503 until the ejection ends. Each version (stable, canary) is its own subset.
@@ -83,7 +91,7 @@ public sealed class ResilienceRule : ISettingsRule
             var at = node.Exists ? node : context.Service(service)[name == "canary" ? "canary" : "replicas"];
             context.Report(RuleCatalog.EjectEverything, at,
                 $"maxEjectionPercent {outlier.MaxEjectionPercent} with {pods} {name} pod(s) lets outlier detection eject all of them (Envoy ejects at least one), "
-                + "and with nothing left the version answers 503; run more pods, or lower maxEjectionPercent below (pods - 1) / pods");
+                + $"and with nothing left the version answers 503; {EjectionAdvice(pods, name)}");
         }
     }
 }

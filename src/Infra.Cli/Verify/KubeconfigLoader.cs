@@ -1,0 +1,114 @@
+using System.Security.Cryptography;
+using k8s;
+using k8s.Exceptions;
+using k8s.KubeConfigModels;
+
+namespace Infra.Cli.Verify;
+
+/// <summary>A kubeconfig that cannot be used: bad input, reported in one line.</summary>
+public sealed class KubeconfigException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// Finds and reads the kubeconfig the way kubectl (client-go) does, so <c>infra verify</c> reaches the cluster that
+/// <c>pulumi up</c> and kubectl reach: <c>--kubeconfig FILE</c>, else every file of <c>KUBECONFIG</c> that exists,
+/// merged (the first occurrence of a name wins), else <c>~/.kube/config</c>
+/// (https://kubernetes.io/docs/concepts/configuration/organize-cluster-access-kubeconfig/#merging-kubeconfig-files).
+/// </summary>
+public static class KubeconfigLoader
+{
+    /// <summary>The client configuration of <paramref name="context"/> (null: the current context).</summary>
+    /// <exception cref="KubeconfigException">No kubeconfig, one that cannot be read, an unknown context, a context
+    /// whose cluster or user is not defined, credentials that cannot be loaded; the message says which.</exception>
+    public static (KubernetesClientConfiguration Configuration, string Context) Load(string? file, string? context)
+    {
+        var files = Files(file);
+        K8SConfiguration merged;
+        try
+        {
+            merged = Merge([.. files.Select(f => KubernetesClientConfiguration.LoadKubeConfig(f))], context);
+        }
+        catch (Exception e) when (e is KubeConfigException or YamlDotNet.Core.YamlException or IOException or UnauthorizedAccessException)
+        {
+            throw new KubeconfigException($"the kubeconfig {Names(files)} cannot be read: {e.Message}", e);
+        }
+
+        var name = context ?? merged.CurrentContext;
+        if (string.IsNullOrEmpty(name))
+        {
+            throw new KubeconfigException($"the kubeconfig {Names(files)} sets no current context; pass --context NAME or set the stack's infra:kubernetes.context");
+        }
+
+        var known = merged.Contexts?.ToList() ?? [];
+        if (known.FirstOrDefault(c => c.Name == name) is not { } named)
+        {
+            throw new KubeconfigException($"the kubeconfig {Names(files)} has no context '{name}' (it has: {(known.Count == 0 ? "none" : string.Join(", ", known.Select(c => c.Name)))})");
+        }
+
+        if (merged.Clusters?.Any(c => c.Name == named.ContextDetails?.Cluster) != true)
+        {
+            throw new KubeconfigException($"context '{name}' names the cluster '{named.ContextDetails?.Cluster}', which the kubeconfig {Names(files)} does not define");
+        }
+
+        try
+        {
+            return (KubernetesClientConfiguration.BuildConfigFromConfigObject(merged, name), name);
+        }
+        catch (Exception e) when (e is KubeConfigException or IOException or UnauthorizedAccessException or CryptographicException or FormatException)
+        {
+            throw new KubeconfigException($"context '{name}' of the kubeconfig {Names(files)} cannot be used: {e.Message}", e);
+        }
+    }
+
+    /// <summary>A client for the configuration; credentials (client certificates, keys) are read here.</summary>
+    /// <exception cref="KubeconfigException">The credentials cannot be loaded.</exception>
+    public static Kubernetes Client(KubernetesClientConfiguration configuration, string context)
+    {
+        try
+        {
+            return new Kubernetes(configuration);
+        }
+        catch (Exception e) when (e is KubeConfigException or IOException or UnauthorizedAccessException or CryptographicException or FormatException)
+        {
+            throw new KubeconfigException($"the credentials of context '{context}' cannot be used: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// The files merged as client-go merges them: the first occurrence of each context, cluster and user name wins, and
+    /// the first current context. Relative paths (certificates, keys) resolve beside the file that defines the context used.
+    /// </summary>
+    private static K8SConfiguration Merge(List<K8SConfiguration> configs, string? context)
+    {
+        var current = configs.Select(c => c.CurrentContext).FirstOrDefault(c => !string.IsNullOrEmpty(c));
+        var name = context ?? current;
+        return new K8SConfiguration
+        {
+            CurrentContext = current,
+            Contexts = [.. configs.SelectMany(c => c.Contexts ?? []).DistinctBy(c => c.Name)],
+            Clusters = [.. configs.SelectMany(c => c.Clusters ?? []).DistinctBy(c => c.Name)],
+            Users = [.. configs.SelectMany(c => c.Users ?? []).DistinctBy(u => u.Name)],
+            FileName = (configs.FirstOrDefault(c => c.Contexts?.Any(x => x.Name == name) == true) ?? configs[0]).FileName,
+        };
+    }
+
+    private static List<FileInfo> Files(string? file)
+    {
+        if (file is not null)
+        {
+            return File.Exists(file) ? [new FileInfo(file)] : throw new KubeconfigException($"no kubeconfig at {file}");
+        }
+
+        if (Environment.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 } list)
+        {
+            // client-go skips the entries that do not exist.
+            var paths = list.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
+            var existing = paths.Where(File.Exists).Select(p => new FileInfo(p)).ToList();
+            return existing.Count > 0 ? existing : throw new KubeconfigException($"no kubeconfig: none of the KUBECONFIG files exists ({string.Join(", ", paths)}); pass --kubeconfig FILE");
+        }
+
+        var home = KubernetesClientConfiguration.KubeConfigDefaultLocation;
+        return File.Exists(home) ? [new FileInfo(home)] : throw new KubeconfigException($"no kubeconfig at {home}; pass --kubeconfig FILE or set KUBECONFIG");
+    }
+
+    private static string Names(IEnumerable<FileInfo> files) => string.Join(", ", files.Select(f => f.FullName));
+}
