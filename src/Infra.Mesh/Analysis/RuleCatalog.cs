@@ -42,6 +42,10 @@ public static class RuleCatalog
     public static readonly Rule WeightWithoutPods = new("INFRA140", "traffic",
         "Traffic weight on a version with no pods", Severity.Error, RuleMeshes.Both);
 
+    public static readonly Rule CanaryBypassed = new("INFRA145", "traffic",
+        "A canary split a caller without a proxy (inject: false) bypasses: its requests reach the versions by pod count", Severity.Warning,
+        RuleMeshes.Both, ErrorInProd: true);
+
     public static readonly Rule RetryBudget = new("INFRA141", "traffic",
         "Retry attempts times the per-try timeout exceed the route timeout", Severity.Warning, RuleMeshes.Both, ErrorInProd: true);
 
@@ -106,7 +110,7 @@ public static class RuleCatalog
     public static ImmutableArray<Rule> All { get; } =
     [
         UninjectedCaller, HttpFieldsOnTcpCallee, ProbePathsIgnored, UnauthorizedProbe, UnauthenticatedCall, NameTooLong, NameCollision, ReservedPort,
-        EgressMissing, OwnedNamespace, WeightWithoutPods, RetryBudget, CanaryIsStable, UnsafeRetries, EjectEverything, MemoryUnit,
+        EgressMissing, OwnedNamespace, WeightWithoutPods, RetryBudget, CanaryIsStable, UnsafeRetries, EjectEverything, CanaryBypassed, MemoryUnit,
         HeapTooSmall, IssuerRenewal, DuplicateYamlKey, ZeroDuration, UndeclaredStreaming, StartTls, MetricsNotScraped, UnreadKey, NotCarriedOut,
         NotMeshed, NotRestricted, NoDefaultDeny, NotStrictMtls, Unauthorized, Exposed,
     ];

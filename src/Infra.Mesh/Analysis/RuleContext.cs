@@ -43,6 +43,10 @@ public sealed class RuleContext
     /// <summary>A service's catalog entry with the stack's override laid over it: a key reads where it was written.</summary>
     public ConfigNode Service(ServiceSettings service) => _serviceNodes[service.Name];
 
+    /// <summary>Every declared call whose caller has no proxy (<c>inject: false</c>), with its callee; linear in the calls.</summary>
+    public IEnumerable<(ServiceSettings Caller, CallSettings Call, ServiceSettings Callee)> CallsWithoutProxy() =>
+        Settings.Services.Where(s => !s.Injected).SelectMany(caller => caller.Calls.Select(call => (caller, call, ServicesByName[call.Service])));
+
     /// <summary>The call entry of <paramref name="caller"/> to <paramref name="callee"/> (short or long form).</summary>
     public ConfigNode Call(ServiceSettings caller, string callee) =>
         Service(caller)["calls"].Items().First(i => (i.IsScalar ? i.Text() : i["service"].Text()) == callee);

@@ -45,7 +45,7 @@ public static class StackAnalyzer
         var context = new RuleContext(settings, source, AnalysisSettings.Read(source));
         ISettingsRule[] settingsRules =
         [
-            new IdentityRule(), new ProtocolRule(), new PortRule(), new NamespaceRule(), new TrafficRule(), new ResilienceRule(),
+            new IdentityRule(), new ProtocolRule(), new PortRule(), new NamespaceRule(), new TrafficRule(), new CanaryBypassRule(), new ResilienceRule(),
             new ResourceRule(), new CertificateRule(), new DurationRule(), new StreamingRule(), new ExternalProtocolRule(), new MetricsRule(),
             new ConfigKeyRule(source), new HonestyRule(),
         ];

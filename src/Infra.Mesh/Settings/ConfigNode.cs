@@ -367,7 +367,11 @@ public sealed partial class ConfigNode
             .ToList();
     }
 
-    /// <summary>The raw YAML of the value with layers merged, for free-form data (EDN config).</summary>
+    /// <summary>
+    /// The raw YAML of the value with layers merged, for free-form data (EDN config). A null (<c>~</c>, <c>null</c>, empty)
+    /// laid over a value removes it, as everywhere in overrides; a null with nothing under it is data, kept as the YAML
+    /// null it is (<c>key:</c> in the catalog is <c>nil</c> in EDN, and <c>(contains? m :key)</c> sees it).
+    /// </summary>
     public YamlNode? Merged()
     {
         if (!Exists)
@@ -383,14 +387,34 @@ public sealed partial class ConfigNode
         var merged = new YamlMappingNode();
         foreach (var key in Keys())
         {
-            if (this[key].Merged() is { } child)
+            var child = this[key];
+            if (child.Merged() is { } value)
             {
-                merged.Add(key, child);
+                merged.Add(key, value);
+            }
+            else if (child.Top is { } nothing && !HasValueBelow(key))
+            {
+                merged.Add(key, nothing);
             }
         }
 
         return merged;
     }
+
+    /// <summary>Whether a layer under the top-most one that sets <paramref name="key"/> gives it a non-null value.</summary>
+    private bool HasValueBelow(string key)
+    {
+        var setting = _layers.Where(l => l.Node is YamlMappingNode m && m.Children.ContainsKey(new YamlScalarNode(key)))
+            .Select(l => ((YamlMappingNode)l.Node).Children[new YamlScalarNode(key)]);
+        return setting.Skip(1).Any(node => !IsNull(node));
+    }
+
+    /// <summary>The scalar itself (with its style and tag), or null when the value is missing or not a scalar.</summary>
+    public YamlScalarNode? ScalarNode => Exists ? Top as YamlScalarNode : null;
+
+    public bool IsSequence => Exists && Top is YamlSequenceNode;
+
+    public bool IsMappingValue => Exists && Top is YamlMappingNode;
 
     private static bool IsNull(YamlNode node) =>
         node is YamlScalarNode { Value: null or "~" or "null", Style: YamlDotNet.Core.ScalarStyle.Plain or YamlDotNet.Core.ScalarStyle.Any }

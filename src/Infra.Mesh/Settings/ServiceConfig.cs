@@ -20,6 +20,11 @@ public sealed record ServiceConfig(ConfigReload Reload, YamlMappingNode? Edn, Im
         node.IsMapping("reload", "edn", "env");
         var edn = node["edn"];
         var ednNode = edn.Exists && edn.IsMapping() ? edn.Merged() as YamlMappingNode : null;
+        if (ednNode is not null)
+        {
+            CheckEdn(edn);
+        }
+
         var env = node["env"];
         env.IsMapping();
         foreach (var key in env.Keys().Where(k => !Names.EnvironmentVariable().IsMatch(k)))
@@ -31,6 +36,40 @@ public sealed record ServiceConfig(ConfigReload Reload, YamlMappingNode? Edn, Im
             node["reload"].OneOf("restart", "live", "restart") == "live" ? ConfigReload.Live : ConfigReload.Restart,
             ednNode,
             [.. env.TextMap()]);
+    }
+
+    /// <summary>
+    /// What YAML can say but <c>config.edn</c> cannot mean: two keys of one mapping that are the same EDN key
+    /// (<c>kw</c> and <c>:kw</c> are both <c>:kw</c>; an EDN reader refuses a map with a duplicate key), and a number
+    /// beyond a double (<c>1e400</c>), which would silently become infinity. Each error names the key.
+    /// </summary>
+    private static void CheckEdn(ConfigNode node)
+    {
+        if (node.IsMappingValue)
+        {
+            var keys = node.Keys();
+            foreach (var same in keys.GroupBy(k => EdnSyntax.KeywordKey(k) ?? k, StringComparer.Ordinal).Where(g => g.Count() > 1))
+            {
+                node[same.Last()].Error($"'{string.Join("' and '", same)}' are the same EDN key {same.Key}, which an EDN reader refuses twice in a map; keep one");
+            }
+
+            foreach (var key in keys)
+            {
+                CheckEdn(node[key]);
+            }
+        }
+        else if (node.IsSequence)
+        {
+            foreach (var item in node.Items())
+            {
+                CheckEdn(item);
+            }
+        }
+        else if (node.ScalarNode is { } scalar && EdnSyntax.Overflows(scalar))
+        {
+            node.Error($"{scalar.Value} is beyond a double's range (about ±1.8e308) and would become infinity; "
+                + "write .inf or -.inf for infinity, a smaller number, or quote it for a string");
+        }
     }
 }
 

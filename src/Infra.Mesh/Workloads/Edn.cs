@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Text;
 using System.Text.RegularExpressions;
 using YamlDotNet.Core;
+using Infra.Mesh.Settings;
 using YamlDotNet.RepresentationModel;
 
 namespace Infra.Mesh.Workloads;
@@ -10,7 +11,8 @@ namespace Infra.Mesh.Workloads;
 /// <summary>
 /// Writes catalog configuration (YAML) as EDN for Clojure services (Aero and friends read it): mappings become maps,
 /// lists become vectors, and scalars keep the YAML 1.2 core type of a plain scalar (integer, float, boolean, null).
-/// Keyword-shaped keys and values (<c>:info</c>, <c>:db/pool</c>) become keywords whether quoted or not: at deploy time
+/// Keys become keywords when keyword-shaped with or without their colon (<c>pool-size</c>, <c>":pool-size"</c>), and
+/// keyword-shaped values (<c>:info</c>, <c>:db/pool</c>) become keywords whether quoted or not (<see cref="EdnSyntax"/>): at deploy time
 /// Pulumi hands the config over as JSON, where every string is quoted, and both routes must give the same file.
 /// Every other string, quoted or plain, stays a string.
 /// </summary>
@@ -68,12 +70,12 @@ public static partial class Edn
         }
     }
 
-    private static string Key(string key) => Keyword().IsMatch(":" + key) ? ":" + key : Quote(key);
+    private static string Key(string key) => EdnSyntax.KeywordKey(key) ?? Quote(key);
 
     private static string Scalar(YamlScalarNode scalar)
     {
         var value = scalar.Value ?? "";
-        if (Keyword().IsMatch(value))
+        if (EdnSyntax.IsKeyword(value))
         {
             return value;
         }
@@ -119,9 +121,16 @@ public static partial class Edn
             return Integer(value[2..].Aggregate(BigInteger.Zero, (n, digit) => n * 8 + (digit - '0')));
         }
 
-        if (FloatNumber().IsMatch(value))
+        if (EdnSyntax.IsFloatLiteral(value))
         {
             var number = double.Parse(value, NumberStyles.Float, CultureInfo.InvariantCulture);
+            if (double.IsInfinity(number))
+            {
+                // Beyond a double (1e400): settings validation refuses it in a catalog; written here as the value it reads as,
+                // in EDN's own spelling, since .NET's "Infinity" would read as a symbol.
+                return number > 0 ? "##Inf" : "##-Inf";
+            }
+
             var text = number.ToString("R", CultureInfo.InvariantCulture);
             // EDN reads 3 as an integer: a float needs a fraction or an exponent.
             return text.IndexOfAny(['.', 'E', 'e']) >= 0 ? text : text + ".0";
@@ -156,13 +165,6 @@ public static partial class Edn
         return text.Append('"').ToString();
     }
 
-    /// <summary>
-    /// A keyword as EDN defines it: <c>:</c> and a symbol, optionally namespaced (<c>:db/pool-size</c>); a part starting
-    /// with '+' or '-' must not go on with a digit (it would read as a number).
-    /// </summary>
-    [GeneratedRegex(@"^:(?![-+][0-9])[A-Za-z*+!_?<>=-][A-Za-z0-9*+!_?<>=.-]*(/(?![-+][0-9])[A-Za-z*+!_?<>=-][A-Za-z0-9*+!_?<>=.-]*)?$")]
-    private static partial Regex Keyword();
-
     [GeneratedRegex(@"^[-+]?[0-9]+$")]
     private static partial Regex DecimalInteger();
 
@@ -171,8 +173,4 @@ public static partial class Edn
 
     [GeneratedRegex(@"^[0-7]+$")]
     private static partial Regex OctalDigits();
-
-    /// <summary>YAML 1.2 core schema floats (integers are matched first).</summary>
-    [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")]
-    private static partial Regex FloatNumber();
 }

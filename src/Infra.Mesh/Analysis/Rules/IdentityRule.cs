@@ -16,27 +16,19 @@ public sealed class IdentityRule : ISettingsRule
 {
     public void Check(RuleContext context)
     {
-        foreach (var caller in context.Settings.Services.Where(s => !s.Injected))
+        foreach (var (caller, call, callee) in context.CallsWithoutProxy().Where(c => c.Callee.Injected))
         {
-            foreach (var call in caller.Calls)
+            var at = context.Call(caller, callee.Name);
+            if (call.Unauthenticated)
             {
-                if (context.ServicesByName[call.Service] is not { Injected: true } callee)
-                {
-                    continue;
-                }
-
-                var at = context.Call(caller, callee.Name);
-                if (call.Unauthenticated)
-                {
-                    context.Report(RuleCatalog.UnauthenticatedCall, at["unauthenticated"], Opened(context.Settings, caller, callee, call));
-                }
-                else
-                {
-                    context.Report(RuleCatalog.UninjectedCaller, at,
-                        $"'{caller.Name}' has inject: false, so its requests carry no mesh identity, and '{callee.Name}' admits only "
-                        + "its declared callers' identities: every call would be denied; inject the caller (remove inject: false), "
-                        + "or, outside prod, open this one call to plain text with unauthenticated: true");
-                }
+                context.Report(RuleCatalog.UnauthenticatedCall, at["unauthenticated"], Opened(context.Settings, caller, callee, call));
+            }
+            else
+            {
+                context.Report(RuleCatalog.UninjectedCaller, at,
+                    $"'{caller.Name}' has inject: false, so its requests carry no mesh identity, and '{callee.Name}' admits only "
+                    + "its declared callers' identities: every call would be denied; inject the caller (remove inject: false), "
+                    + "or, outside prod, open this one call to plain text with unauthenticated: true");
             }
         }
     }
