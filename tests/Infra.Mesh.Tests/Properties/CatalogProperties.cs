@@ -120,6 +120,29 @@ public partial class CatalogProperties
             }
         }), seed: Seed, iter: 1, threads: 1);
 
+    /// <summary>
+    /// INFRA145 names exactly the calls whose caller has no proxy and whose callee runs a canary, and INFRA111's
+    /// controller objects (waypoints, Flagger's copies) never coincide with a planned object of a valid catalog.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Meshes))]
+    public void Canary_bypass_is_reported_for_exactly_the_uninjected_callers_of_a_canary_and_controller_objects_are_free(string mesh) =>
+        Catalogs(mesh).Sample(catalogs => Assert.All(catalogs, catalog =>
+        {
+            var analysis = Load(catalog).Analysis;
+            var settings = analysis.Settings;
+            var expected = settings.Services.Where(s => !s.Injected)
+                .SelectMany(caller => caller.Calls.Select((call, i) => (Caller: caller.Name, Index: i, Callee: settings.Services.Single(s => s.Name == call.Service))))
+                .Where(c => c.Callee.Canary is not null)
+                .Select(c => $"infra:services[{c.Caller}].calls[{c.Index}]")
+                .Order(StringComparer.Ordinal);
+            var reported = analysis.Warnings.Where(w => w.Rule == RuleCatalog.CanaryBypassed).Select(w => w.Key).Order(StringComparer.Ordinal);
+            Assert.Equal(expected, reported);
+
+            var planned = analysis.Plan.Items.OfType<Planning.ManifestItem>().Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
+            Assert.DoesNotContain(ControllerObjects.Of(analysis.Plan), o => planned.Contains(o.Id));
+        }), seed: Seed, iter: 1, threads: 1);
+
     [Theory]
     [MemberData(nameof(Meshes))]
     public void Invalid_mutations_are_settings_errors_never_exceptions(string mesh) =>
