@@ -89,6 +89,19 @@ public sealed class UnauthenticatedCallTests : IDisposable
         Assert.Equal(ports, peer["portLevelMtls"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
     }
 
+    /// <summary>Linkerd admits opened plain text by the client's address: pods of either family (dual-stack clusters) must match.</summary>
+    [Fact]
+    public void Linkerd_admits_opened_plain_text_from_ipv4_and_ipv6_pods()
+    {
+        AddLegacyCaller("{service: orders, methods: [GET], paths: [/orders/*], unauthenticated: true}");
+
+        var networks = Objects(Load("dev-linkerd").Plan).Named("NetworkAuthentication", "shop", "unauthenticated")["spec"]!["networks"].Items()
+            .Select(n => System.Net.IPNetwork.Parse((string)n["cidr"]!)).ToList();
+
+        Assert.Contains(networks, n => n.Contains(System.Net.IPAddress.Parse("10.244.1.7")));
+        Assert.Contains(networks, n => n.Contains(System.Net.IPAddress.Parse("fd00:10:244::7")));
+    }
+
     [Fact]
     public void Istio_under_permissive_mtls_needs_no_port_level_exception()
     {
