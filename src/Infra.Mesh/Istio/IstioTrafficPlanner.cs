@@ -135,13 +135,16 @@ public sealed class IstioTrafficPlanner(Waypoints? waypoints) : ITrafficPlanner
     {
         // Without a port the destination keeps the port the caller used, so one route serves every HTTP port; a
         // streaming port first gets routes of its own (matched by port, first match wins) without timeout or retries.
+        // Stryker disable once Logical,Conditional : without a non-streaming HTTP port the portless routes would follow routes matching every HTTP port by number, so no request could reach them.
+        var portless = service.Ports.Any(p => p.IsHttp && !p.LongLived) ? HttpRoutes(service, uris: null, port: null) : [];
         var http = service.Ports.Where(p => p.IsHttp && p.LongLived)
             .SelectMany(p => HttpRoutes(service, uris: null, port: null, streamingPort: p))
-            .Concat(service.Ports.Any(p => p.IsHttp && !p.LongLived) ? HttpRoutes(service, uris: null, port: null) : [])
+            .Concat(portless)
             .ToList();
         var tcp = service.Ports.Where(p => !p.IsHttp)
             .Select(p => new TcpRoute([new L4Match(p.Port)], WeightedDestinations(service, new PortSelector(p.Port))))
             .ToList();
+        // Stryker disable once Conditional,Equality : an empty list of routes routes nothing, exactly like none.
         return new VirtualService(Meta(service, service.Name), new VirtualServiceSpec(
             [IstioNames.Host(service)], null, http.Count > 0 ? http : null, tcp.Count > 0 ? tcp : null));
     }

@@ -38,6 +38,7 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
         }
 
         var plainTextScraper = Scrapers(settings).Any(s => s.Unauthenticated);
+        // Stryker disable once Logical : a NetworkAuthentication admits nobody by itself, only through an AuthorizationPolicy naming it, so one in a namespace too many changes nothing.
         var plainTextNamespaces = graph.Edges.Where(e => e.Call.Unauthenticated && e.Callee.Injected).Select(e => e.Callee.Namespace)
             .Concat(plainTextScraper ? settings.Services.Where(s => s.Injected && ScrapedThroughRoutes(s)).Select(s => s.Namespace) : []);
         foreach (var ns in plainTextNamespaces.Distinct(StringComparer.Ordinal))
@@ -141,6 +142,7 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
         }
 
         var testerPaths = FlaggerNames.LoadTesterPaths(service, settings);
+        // Stryker disable once Linq : the callers' order only orders the names within a shared route's name; who may send what stays the same.
         return testerPaths.Count > 0 && port == service.HttpPort
             ? calls.Append((new Caller(FlaggerNames.LoadTester, FlaggerNames.Namespace, FlaggerNames.LoadTester), RequestMatch.Of(new CallSettings(service.Name, ["GET"], [.. testerPaths]))))
             : calls;

@@ -271,7 +271,7 @@ public class IstioTrafficTests
             .Select(d => ((string)d["destination"]!["subset"]!, (int)d["destination"]!["port"]!["number"]!, (int)d["weight"]!)));
         Assert.All(orders["http"].Items().SelectMany(r => r["route"].Items()), d => Assert.Null(d["destination"]!["port"]));
         // Services with HTTP ports only have no TCP routes at all.
-        Assert.Null(MeshRoute(plan, "payments")["tcp"]);
+        Assert.Empty(MeshRoute(plan, "payments")["tcp"].Items());
     }
 
     /// <summary>Envoy retries an attempt cut by its per-try timeout only under 5xx, gateway-error or reset; under other conditions the timeout would just cut requests short.</summary>
@@ -374,6 +374,14 @@ public class IstioTrafficTests
             entries.Select(e => (Assert.Single(e.Spec()["hosts"].Strings()), (int)Assert.Single(e.Spec()["ports"].Items())["number"]!,
                 (string)e.Spec()["ports"]![0]!["protocol"]!)).Order());
         Assert.Contains(entries, e => e.Name() == "payments-external");
+        // istiod refuses a ServiceEntry whose port name is not a DNS-1123 label or repeats
+        // (pkg/config/validation/validation.go ValidateServiceEntry, ValidatePortName, 1.30.3).
+        Assert.All(entries, e =>
+        {
+            var names = e.Spec()["ports"].Items().Select(p => (string?)p["name"] ?? "").ToList();
+            Assert.All(names, n => Assert.Matches("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", n));
+            Assert.Equal(names.Count, names.Distinct().Count());
+        });
     }
 
     private static JsonObject MeshRoute(MeshPlan plan, string service)

@@ -162,6 +162,9 @@ public class LinkerdSecurityTests
         // orders may only POST /payments: nothing it may send can be checked on the TCP port, so nobody is authorized there.
         Assert.False(model.Allows("payments", model.ServerFor("payments", "payments", "ledger"), "orders/shop", "POST", "/payments/1"));
         Assert.DoesNotContain(objects.OfKind("AuthorizationPolicy"), p => (string?)p["spec"]!["targetRef"]!["name"] == "payments-ledger");
+        // Nothing half-made for it either: Linkerd's CRDs refuse, e.g., a MeshTLSAuthentication without identities.
+        var crds = Infra.Testing.CrdSchemaCatalog.Linkerd();
+        Assert.Empty(objects.Where(o => crds.Knows((string)o["apiVersion"]!, (string)o["kind"]!)).SelectMany(crds.Validate));
     }
 
     /// <summary>

@@ -157,7 +157,7 @@ public class LinkerdTrafficTests
     /// </summary>
     [Theory]
     [InlineData("5xx,connect-failure,gateway-error,refused-stream,429,500-504,reset,retriable-4xx", new[] { "500-599", "502-504", "429-429", "500-504" }, new string[0])]
-    [InlineData("100, 599 ,99,600,504-500,500-abc,500-504-599,5xx-", new[] { "100-100", "599-599" }, new string[0])]
+    [InlineData("100, 599 ,99,600,504-500,503-503,500-abc,500-504-599,5xx-", new[] { "100-100", "599-599", "503-503" }, new string[0])]
     [InlineData("cancelled,deadline-exceeded,internal,resource-exhausted,unavailable,connect-failure", new string[0],
         new[] { "cancelled", "deadline-exceeded", "internal", "resource-exhausted", "unavailable" })]
     [InlineData("connect-failure,refused-stream", new string[0], new string[0])]

@@ -73,6 +73,22 @@ public sealed class UnauthenticatedCallTests : IDisposable
         Assert.All(ports, p => Assert.Equal("PERMISSIVE", (string?)p.Value!["mode"]));
     }
 
+    /// <summary>A call restricted to methods or paths is HTTP only: its TCP ports stay STRICT; an unrestricted one opens every port.</summary>
+    [Theory]
+    [InlineData("{service: catalog, methods: [GET], unauthenticated: true}", new[] { "8080", "9090" })]
+    [InlineData("{service: catalog, unauthenticated: true}", new[] { "7000", "8080", "9090" })]
+    public void Istio_opens_a_tcp_port_to_plain_text_only_for_a_call_not_restricted_to_http_requests(string call, string[] ports)
+    {
+        _files.Replace("Pulumi.yaml", "        image: ghcr.io/acme/catalog:3.2.1\n        replicas: 2\n        ports:\n",
+            "        image: ghcr.io/acme/catalog:3.2.1\n        replicas: 2\n        ports:\n          - {name: ledger, port: 7000, protocol: tcp}\n");
+        AddLegacyCaller(call);
+        _files.Replace("Pulumi.dev.yaml", "mtls: PERMISSIVE", "mtls: STRICT");
+
+        var peer = Objects(Load("dev").Plan).Named("PeerAuthentication", "shop", "catalog").Spec();
+
+        Assert.Equal(ports, peer["portLevelMtls"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
+    }
+
     [Fact]
     public void Istio_under_permissive_mtls_needs_no_port_level_exception()
     {
