@@ -111,11 +111,13 @@ public sealed class ClusterVerifier(IKubernetes client, MeshPlan plan)
             var deployment = (V1Deployment)item.Object;
             var ns = item.Namespace!;
             var app = deployment.Spec.Template.Metadata.Labels[Labels.App];
-            var service = plan.Settings.Services.FirstOrDefault(s => s.Name == app);
-            var injected = service?.Injected ?? true;
+            // Every planned Deployment runs a catalog service (stable or canary); looked up in the catalog's index,
+            // not by scanning the catalog per Deployment.
+            var service = plan.Settings.Service(app);
+            var injected = service.Injected;
             // Under progressive delivery Flagger scales the planned Deployment to zero and runs its copy
             // <service>-primary, whose pods it relabels app: <service>-primary; between rollouts those are the pods.
-            var selector = service is not null && plan.Settings.IsProgressive(service) && item.Name == service.Name
+            var selector = plan.Settings.IsProgressive(service) && item.Name == service.Name
                 ? $"{Labels.App}={FlaggerNames.Primary(service)}"
                 : string.Join(',', deployment.Spec.Selector.MatchLabels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}"));
             var pods = await ListAsync(() => client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: selector, cancellationToken: cancel));
