@@ -34,6 +34,16 @@ public sealed class VerifyCommandTests : IAsyncLifetime
     private string Kubeconfig(string server, string context) =>
         KubeconfigFile.Write(Path.Combine(_directory, "kubeconfig"), "elsewhere", (context, server), ("elsewhere", "http://127.0.0.1:9"));
 
+    /// <summary>A kubeconfig of dev's context reaching the fake server, with <paramref name="text"/> replaced in it.</summary>
+    private string EditedKubeconfig(string text, string replacement)
+    {
+        var path = KubeconfigFile.Write(Path.Combine(_directory, "kubeconfig"), "kind-infra-dev", ("kind-infra-dev", _server.Url));
+        var original = File.ReadAllText(path);
+        Assert.Contains(text, original, StringComparison.Ordinal);
+        File.WriteAllText(path, original.Replace(text, replacement, StringComparison.Ordinal));
+        return path;
+    }
+
     private static string ContextOf(string stack) => Stacks.Settings(stack).Kubernetes.Context!;
 
     private CliRun Verify(string stack, params string[] extra) =>
@@ -325,8 +335,7 @@ public sealed class VerifyCommandTests : IAsyncLifetime
     [Fact]
     public void A_client_key_that_does_not_exist_is_exit_2()
     {
-        var path = KubeconfigFile.Write(Path.Combine(_directory, "kubeconfig"), "kind-infra-dev", ("kind-infra-dev", _server.Url));
-        File.WriteAllText(path, File.ReadAllText(path).Replace("token: not-a-real-token", "client-certificate: /no/such.crt\n      client-key: /no/such.key", StringComparison.Ordinal));
+        var path = EditedKubeconfig("token: not-a-real-token", "client-certificate: /no/such.crt\n      client-key: /no/such.key");
 
         var run = InfraTool.Run("verify", "dev", "--project", Stacks.ProjectDirectory, "--kubeconfig", path);
 
@@ -340,8 +349,7 @@ public sealed class VerifyCommandTests : IAsyncLifetime
     [Fact]
     public void A_context_whose_cluster_is_not_defined_is_exit_2_naming_both()
     {
-        var path = KubeconfigFile.Write(Path.Combine(_directory, "kubeconfig"), "kind-infra-dev", ("kind-infra-dev", _server.Url));
-        File.WriteAllText(path, File.ReadAllText(path).Replace("      cluster: kind-infra-dev", "      cluster: gone", StringComparison.Ordinal));
+        var path = EditedKubeconfig("      cluster: kind-infra-dev", "      cluster: gone");
 
         var run = InfraTool.Run("verify", "dev", "--project", Stacks.ProjectDirectory, "--kubeconfig", path);
 
