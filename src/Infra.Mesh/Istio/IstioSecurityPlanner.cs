@@ -192,6 +192,7 @@ public sealed class IstioSecurityPlanner(Waypoints? waypoints) : ISecurityPlanne
     /// </summary>
     private static PeerAuthentication PlainTextPorts(ServiceSettings callee, List<CallEdge> opened, StackSettings settings)
     {
+        // Stryker disable once Linq : portLevelMtls is a map keyed by port; the order of its keys changes nothing Istio does.
         var ports = opened.SelectMany(e => e.PlainTextPorts.Select(p => p.Port.ToString(CultureInfo.InvariantCulture)))
             .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal);

@@ -104,28 +104,30 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
         foreach (var access in InboundAccess.Of(Calls(service, port, graph, plan.Settings, verificationPath)))
         {
             var name = CallersName(ServerName(service, port), access.Callers);
-            var route = plan.Add(StageKind.Policies, new ManifestItem(InboundRoute(service, port, name, access.Matches)) { DependsOn = [server.Id] });
+            var route = plan.Add(StageKind.Policies, OnServer(InboundRoute(service, port, name, access.Matches), server));
             Authorize(plan, service, name, RouteTarget(name), route.Id, access.Callers, authentications);
         }
 
         // The least specific route, authorized for nobody: a request no other route matches is refused with 403
         // (as every unauthorized request is) instead of Linkerd's 404 for an unrouted request.
-        plan.Add(StageKind.Policies, new ManifestItem(new HttpRoute(Labels.Meta(service, $"{ServerName(service, port)}-unmatched"), new HttpRouteSpec(
-            [ServerReference(service, port)], [new HttpRouteRule(Matches: [new HttpRouteMatch(HttpPathMatch.Prefix("/"))])])))
-        {
-            DependsOn = [server.Id],
-        });
+        plan.Add(StageKind.Policies, OnServer(new HttpRoute(Labels.Meta(service, $"{ServerName(service, port)}-unmatched"), new HttpRouteSpec(
+            [ServerReference(service, port)], [new HttpRouteRule(Matches: [new HttpRouteMatch(HttpPathMatch.Prefix("/"))])])), server));
 
         if (service.Health.Port == port.Name)
         {
             var name = $"{ServerName(service, port)}-probes";
             IEnumerable<string> paths = [service.Health.ReadinessPath, service.Health.LivenessPath];
             var probes = paths.Distinct(StringComparer.Ordinal).Select(p => new RequestMatch("GET", p, IsPrefix: false));
-            var route = plan.Add(StageKind.Policies, new ManifestItem(InboundRoute(service, port, name, [.. probes])) { DependsOn = [server.Id] });
+            var route = plan.Add(StageKind.Policies, OnServer(InboundRoute(service, port, name, [.. probes]), server));
             plan.Add(StageKind.Policies, Authorization(Labels.Meta(service, name), RouteTarget(name), route.Id, [KubeletReference(service.Namespace)],
                 ManifestIds.Of(Kubelet(service.Namespace))));
         }
     }
+
+    /// <summary>An inbound route, planned after the Server it attaches to.</summary>
+    private static ManifestItem OnServer(HttpRoute route, ManifestItem server) =>
+        // Stryker disable once Initializer : the Pulumi program creates a stage's objects as one ConfigGroup and keeps only their dependencies outside the stage (src/Infra/PlanResources.cs GroupNeeds); route and Server share the Policies stage, so this dependency orders nothing a cluster sees.
+        new ManifestItem(route) { DependsOn = [server.Id] };
 
     /// <summary>
     /// The calls into one HTTP port: the declared callers, and under progressive delivery Flagger's load tester with
@@ -181,9 +183,9 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
     {
         var unrestricted = graph.Into(service).Where(e => e.Call.Methods.IsEmpty && e.Call.Paths.IsEmpty)
             .Select(e => Caller.Of(e.Caller) with { Unauthenticated = e.Call.Unauthenticated }).ToImmutableArray();
+        // Stryker disable once Statement,Block : Authorize plans nothing for no callers either; the early return only says so.
         if (unrestricted.IsEmpty)
         {
-            // Stryker disable once Statement : Authorize plans nothing for no callers either; the early return only says so.
             return;
         }
 

@@ -15,7 +15,11 @@ public enum InboundVerdict
 /// How Linkerd decides an inbound request, modelled independently of the planner over the rendered objects: the
 /// Server selecting the pod port; among its HTTPRoutes the single most specific match (Gateway API precedence: exact
 /// path, then longest prefix, then a method match); then whether any AuthorizationPolicy on that route (or on the
-/// Server when it has no routes) authenticates the client.
+/// Server when it has no routes) authenticates the client. A route with a path match that is not absolute counts as
+/// absent, as Linkerd's policy controller ignores the whole route (linkerd2 edge-26.8.3
+/// policy-controller/k8s/index/src/routes/http.rs <c>path_match</c> bails with "HttpPathMatch paths must be absolute",
+/// and inbound/index.rs <c>apply_http_route</c> logs "Ignoring HTTPRoute" and drops it); Gateway API's CRD refuses such
+/// a route before that (v1.5.1 HTTPRoute, <c>path</c>: "value must be an absolute path and start with '/'").
 /// </summary>
 public sealed class InboundPolicyModel(IReadOnlyList<JsonObject> objects)
 {
@@ -34,6 +38,7 @@ public sealed class InboundPolicyModel(IReadOnlyList<JsonObject> objects)
     {
         var routes = objects.OfKind("HTTPRoute").In(ns)
             .Where(r => r["spec"]!["parentRefs"].Items().Any(p => (string?)p["kind"] == "Server" && (string?)p["name"] == server))
+            .Where(IsAccepted)
             .ToList();
         if (routes.Count == 0)
         {
@@ -74,6 +79,10 @@ public sealed class InboundPolicyModel(IReadOnlyList<JsonObject> objects)
             _ => false,
         };
     }
+
+    /// <summary>Whether every Exact and PathPrefix match of the route is absolute (an absent path is the default prefix <c>/</c>).</summary>
+    private static bool IsAccepted(JsonObject route) => route["spec"]!["rules"].Items().SelectMany(rule => rule["matches"].Items())
+        .All(m => (string?)m["path"]?["type"] is "RegularExpression" || ((string?)m["path"]?["value"] ?? "/").StartsWith('/'));
 
     private static bool Matches(JsonObject match, string method, string path)
     {

@@ -105,6 +105,33 @@ public sealed class LinkerdMetricsScrapeTests : IDisposable
         Assert.DoesNotContain(analysis.Warnings, w => w.Rule == RuleCatalog.MetricsNotScraped);
     }
 
+    /// <summary>Viz's Prometheus beside the cluster's own, unmeshed: each keeps its way in (identity, network) on every metrics path.</summary>
+    [Fact]
+    public void Viz_prometheus_and_a_declared_unmeshed_scraper_may_both_get_every_metrics_path()
+    {
+        _files.Replace("Pulumi.dev-linkerd.yaml", "    viz: true\n", "    viz: true\n    scraper: {namespace: monitoring, serviceAccount: prometheus-server, meshed: false}\n");
+
+        var analysis = Load("dev-linkerd");
+        var objects = Objects(analysis.Plan);
+        var model = new InboundPolicyModel(objects);
+
+        var scraped = analysis.Settings.Services.Where(s => s.Injected).ToList();
+        Assert.NotEmpty(scraped);
+        foreach (var service in scraped)
+        {
+            var server = model.ServerFor(service.Namespace, service.Name, service.Metrics.Port);
+            Assert.NotNull(objects.Named("NetworkAuthentication", service.Namespace, LinkerdSecurityPlanner.UnauthenticatedAuthentication));
+            foreach (var scraper in new[] { VizPrometheus, InboundPolicyModel.Unauthenticated })
+            {
+                Assert.True(model.Allows(service.Namespace, server, scraper, "GET", service.Metrics.Path), $"{scraper} -> {service.Name}");
+                Assert.False(model.Allows(service.Namespace, server, scraper, "POST", service.Metrics.Path), $"{scraper} -> {service.Name}");
+                Assert.False(model.Allows(service.Namespace, server, scraper, "GET", "/undeclared"), $"{scraper} -> {service.Name}");
+            }
+        }
+
+        Assert.DoesNotContain(analysis.Warnings, w => w.Rule == RuleCatalog.MetricsNotScraped);
+    }
+
     [Fact]
     public void A_declared_meshed_scraper_is_authorized_by_its_identity()
     {

@@ -56,6 +56,51 @@ public class LinkerdSecurityTests
         }
     }
 
+    public static TheoryData<bool> VerificationOnAndOff => new(true, false);
+
+    /// <summary>
+    /// Each declared caller may send exactly what it declared and, with verification on, <c>GET</c> of the verification
+    /// path (that one exact path: not below it, not another method); with verification off not even that. Every other
+    /// request is answered 403. Callers restricted to methods and paths (api-gateway, orders) show the difference.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(VerificationOnAndOff))]
+    public void Declared_callers_may_send_their_calls_and_the_verification_get_only_while_verification_is_on(bool verification)
+    {
+        using var files = new StackFiles();
+        if (!verification)
+        {
+            files.Replace("Pulumi.dev-linkerd.yaml", "  infra:linkerd:\n", "  infra:verification:\n    enabled: false\n  infra:linkerd:\n");
+        }
+
+        var settings = LinkerdStacks.Load(files, LinkerdStacks.Dev);
+        Assert.Equal(verification, settings.Verification.Enabled);
+        var verificationPath = settings.Verification.Path;
+        var graph = CallGraph.Of(settings);
+        var model = new InboundPolicyModel(Stacks.Objects(MeshPlanner.Plan(settings)));
+        Assert.Contains(graph.Edges, e => !e.Call.Paths.IsEmpty && !e.Call.Methods.Contains("GET"));
+        foreach (var callee in settings.Services.Where(s => s.Injected))
+        {
+            var declared = graph.Into(callee).ToList();
+            string[] paths = ["/", "/undeclared", verificationPath, verificationPath + "/more", .. declared.SelectMany(e => Requests(e.Call)).Select(r => r.Path)];
+            foreach (var port in HttpPorts(callee))
+            {
+                var server = model.ServerFor(callee.Namespace, callee.Name, port.Name);
+                foreach (var client in settings.Services.Where(s => s.Name != callee.Name))
+                {
+                    var calls = declared.Where(e => e.Caller.Name == client.Name).Select(e => e.Call).ToList();
+                    foreach (var (method, path) in paths.Distinct(StringComparer.Ordinal).SelectMany(p => AllMethods.Select(m => (m, p))))
+                    {
+                        var expected = calls.Any(c => Declares(c, method, path))
+                            || (verification && calls.Count > 0 && method == "GET" && path == verificationPath);
+                        Assert.True(model.Decide(callee.Namespace, server, Identity(client), method, path) == (expected ? InboundVerdict.Allowed : InboundVerdict.Forbidden),
+                            $"{client.Name} -> {callee.Name}:{port.Name} {method} {path} should be {(expected ? "allowed" : "denied with 403")}");
+                    }
+                }
+            }
+        }
+    }
+
     [Theory]
     [MemberData(nameof(LinkerdStacks.All), MemberType = typeof(LinkerdStacks))]
     public void No_other_call_is_allowed(string variant)

@@ -89,6 +89,33 @@ public sealed class UnauthenticatedCallTests : IDisposable
         Assert.Equal(ports, peer["portLevelMtls"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
     }
 
+    /// <summary>
+    /// In ambient, plain text from outside the mesh reaches the pod past any waypoint, so ztunnel's policy carries the
+    /// opened call at L4: a call restricted to HTTP methods or paths only on the HTTP ports (nothing on a TCP port can
+    /// be checked against them), an unrestricted call on every port.
+    /// </summary>
+    [Theory]
+    [InlineData("{service: catalog, methods: [GET], unauthenticated: true}", false)]
+    [InlineData("{service: catalog, paths: [/products/*], unauthenticated: true}", false)]
+    [InlineData("{service: catalog, unauthenticated: true}", true)]
+    public void Ambient_opens_a_tcp_port_to_plain_text_only_for_a_call_not_restricted_to_http_requests(string call, bool tcpOpened)
+    {
+        _files.Replace("Pulumi.yaml", "        image: ghcr.io/acme/catalog:3.2.1\n        replicas: 2\n        ports:\n",
+            "        image: ghcr.io/acme/catalog:3.2.1\n        replicas: 2\n        ports:\n          - {name: ledger, port: 7000, protocol: tcp}\n");
+        AddLegacyCaller(call);
+
+        var objects = Objects(Load("dev-ambient").Plan);
+        var model = new Istio.Ambient.AmbientPolicyModel(objects);
+
+        // catalog's Service goes through a waypoint: the opened call's ports are ztunnel's to check.
+        Assert.NotNull(model.WaypointOf(objects.Named("Service", "shop", "catalog")));
+        Assert.Equal(Istio.Ambient.Verdict.Allowed, model.Decide(null, "shop", "catalog", 8080, "GET", "/products/1"));
+        Assert.Equal(Istio.Ambient.Verdict.Allowed, model.Decide(null, "shop", "catalog", 9090, "GET", "/products/1"));
+        Assert.Equal(tcpOpened ? Istio.Ambient.Verdict.Allowed : Istio.Ambient.Verdict.Refused, model.Decide(null, "shop", "catalog", 7000, "GET", "/"));
+        // Plain text is all the opened call admits: a meshed identity nobody declared stays refused on every port.
+        Assert.Equal(Istio.Ambient.Verdict.Refused, model.Decide("cluster.local/ns/batch/sa/stranger", "shop", "catalog", 7000, "GET", "/", viaService: false));
+    }
+
     /// <summary>Linkerd admits opened plain text by the client's address: pods of either family (dual-stack clusters) must match.</summary>
     [Fact]
     public void Linkerd_admits_opened_plain_text_from_ipv4_and_ipv6_pods()

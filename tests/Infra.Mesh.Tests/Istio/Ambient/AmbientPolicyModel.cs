@@ -28,18 +28,22 @@ public enum Verdict
 /// rule naming methods or paths never matches there (pilot/pkg/serviceregistry/ambient/authorization.go handleRule).</item>
 /// </list>
 /// Either enforcement point: a DENY policy that matches refuses; otherwise, when ALLOW policies apply, one must match.
+/// A client outside the mesh (no principal) sends plain text straight to the pod: no waypoint sees it, and ztunnel
+/// authorizes it without an identity, so a <c>principals</c> list never matches it and a <c>notPrincipals</c> list always
+/// does (ztunnel 1.30.3 src/proxy/inbound_passthrough.rs, <c>src_identity: None</c>; src/rbac.rs <c>matches_principal</c>
+/// fails without the <c>spiffe://</c> prefix, and <c>matches_internal</c> negates it for the negative list).
 /// </summary>
 public sealed class AmbientPolicyModel(IReadOnlyList<JsonObject> objects)
 {
     private const string GatewayApi = "gateway.networking.k8s.io/v1";
 
-    /// <summary>The verdict for <paramref name="principal"/> (<c>cluster.local/ns/NS/sa/SA</c>) calling <paramref name="service"/>.</summary>
+    /// <summary>The verdict for <paramref name="principal"/> (<c>cluster.local/ns/NS/sa/SA</c>; null for plain text from outside the mesh) calling <paramref name="service"/>.</summary>
     /// <param name="viaService">False for a client that dials the pod directly (or the ingress gateway, which does so for ambient pods).</param>
-    public Verdict Decide(string principal, string ns, string service, int port, string method, string path, bool viaService = true)
+    public Verdict Decide(string? principal, string ns, string service, int port, string method, string path, bool viaService = true)
     {
         var svc = objects.OfKind("Service").Single(s => s.Namespace() == ns && s.Name() == service);
         var source = principal;
-        if (viaService && WaypointOf(svc) is { } waypoint)
+        if (viaService && principal is not null && WaypointOf(svc) is { } waypoint)
         {
             var atWaypoint = Policies(ns).Where(p => Targets(p, waypoint.Name(), service)).ToList();
             if (!Permits(atWaypoint, source, port, method, path, http: true))
@@ -79,7 +83,7 @@ public sealed class AmbientPolicyModel(IReadOnlyList<JsonObject> objects)
         policy.Spec()["selector"]?["matchLabels"]?.AsObject() is not { } match
         || match.All(l => (string?)podLabels[l.Key] == (string?)l.Value);
 
-    private static bool Permits(List<JsonObject> policies, string source, int port, string method, string path, bool http)
+    private static bool Permits(List<JsonObject> policies, string? source, int port, string method, string path, bool http)
     {
         if (policies.Where(p => Action(p) == "DENY").Any(p => Rules(p).Any(r => Matches(r, source, port, method, path, http, deny: true))))
         {
@@ -94,10 +98,10 @@ public sealed class AmbientPolicyModel(IReadOnlyList<JsonObject> objects)
 
     private static IEnumerable<JsonObject> Rules(JsonObject policy) => policy.Spec()["rules"].Items();
 
-    private static bool Matches(JsonObject rule, string source, int port, string method, string path, bool http, bool deny)
+    private static bool Matches(JsonObject rule, string? source, int port, string method, string path, bool http, bool deny)
     {
         var froms = rule["from"].Items().ToList();
-        if (froms.Count > 0 && !froms.Any(f => f["source"]!["principals"].Strings().Any(p => Glob(p, source))))
+        if (froms.Count > 0 && !froms.Any(f => FromMatches(f["source"]!, source)))
         {
             return false;
         }
@@ -114,6 +118,10 @@ public sealed class AmbientPolicyModel(IReadOnlyList<JsonObject> objects)
             && (o["methods"] is null || o["methods"].Strings().Contains(method))
             && (o["paths"] is null || o["paths"].Strings().Any(p => Glob(p, path))));
     }
+
+    private static bool FromMatches(JsonNode source, string? principal) =>
+        (source["principals"] is null || (principal is not null && source["principals"].Strings().Any(p => Glob(p, principal))))
+        && (source["notPrincipals"] is null || principal is null || !source["notPrincipals"].Strings().Any(p => Glob(p, principal)));
 
     /// <summary>Istio's string match: exact, <c>prefix*</c>, <c>*suffix</c>, or <c>*</c>.</summary>
     private static bool Glob(string pattern, string value) => pattern switch
