@@ -80,7 +80,7 @@ public static class RuleCatalog
         "A TLS external host on a port whose protocol starts in plain text (STARTTLS)", Severity.Error, RuleMeshes.Istio);
 
     public static readonly Rule MetricsNotScraped = new("INFRA190", "metrics",
-        "Application metrics no scraper in the stack is authorized to read", Severity.Warning, RuleMeshes.Linkerd);
+        "Application metrics no scraper in the stack can read: none is authorized (Linkerd), or the port speaks no HTTP", Severity.Warning, RuleMeshes.Both);
 
     public static readonly Rule UnreadKey = new("INFRA195", "config keys",
         "A secret infra: key that no service reads", Severity.Warning, RuleMeshes.Both, ErrorInProd: true);
