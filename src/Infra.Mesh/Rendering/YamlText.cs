@@ -137,13 +137,27 @@ public static partial class YamlText
 
         private readonly StringBuilder _yaml = new();
 
-        /// <summary>The YAML text, or null when a document holds something only the emitter writes.</summary>
+        /// <summary>Documents per part written in parallel: large enough that a part's cost dwarfs scheduling it.</summary>
+        private const int PartSize = 512;
+
+        /// <summary>
+        /// The YAML text, or null when a document holds something only the emitter writes. Each document's text depends
+        /// on the document alone, so parts of a long stream are written on every core and joined in order.
+        /// </summary>
         public static string? TryWrite(IReadOnlyList<JsonElement> documents)
         {
+            var parts = new string?[(documents.Count + PartSize - 1) / PartSize];
+            Parallel.For(0, parts.Length, part =>
+                parts[part] = TryWrite(documents, part * PartSize, Math.Min(documents.Count, (part + 1) * PartSize)));
+            return parts.Any(part => part is null) ? null : string.Concat(parts);
+        }
+
+        private static string? TryWrite(IReadOnlyList<JsonElement> documents, int start, int end)
+        {
             var writer = new DirectWriter();
-            foreach (var document in documents)
+            for (var i = start; i < end; i++)
             {
-                if (!writer.Document(document))
+                if (!writer.Document(documents[i]))
                 {
                     return null;
                 }

@@ -30,6 +30,8 @@ public class ObjectJsonTests
             var reference = ReflectionJson.Serialize(manifest.Object);
             Assert.Equal(reference, ObjectJson.Element(manifest.Object).GetRawText());
             Assert.Equal(reference, ObjectJson.Of(manifest.Object).ToJsonString());
+            // Serialized once during planning (the verification fingerprint) and kept: no planner changed it later.
+            Assert.Equal(reference, manifest.Json.GetRawText());
         }
     }
 
