@@ -13,6 +13,10 @@ namespace Infra.Mesh.Analysis.Rules;
 /// </summary>
 public sealed class HonestyRule : ISettingsRule
 {
+    public IReadOnlyList<Rule> Reports { get; } = [RuleCatalog.IstioOnlySetting, RuleCatalog.NotCarriedOut];
+
+    public IReadOnlyList<string> Reads { get; } = ["observability"];
+
     private static readonly string[] EnvoyOnly = ["outlierDetection", "connectionPool"];
     private static readonly string[] IstioAddons = ["jaeger", "kiali"];
 

@@ -26,6 +26,10 @@ namespace Infra.Mesh.Analysis.Rules;
 /// </summary>
 public sealed class MetricsRule : ISettingsRule
 {
+    public IReadOnlyList<Rule> Reports { get; } = [RuleCatalog.MetricsNotScraped];
+
+    public IReadOnlyList<string> Reads { get; } = ["istio", "linkerd"];
+
     public void Check(RuleContext context)
     {
         if (context.Settings.Mesh == MeshKind.Istio)
