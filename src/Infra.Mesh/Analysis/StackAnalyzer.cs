@@ -43,6 +43,14 @@ public static class StackAnalyzer
         return new StackAnalysis(result.Settings, result.Plan, result.Findings);
     }
 
+    /// <summary>The rules over the settings, in the order they run (<paramref name="source"/> lists the keys that are set).</summary>
+    public static ImmutableArray<ISettingsRule> SettingsRules(IStackConfigSource source) =>
+    [
+        new IdentityRule(), new ProtocolRule(), new PortRule(), new NamespaceRule(), new TrafficRule(), new CanaryBypassRule(), new ResilienceRule(),
+        new ResourceRule(), new CertificateRule(), new DurationRule(), new StreamingRule(), new ExternalProtocolRule(), new MetricsRule(),
+        new ConfigKeyRule(source), new HonestyRule(),
+    ];
+
     /// <summary>
     /// Runs every rule, and with <paramref name="audit"/> the <see cref="SecurityAudit"/> too; throws
     /// <see cref="SettingsException"/> when the settings themselves are invalid, with the settings errors and the
@@ -55,14 +63,8 @@ public static class StackAnalyzer
         var promoted = AnalysisSettings.Read(source, errors);
         var scope = RuleScope.Of(settings, errors.All);
         var context = new RuleContext(scope.Settings, source, promoted);
-        ISettingsRule[] settingsRules =
-        [
-            new IdentityRule(), new ProtocolRule(), new PortRule(), new NamespaceRule(), new TrafficRule(), new CanaryBypassRule(), new ResilienceRule(),
-            new ResourceRule(), new CertificateRule(), new DurationRule(), new StreamingRule(), new ExternalProtocolRule(), new MetricsRule(),
-            new ConfigKeyRule(source), new HonestyRule(),
-        ];
         var waiting = new List<(ISettingsRule Rule, string Reason)>();
-        foreach (var rule in settingsRules)
+        foreach (var rule in SettingsRules(source))
         {
             if (scope.Skips(rule) is { } reason)
             {
