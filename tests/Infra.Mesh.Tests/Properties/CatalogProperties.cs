@@ -160,6 +160,28 @@ public partial class CatalogProperties
             Assert.All(error.Errors, e => Assert.False(string.IsNullOrEmpty(e.File) || string.IsNullOrEmpty(e.Key), e.ToString()));
         }), seed: Seed, iter: 1, threads: 1);
 
+    [Theory]
+    [MemberData(nameof(Meshes))]
+    public void A_settings_error_in_one_service_does_not_hide_a_rule_error_in_another(string mesh) =>
+        GeneratedCatalog.For(mesh).Where(c => c.Services.Length >= 2 && c.Services[^1].Injected).Array[Iterations, Iterations].Sample(catalogs => Assert.All(catalogs, catalog =>
+        {
+            // The first service's replicas do not parse; the last one (meshed) has its first port on one the proxy reserves (INFRA120).
+            var (broken, reserved) = (catalog.Services[0], catalog.Services[^1]);
+            var port = reserved.Ports[0];
+            using var directory = new ScratchDirectory();
+            catalog.Write(directory.Path);
+            var project = Path.Combine(directory.Path, "Pulumi.yaml");
+            var text = FirstReplace(File.ReadAllText(project), $"replicas: {broken.Replicas}\n", "replicas: many\n");
+            var entry = text.IndexOf($"      - name: {reserved.Name}\n", StringComparison.Ordinal);
+            File.WriteAllText(project, text[..entry] + FirstReplace(text[entry..], $"port: {port.Number},", catalog.Mesh == "istio" ? "port: 15006," : "port: 4143,"));
+
+            var error = Assert.Throws<SettingsException>(() => StackAnalyzer.Load(ProjectConfigFiles.Load(directory.Path, GeneratedCatalog.Stack)));
+
+            Assert.Contains(error.Errors, e => e.Key == $"infra:services[{broken.Name}].replicas" && e.Line is not null);
+            Assert.Contains(error.Errors, e => e.Key == $"infra:services[{reserved.Name}].ports[{port.Name}].port" && e.Message.StartsWith("INFRA120:", StringComparison.Ordinal) && e.Line is not null);
+            Assert.Contains(error.Skipped, s => s.Contains($"services {broken.Name} ", StringComparison.Ordinal));
+        }), seed: Seed, iter: 1, threads: 1);
+
     private static Gen<GeneratedCatalog[]> Catalogs(string mesh) => GeneratedCatalog.For(mesh).Array[Iterations, Iterations];
 
     /// <summary>Edits of Pulumi.yaml that no valid catalog survives, each a kind of mistake a user makes.</summary>
