@@ -112,25 +112,26 @@ public sealed partial class ConfigNode
     public ConfigNode Alone(SettingsErrors errors) => new(_layers, errors, _missing);
 
     /// <summary>
-    /// Whether this node, laid over another (<see cref="Under"/>), replaces the value at <paramref name="relativePath"/>
-    /// below it (<c>.replicas</c>, <c>.ports[grpc].port</c>): some key on the way is set here to a scalar or a list,
-    /// which replace whatever lies below, so a read never sees the value underneath.
+    /// Whether this node, laid over <paramref name="under"/> (<see cref="Under"/>), hides a value <paramref name="under"/>
+    /// sets on the way to <paramref name="relativePath"/> (<c>.replicas</c>, <c>.ports[grpc].port</c>): some key on the
+    /// way is set here to a scalar or a list, which replace whatever lies below, and is set below too. A key only
+    /// <paramref name="under"/> lacks hides nothing (an override may supply what the catalog leaves out).
     /// </summary>
-    public bool Replaces(string relativePath)
+    public bool Hides(ConfigNode under, string relativePath)
     {
-        var node = this;
+        var (over, below) = (this, under);
         foreach (var segment in relativePath.TrimStart('.').Split('.'))
         {
             var key = segment.Split('[')[0];
-            node = node[key];
-            if (!node.Exists)
+            (over, below) = (over[key], below[key]);
+            if (!over.Exists)
             {
                 return false;
             }
 
-            if (!node.IsMappingValue)
+            if (!over.IsMappingValue)
             {
-                return true;
+                return below.Exists;
             }
 
             if (key.Length != segment.Length)

@@ -105,7 +105,7 @@ public sealed record ServiceSettings(
     {
         var probe = new SettingsErrors();
         _ = Read(source, entry.Alone(probe), declared, production: false, progressive: null, referencedSecrets: []);
-        foreach (var error in probe.All.Where(e => e.Key.StartsWith(entry.Path, StringComparison.Ordinal) && over.Replaces(e.Key[entry.Path.Length..])))
+        foreach (var error in probe.All.Where(e => e.Key.StartsWith(entry.Path, StringComparison.Ordinal) && over.Hides(entry, e.Key[entry.Path.Length..])))
         {
             entry.Report(error);
         }

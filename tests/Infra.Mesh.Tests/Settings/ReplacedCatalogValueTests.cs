@@ -60,6 +60,16 @@ public sealed class ReplacedCatalogValueTests : IDisposable
     }
 
     [Fact]
+    public void A_catalog_entry_may_leave_a_required_key_to_every_stack_override()
+    {
+        // No image in the catalog: each stack's override supplies one, so nothing of the catalog is hidden or wrong.
+        _files.Replace("Pulumi.yaml", "        image: ghcr.io/acme/api-gateway:1.14.2\n", "");
+        _files.Replace("Pulumi.dev.yaml", "    api-gateway:\n      replicas: 1\n", "    api-gateway:\n      image: ghcr.io/acme/api-gateway:1.15.0\n      replicas: 1\n");
+
+        Assert.Equal("1.15.0", _files.Analyze("dev").Settings.Service("api-gateway").Image.Tag);
+    }
+
+    [Fact]
     public void A_bad_override_value_is_still_reported_at_the_stack_file()
     {
         _files.Replace("Pulumi.dev.yaml", "    api-gateway:\n      replicas: 1\n", "    api-gateway:\n      replicas: four\n");
