@@ -9,9 +9,10 @@ namespace Infra.Cli;
 
 /// <summary>
 /// A stack's plan with the warnings of the semantic rules, or every problem that prevents one (bad settings, error
-/// findings, no project): bad input, never a stack trace.
+/// findings, no project): bad input, never a stack trace. <paramref name="Skipped"/> names the checks those problems
+/// kept from running.
 /// </summary>
-public sealed record StackLoad(MeshPlan? Plan, IReadOnlyList<SettingsError> Errors, IReadOnlyList<Finding> Warnings);
+public sealed record StackLoad(MeshPlan? Plan, IReadOnlyList<SettingsError> Errors, IReadOnlyList<Finding> Warnings, IReadOnlyList<string> Skipped);
 
 /// <summary>
 /// What every verb shares: where output goes, the common arguments and options, the load sequence (find the
@@ -52,15 +53,15 @@ public sealed class CliContext(TextWriter stdout, TextWriter stderr)
         try
         {
             var analysis = StackAnalyzer.Load(ProjectConfigFiles.Load(ProjectDirectory(project), stack));
-            return new StackLoad(analysis.Plan, [], analysis.Warnings);
+            return new StackLoad(analysis.Plan, [], analysis.Warnings, []);
         }
         catch (SettingsException e)
         {
-            return new StackLoad(null, e.Errors, []);
+            return new StackLoad(null, e.Errors, [], e.Skipped);
         }
         catch (ProjectNotFoundException e)
         {
-            return new StackLoad(null, [new SettingsError("Pulumi.yaml", "(project)", e.Message)], []);
+            return new StackLoad(null, [new SettingsError("Pulumi.yaml", "(project)", e.Message)], [], []);
         }
     }
 
@@ -75,15 +76,23 @@ public sealed class CliContext(TextWriter stdout, TextWriter stderr)
 
     /// <summary>Reports a stack's problems (standard error, or JSON on standard output) and gives exit code 2.</summary>
     /// <param name="writes">The command writes files (render): the text then says that nothing was; other commands never write.</param>
-    public int Report(string stack, IReadOnlyList<SettingsError> errors, bool json, bool writes = false)
+    /// <param name="skipped">Checks the problems kept from running (<see cref="SettingsException.Skipped"/>): more may follow once they are fixed.</param>
+    public int Report(string stack, IReadOnlyList<SettingsError> errors, bool json, bool writes = false, IReadOnlyList<string>? skipped = null)
     {
-        ReportErrors(new JsonObject { ["stack"] = stack }, $"Stack '{stack}'", errors, json, writes);
+        ReportErrors(new JsonObject { ["stack"] = stack }, $"Stack '{stack}'", errors, json, writes, skipped);
         return InfraCommand.BadInput;
     }
 
-    /// <summary>Problems under a title (text) or in <paramref name="subject"/> with <c>valid: false</c> (JSON).</summary>
-    public void ReportErrors(JsonObject subject, string title, IReadOnlyList<SettingsError> errors, bool json, bool writes = false)
+    /// <summary>Reports a stack that did not load (<see cref="Load"/>): its problems and the checks they kept from running; exit code 2.</summary>
+    public int Report(string stack, StackLoad load, bool json, bool writes = false) => Report(stack, load.Errors, json, writes, load.Skipped);
+
+    /// <summary>
+    /// Problems under a title (text) or in <paramref name="subject"/> with <c>valid: false</c> (JSON), then the checks
+    /// they kept from running (text: a closing paragraph; JSON: <c>skipped</c>, only when there are any).
+    /// </summary>
+    public void ReportErrors(JsonObject subject, string title, IReadOnlyList<SettingsError> errors, bool json, bool writes = false, IReadOnlyList<string>? skipped = null)
     {
+        skipped ??= [];
         if (json)
         {
             subject["valid"] = false;
@@ -94,6 +103,11 @@ public sealed class CliContext(TextWriter stdout, TextWriter stderr)
                 ["line"] = e.Line,
                 ["message"] = e.Message,
             })]);
+            if (skipped.Count > 0)
+            {
+                subject["skipped"] = new JsonArray([.. skipped.Select(s => (JsonNode)s)]);
+            }
+
             Out.WriteLine(subject.ToJsonString(Indented));
             return;
         }
@@ -102,6 +116,23 @@ public sealed class CliContext(TextWriter stdout, TextWriter stderr)
         foreach (var error in errors)
         {
             Error.WriteLine($"  {error}");
+        }
+
+        WriteSkipped(skipped);
+    }
+
+    /// <summary>The checks that did not run, so a user knows more problems may show once the listed ones are fixed.</summary>
+    public void WriteSkipped(IReadOnlyList<string> skipped)
+    {
+        if (skipped.Count == 0)
+        {
+            return;
+        }
+
+        Error.WriteLine("Further checks skipped until the problems above are fixed:");
+        foreach (var line in skipped)
+        {
+            Error.WriteLine($"  {line}");
         }
     }
 

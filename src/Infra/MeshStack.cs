@@ -106,7 +106,10 @@ public sealed class MeshStack : Stack
         {
             throw new RunException($"Stack '{stack}' has {e.Errors.Count} configuration problem(s):{System.Environment.NewLine}  " +
                 // Pulumi hands structured values over as one-line JSON: line numbers would point nowhere.
-                string.Join(System.Environment.NewLine + "  ", e.Errors.Select(error => error with { Line = null })));
+                string.Join(System.Environment.NewLine + "  ", e.Errors.Select(error => error with { Line = null }))
+                + (e.Skipped.Count > 0
+                    ? $"{System.Environment.NewLine}Further checks skipped until these are fixed:{System.Environment.NewLine}  " + string.Join(System.Environment.NewLine + "  ", e.Skipped)
+                    : ""));
         }
     }
 }

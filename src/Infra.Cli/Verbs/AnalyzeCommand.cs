@@ -36,7 +36,7 @@ public static class AnalyzeCommand
         }
         catch (SettingsException e)
         {
-            return cli.Report(stack, e.Errors, format != "text");
+            return cli.Report(stack, e.Errors, format != "text", skipped: e.Skipped);
         }
         catch (ProjectNotFoundException e)
         {
@@ -59,6 +59,7 @@ public static class AnalyzeCommand
                     ["warnings"] = findings.Count(f => f.Severity == Severity.Warning),
                     ["notes"] = findings.Count(f => f.Severity == Severity.Note),
                     ["findings"] = new JsonArray([.. findings.Select(f => (JsonNode)FindingJson.Of(f))]),
+                    ["skipped"] = new JsonArray([.. result.Skipped.Select(s => (JsonNode)s)]),
                 }.ToJsonString(CliContext.Indented));
                 break;
             default:
@@ -68,6 +69,16 @@ public static class AnalyzeCommand
                 foreach (var finding in findings)
                 {
                     cli.Out.WriteLine($"  {finding}");
+                }
+
+                if (!result.Skipped.IsEmpty)
+                {
+                    // Error findings keep the plan from being made, so its checks (and the audit) wait for them.
+                    cli.Out.WriteLine("Further checks skipped until the errors above are fixed:");
+                    foreach (var line in result.Skipped)
+                    {
+                        cli.Out.WriteLine($"  {line}");
+                    }
                 }
 
                 break;

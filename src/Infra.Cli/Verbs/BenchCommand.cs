@@ -78,7 +78,7 @@ public static class BenchCommand
         var invalid = names.Select(name => (name, loaded: CliContext.Load(name, project))).FirstOrDefault(s => s.loaded.Plan is null);
         if (invalid.loaded is { } broken)
         {
-            return cli.Report(invalid.name, broken.Errors, json);
+            return cli.Report(invalid.name, broken, json);
         }
 
         Write(cli, [.. names.Select(name => Benchmark.Run(directory, name, iterations))], iterations, json);

@@ -45,7 +45,7 @@ public static class DiffCommand
         var current = CliContext.Load(request.Stack, request.Project);
         if (current.Plan is null)
         {
-            return cli.Report(request.Stack, current.Errors, json);
+            return cli.Report(request.Stack, current, json);
         }
 
         var after = RenderedEntry.Of(current.Plan).ToList();
@@ -56,7 +56,7 @@ public static class DiffCommand
             var otherLoad = CliContext.Load(other, request.Project);
             if (otherLoad.Plan is null)
             {
-                return cli.Report(other, otherLoad.Errors, json);
+                return cli.Report(other, otherLoad, json);
             }
 
             // `diff dev prod`: what prod gets that dev does not.
@@ -73,14 +73,14 @@ public static class DiffCommand
                 var atRef = CliContext.Load(request.Stack, new DirectoryInfo(scratch));
                 if (atRef.Plan is null)
                 {
-                    return cli.Report($"{request.Stack}@{gitRef}", atRef.Errors, json);
+                    return cli.Report($"{request.Stack}@{gitRef}", atRef, json);
                 }
 
                 before = [.. RenderedEntry.Of(atRef.Plan)];
             }
             catch (SettingsException e)
             {
-                return cli.Report(request.Stack, e.Errors, json);
+                return cli.Report(request.Stack, e.Errors, json, skipped: e.Skipped);
             }
             finally
             {

@@ -26,7 +26,7 @@ public static class RenderCommand
         var loaded = CliContext.Load(stack, project);
         if (loaded.Plan is not { } plan)
         {
-            return cli.Report(stack, loaded.Errors, json, writes: true);
+            return cli.Report(stack, loaded, json, writes: true);
         }
 
         var files = PlanRenderer.Render(plan);

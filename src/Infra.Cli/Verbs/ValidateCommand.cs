@@ -25,7 +25,7 @@ public static class ValidateCommand
         var loaded = CliContext.Load(stack, project);
         if (loaded.Plan is not { } plan)
         {
-            return cli.Report(stack, loaded.Errors, json);
+            return cli.Report(stack, loaded, json);
         }
 
         if (json)

@@ -41,7 +41,7 @@ public static class VerifyCommand
         var loaded = CliContext.Load(stack, project);
         if (loaded.Plan is not { } plan)
         {
-            return cli.Report(stack, loaded.Errors, json);
+            return cli.Report(stack, loaded, json);
         }
 
         // The same cluster `pulumi up` of this stack writes to (README "Kubeconfig per stack").

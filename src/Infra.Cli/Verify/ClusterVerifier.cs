@@ -7,6 +7,7 @@ using Infra.Mesh.Verification;
 using Infra.Mesh.Workloads;
 using k8s;
 using k8s.Autorest;
+using k8s.Exceptions;
 using k8s.Models;
 
 namespace Infra.Cli.Verify;
@@ -302,6 +303,11 @@ public sealed class ClusterVerifier(IKubernetes client, MeshPlan plan)
         catch (HttpRequestException e)
         {
             throw new ClusterUnavailableException($"cannot reach the API server: {e.Message}", e);
+        }
+        catch (Exception e) when (e is KubeConfigException or KubernetesClientException)
+        {
+            // Credentials are refreshed per request (a credential plugin's token expires, an OIDC refresh fails).
+            throw new ClusterUnavailableException($"cannot authenticate to the API server: {KubeconfigLoader.FirstLine(e)}", e);
         }
     }
 

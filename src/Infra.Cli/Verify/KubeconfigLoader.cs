@@ -29,7 +29,7 @@ public static class KubeconfigLoader
         }
         catch (Exception e) when (e is KubeConfigException or YamlDotNet.Core.YamlException or IOException or UnauthorizedAccessException)
         {
-            throw new KubeconfigException($"the kubeconfig {Names(files)} cannot be read: {e.Message}", e);
+            throw new KubeconfigException($"the kubeconfig {Names(files)} cannot be read: {FirstLine(e)}", e);
         }
 
         var name = context ?? merged.CurrentContext;
@@ -55,7 +55,7 @@ public static class KubeconfigLoader
         }
         catch (Exception e) when (e is KubeConfigException or IOException or UnauthorizedAccessException or CryptographicException or FormatException)
         {
-            throw new KubeconfigException($"context '{name}' of the kubeconfig {Names(files)} cannot be used: {e.Message}", e);
+            throw new KubeconfigException($"context '{name}' of the kubeconfig {Names(files)} cannot be used: {FirstLine(e)}", e);
         }
     }
 
@@ -69,9 +69,15 @@ public static class KubeconfigLoader
         }
         catch (Exception e) when (e is KubeConfigException or IOException or UnauthorizedAccessException or CryptographicException or FormatException)
         {
-            throw new KubeconfigException($"the credentials of context '{context}' cannot be used: {e.Message}", e);
+            throw new KubeconfigException($"the credentials of context '{context}' cannot be used: {FirstLine(e)}", e);
         }
     }
+
+    /// <summary>
+    /// The first line of an exception's message: KubernetesClient puts a whole inner exception, stack trace included,
+    /// into some messages (a credential plugin whose output is not an ExecCredential), which a user never needs.
+    /// </summary>
+    public static string FirstLine(Exception e) => e.Message.Split('\n', 2)[0].TrimEnd();
 
     /// <summary>
     /// The files merged as client-go merges them: the first occurrence of each context, cluster and user name wins, and

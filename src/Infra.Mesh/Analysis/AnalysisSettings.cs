@@ -11,10 +11,9 @@ public static class AnalysisSettings
 {
     public const string Key = "analysis";
 
-    /// <summary>The promoted codes; throws <see cref="SettingsException"/> for an unknown code or key.</summary>
-    public static ImmutableHashSet<string> Read(IStackConfigSource source)
+    /// <summary>The promoted codes that are rule codes; an unknown code or key is added to <paramref name="errors"/>.</summary>
+    public static ImmutableHashSet<string> Read(IStackConfigSource source, SettingsErrors errors)
     {
-        var errors = new SettingsErrors();
         var node = ConfigNode.Root(source.Find(Key), $"infra:{Key}", source.StackFile, errors);
         node.IsMapping("errors");
         var codes = new List<string>();
@@ -36,7 +35,6 @@ public static class AnalysisSettings
             }
         }
 
-        errors.ThrowIfAny();
         return [.. codes];
     }
 }

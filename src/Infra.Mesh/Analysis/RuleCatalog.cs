@@ -80,13 +80,17 @@ public static class RuleCatalog
         "A TLS external host on a port whose protocol starts in plain text (STARTTLS)", Severity.Error, RuleMeshes.Istio);
 
     public static readonly Rule MetricsNotScraped = new("INFRA190", "metrics",
-        "Application metrics no scraper in the stack is authorized to read", Severity.Warning, RuleMeshes.Linkerd);
+        "Application metrics no scraper in the stack can read: none is authorized (Linkerd), or the port speaks no HTTP", Severity.Warning, RuleMeshes.Both);
 
     public static readonly Rule UnreadKey = new("INFRA195", "config keys",
         "A secret infra: key that no service reads", Severity.Warning, RuleMeshes.Both, ErrorInProd: true);
 
+    public static readonly Rule IstioOnlySetting = new("INFRA198", "honesty",
+        "An Istio-only setting Linkerd has no equivalent of (Envoy traffic settings, trace sampling, Istio addons)", Severity.Warning, RuleMeshes.Linkerd);
+
     public static readonly Rule NotCarriedOut = new("INFRA199", "honesty",
-        "A setting the chosen mesh does not carry out", Severity.Warning, RuleMeshes.Linkerd);
+        "A setting the chosen mesh does not carry out: a public host without an ingress, external hosts without egress restriction", Severity.Warning,
+        RuleMeshes.Linkerd, ErrorInProd: true);
 
     public static readonly Rule NotMeshed = new("INFRA201", "audit",
         "A workload outside the mesh: no mTLS, no authorization, no mesh telemetry", Severity.Warning, RuleMeshes.Both);
@@ -111,7 +115,7 @@ public static class RuleCatalog
     [
         UninjectedCaller, HttpFieldsOnTcpCallee, ProbePathsIgnored, UnauthorizedProbe, UnauthenticatedCall, NameTooLong, NameCollision, ReservedPort,
         EgressMissing, OwnedNamespace, WeightWithoutPods, RetryBudget, CanaryIsStable, UnsafeRetries, EjectEverything, CanaryBypassed, MemoryUnit,
-        HeapTooSmall, IssuerRenewal, DuplicateYamlKey, ZeroDuration, UndeclaredStreaming, StartTls, MetricsNotScraped, UnreadKey, NotCarriedOut,
+        HeapTooSmall, IssuerRenewal, DuplicateYamlKey, ZeroDuration, UndeclaredStreaming, StartTls, MetricsNotScraped, UnreadKey, IstioOnlySetting, NotCarriedOut,
         NotMeshed, NotRestricted, NoDefaultDeny, NotStrictMtls, Unauthorized, Exposed,
     ];
 

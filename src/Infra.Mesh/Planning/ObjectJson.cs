@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using k8s;
 using k8s.Models;
 
@@ -15,6 +17,12 @@ public static class ObjectJson
     /// </summary>
     private static readonly JsonSerializerOptions Options = KubernetesOptions();
 
+    /// <summary>
+    /// <see cref="Options"/> with a custom resource room's source-generated metadata behind KubernetesClient's, one per
+    /// room (a handful), so nested built-in types (<c>V1ObjectMeta</c>) keep the library's metadata and converters.
+    /// </summary>
+    private static readonly ConcurrentDictionary<IJsonTypeInfoResolver, JsonSerializerOptions> WithRoom = new();
+
     /// <summary>An object as the API server takes it (camelCase, nulls omitted), via KubernetesClient's serializer.</summary>
     public static JsonObject Of(IKubernetesObject<V1ObjectMeta> obj) => JsonObject.Create(Element(obj))!;
 
@@ -23,7 +31,15 @@ public static class ObjectJson
     /// UTF-8 and indexed, with no node per value, which is what rendering thousands of objects needs.
     /// </summary>
     public static JsonElement Element(IKubernetesObject<V1ObjectMeta> obj) =>
-        JsonSerializer.SerializeToElement(obj, obj.GetType(), Options);
+        JsonSerializer.SerializeToElement(obj, OptionsFor(obj).GetTypeInfo(obj.GetType()));
+
+    private static JsonSerializerOptions OptionsFor(IKubernetesObject<V1ObjectMeta> obj) =>
+        obj is ISourceGeneratedJson custom
+            ? WithRoom.GetOrAdd(custom.JsonMetadata, room => new JsonSerializerOptions(Options)
+            {
+                TypeInfoResolver = JsonTypeInfoResolver.Combine(Options.TypeInfoResolver, room),
+            })
+            : Options;
 
     /// <summary>A tree (or JSON null) as a read-only element, for code that reads elements.</summary>
     public static JsonElement Element(JsonNode? node) => JsonElement.Parse(node?.ToJsonString() ?? "null");

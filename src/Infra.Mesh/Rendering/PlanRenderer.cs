@@ -19,6 +19,7 @@ public static class PlanRenderer
 
     public static IReadOnlyList<RenderedFile> Render(MeshPlan plan)
     {
+        ManifestItem.SerializeAll(plan.Stages.SelectMany(s => s.Items).OfType<ManifestItem>());
         var files = new List<RenderedFile> { new(PlanDocument, PlanMarkdown.Write(plan)) };
         foreach (var stage in plan.Stages.Where(s => !s.Items.IsEmpty))
         {
@@ -57,7 +58,7 @@ public static class PlanRenderer
             switch (item)
             {
                 case ManifestItem m:
-                    yield return ObjectJson.Element(m.Object);
+                    yield return m.Json;
                     break;
                 case SecretItem s:
                     yield return ObjectJson.Element(ObjectJson.Of(s, source => source.Placeholder));

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -111,7 +112,7 @@ public static partial class YamlText
     /// is longer than 5 characters (its words are at most 5; .NET's <c>$</c> also matches before a final line break);
     /// <see cref="SafePlain"/> matches whenever the first character and the rest are in its two sets.
     /// </summary>
-    private static bool NeedsQuotesQuick(string value)
+    private static bool NeedsQuotesQuick(ReadOnlySpan<char> value)
     {
         if (value.Length == 0)
         {
@@ -119,7 +120,7 @@ public static partial class YamlText
         }
 
         var ambiguous = !(char.IsAsciiLetter(value[0]) && value.Length > 5 && value[^1] != '\n') && Ambiguous().IsMatch(value);
-        var safe = (SafePlainFirst.Contains(value[0]) && !value.AsSpan(1).ContainsAnyExcept(SafePlainRest)) || SafePlain().IsMatch(value);
+        var safe = (SafePlainFirst.Contains(value[0]) && !value[1..].ContainsAnyExcept(SafePlainRest)) || SafePlain().IsMatch(value);
         return ambiguous || !safe || value.EndsWith(' ') || value.StartsWith(' ');
     }
 
@@ -137,13 +138,27 @@ public static partial class YamlText
 
         private readonly StringBuilder _yaml = new();
 
-        /// <summary>The YAML text, or null when a document holds something only the emitter writes.</summary>
+        /// <summary>Documents per part written in parallel: large enough that a part's cost dwarfs scheduling it.</summary>
+        private const int PartSize = 512;
+
+        /// <summary>
+        /// The YAML text, or null when a document holds something only the emitter writes. Each document's text depends
+        /// on the document alone, so parts of a long stream are written on every core and joined in order.
+        /// </summary>
         public static string? TryWrite(IReadOnlyList<JsonElement> documents)
         {
+            var parts = new string?[(documents.Count + PartSize - 1) / PartSize];
+            Parallel.For(0, parts.Length, part =>
+                parts[part] = TryWrite(documents, part * PartSize, Math.Min(documents.Count, (part + 1) * PartSize)));
+            return parts.Any(part => part is null) ? null : string.Concat(parts);
+        }
+
+        private static string? TryWrite(IReadOnlyList<JsonElement> documents, int start, int end)
+        {
             var writer = new DirectWriter();
-            foreach (var document in documents)
+            for (var i = start; i < end; i++)
             {
-                if (!writer.Document(document))
+                if (!writer.Document(documents[i]))
                 {
                     return null;
                 }
@@ -189,6 +204,29 @@ public static partial class YamlText
             return this;
         }
 
+        /// <summary>Characters of the key or string being written (a render has millions; they are not kept as strings).</summary>
+        private char[] _scratch = new char[256];
+
+        /// <summary>
+        /// The text of a JSON string from its raw UTF-8 (without quotes): plain ASCII without escapes, the common case, is
+        /// copied to a scratch buffer valid until the next call; anything else is decoded by <paramref name="decode"/>.
+        /// </summary>
+        private ReadOnlySpan<char> Text<T>(ReadOnlySpan<byte> raw, T source, Func<T, string> decode)
+        {
+            if (raw.Contains((byte)'\\') || !Ascii.IsValid(raw))
+            {
+                return decode(source);
+            }
+
+            if (_scratch.Length < raw.Length)
+            {
+                _scratch = new char[Math.Max(raw.Length, _scratch.Length * 2)];
+            }
+
+            Ascii.ToUtf16(raw, _scratch, out var written);
+            return _scratch.AsSpan(0, written);
+        }
+
         /// <summary>Keys at <paramref name="indent"/>; with <paramref name="inline"/> the first key follows a sequence's "- ".</summary>
         private bool Mapping(JsonElement mapping, int indent, bool inline)
         {
@@ -200,7 +238,7 @@ public static partial class YamlText
                 }
 
                 inline = false;
-                var key = property.Name;
+                var key = Text(JsonMarshal.GetRawUtf8PropertyName(property), property, static p => p.Name);
                 if (key.Length > MaxSimpleKeyLength || !Inline(key))
                 {
                     return false;
@@ -242,8 +280,8 @@ public static partial class YamlText
         {
             if (value.ValueKind == JsonValueKind.String)
             {
-                var text = value.GetString()!;
-                if (!(text.Contains('\n', StringComparison.Ordinal) ? Literal(text, indent + 2) : Inline(text)))
+                var text = Text(JsonMarshal.GetRawUtf8Value(value)[1..^1], value, static v => v.GetString()!);
+                if (!(text.Contains('\n') ? Literal(text.ToString(), indent + 2) : Inline(text)))
                 {
                     return false;
                 }
@@ -265,9 +303,9 @@ public static partial class YamlText
         }
 
         /// <summary>A one-line string: plain when it reads back as itself, else double-quoted.</summary>
-        private bool Inline(string text)
+        private bool Inline(ReadOnlySpan<char> text)
         {
-            if (text.Contains('\n', StringComparison.Ordinal))
+            if (text.Contains('\n'))
             {
                 return false; // a line break in a key: the emitter writes a complex key
             }
@@ -361,7 +399,7 @@ public static partial class YamlText
         }
 
         /// <summary>Printable ASCII, and with <paramref name="breaks"/> line breaks.</summary>
-        private static bool IsPrintableAscii(string text, bool breaks)
+        private static bool IsPrintableAscii(ReadOnlySpan<char> text, bool breaks)
         {
             foreach (var character in text)
             {

@@ -20,6 +20,9 @@ public sealed class SettingsErrors
         }
     }
 
+    /// <summary>The problems collected so far, in the order found.</summary>
+    public IReadOnlyList<SettingsError> All => _errors;
+
     public void ThrowIfAny()
     {
         if (_errors.Count > 0)
@@ -101,6 +104,43 @@ public sealed partial class ConfigNode
     }
 
     public void Error(string message) => _errors.Add(new SettingsError(File, Path, message, Line));
+
+    /// <summary>Reports a problem found elsewhere (a probe, <see cref="Alone"/>) with this node's other problems.</summary>
+    public void Report(SettingsError error) => _errors.Add(error);
+
+    /// <summary>The same value, with its problems going to <paramref name="errors"/> instead (to probe it without reporting).</summary>
+    public ConfigNode Alone(SettingsErrors errors) => new(_layers, errors, _missing);
+
+    /// <summary>
+    /// Whether this node, laid over another (<see cref="Under"/>), replaces the value at <paramref name="relativePath"/>
+    /// below it (<c>.replicas</c>, <c>.ports[grpc].port</c>): some key on the way is set here to a scalar or a list,
+    /// which replace whatever lies below, so a read never sees the value underneath.
+    /// </summary>
+    public bool Replaces(string relativePath)
+    {
+        var node = this;
+        foreach (var segment in relativePath.TrimStart('.').Split('.'))
+        {
+            var key = segment.Split('[')[0];
+            node = node[key];
+            if (!node.Exists)
+            {
+                return false;
+            }
+
+            if (!node.IsMappingValue)
+            {
+                return true;
+            }
+
+            if (key.Length != segment.Length)
+            {
+                return false; // a list item below a mapping: the types differ, which the read reports anyway
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>Rejects keys this mapping does not know, in every layer (catches typos in catalog and overrides).</summary>
     public bool IsMapping(params string[] allowedKeys)

@@ -84,9 +84,31 @@ public sealed record ServiceSettings(
             {
                 services.Add(service);
             }
+
+            if (name is not null && overrides[name].Exists)
+            {
+                CheckReplacedCatalogValues(source, entry, overrides[name], names);
+            }
         }
 
         return [.. services];
+    }
+
+    /// <summary>
+    /// The catalog is shared by every stack: a value a stack's override replaces is still what every other stack (and
+    /// any stack added later) reads. So the entry is also read alone, and each problem with a value this override
+    /// replaces is reported (Pulumi.yaml, its line, <c>infra:services[name].field</c>); problems with values the
+    /// override does not replace are the stack's own read's. Read as outside prod and without progressive delivery:
+    /// what only those stacks require is checked by them, on the values they read.
+    /// </summary>
+    private static void CheckReplacedCatalogValues(IStackConfigSource source, ConfigNode entry, ConfigNode over, HashSet<string> declared)
+    {
+        var probe = new SettingsErrors();
+        _ = Read(source, entry.Alone(probe), declared, production: false, progressive: null, referencedSecrets: []);
+        foreach (var error in probe.All.Where(e => e.Key.StartsWith(entry.Path, StringComparison.Ordinal) && over.Replaces(e.Key[entry.Path.Length..])))
+        {
+            entry.Report(error);
+        }
     }
 
     internal static ServiceSettings? Read(

@@ -23,4 +23,10 @@ public sealed class SettingsException : Exception
     public SettingsException(string message, Exception innerException) : base(message, innerException) => Errors = [];
 
     public IReadOnlyList<SettingsError> Errors { get; }
+
+    /// <summary>
+    /// Checks that could not run because of these errors (each names the rule codes and why), so a user knows more
+    /// may follow once they are fixed; empty when every check ran.
+    /// </summary>
+    public IReadOnlyList<string> Skipped { get; init; } = [];
 }

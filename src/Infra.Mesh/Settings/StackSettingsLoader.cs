@@ -14,9 +14,23 @@ public static class StackSettingsLoader
         "security", "observability", "verification", "istio", "linkerd", "analysis", "delivery",
     ];
 
+    /// <summary>The validated settings; throws <see cref="SettingsException"/> with every problem.</summary>
     public static StackSettings Load(IStackConfigSource source)
     {
         var errors = new SettingsErrors();
+        var settings = Read(source, errors);
+        errors.ThrowIfAny();
+        return settings;
+    }
+
+    /// <summary>
+    /// The settings as read, with every problem added to <paramref name="errors"/>: a bad value is reported and its
+    /// default stands in for it, so what did parse can still be checked (<see cref="Analysis.StackAnalyzer"/>).
+    /// Settings read with problems are partial: a service entry that is not a mapping is left out, and a call may name
+    /// a service that is not there.
+    /// </summary>
+    public static StackSettings Read(IStackConfigSource source, SettingsErrors errors)
+    {
         var file = source.StackFile;
         ConfigNode Key(string key) => ConfigNode.Root(source.Find(key), $"infra:{key}", file, errors);
 
@@ -56,8 +70,6 @@ public static class StackSettingsLoader
             Delivery = delivery,
         };
         DeliverySettings.CheckMetricsSource(Key("delivery"), settings);
-
-        errors.ThrowIfAny();
         return settings;
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using Infra.Mesh.Planning;
@@ -370,23 +371,28 @@ public sealed class VerificationPlanner(IInjection injection, IProxyProbe proxy)
 
     private static string Fingerprint(IEnumerable<PlanItem> items, VerificationSettings verification, string script)
     {
-        var text = new StringBuilder();
-        text.Append(verification).Append('\n').Append(script).Append('\n');
+        // Hashed as it is read, from each object's JSON as the render writes it (serialized once, ManifestItem.Json).
+        ManifestItem.SerializeAll(items.OfType<ManifestItem>());
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Append(hash, $"{verification}\n{script}\n");
         foreach (var item in items)
         {
-            text.Append(item.Id).Append('\n');
+            Append(hash, item.Id + "\n");
             if (item is ManifestItem manifest)
             {
-                text.Append(ObjectJson.Of(manifest.Object).ToJsonString()).Append('\n');
+                hash.AppendData(JsonMarshal.GetRawUtf8Value(manifest.Json));
+                Append(hash, "\n");
             }
             else if (item is HelmReleaseItem release)
             {
-                text.Append(release.Version).Append(release.Values.ToJsonString()).Append('\n');
+                Append(hash, $"{release.Version}{release.Values.ToJsonString()}\n");
             }
         }
 
-        return Hash(text.ToString())[..8];
+        return Convert.ToHexStringLower(hash.GetHashAndReset())[..8];
     }
+
+    private static void Append(IncrementalHash hash, string text) => hash.AppendData(Encoding.UTF8.GetBytes(text));
 
     private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }

@@ -347,6 +347,38 @@ public sealed class VerifyCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void A_credential_plugin_is_run_for_the_token_as_kubectl_runs_it()
+    {
+        // EKS, GKE and AKS kubeconfigs authenticate through such a plugin (client.authentication.k8s.io/v1 ExecCredential).
+        Healthy("dev");
+        var plugin = Path.Combine(_directory, "credential-plugin");
+        File.WriteAllText(plugin, "#!/bin/sh\necho '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"from-plugin\"}}'\n");
+        File.SetUnixFileMode(plugin, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var path = EditedKubeconfig("token: not-a-real-token", $"exec: {{apiVersion: client.authentication.k8s.io/v1, command: {plugin}, interactiveMode: Never}}");
+
+        var run = InfraTool.Run("verify", "dev", "--project", Stacks.ProjectDirectory, "--kubeconfig", path);
+
+        Assert.Equal(InfraCommand.Ok, run.ExitCode);
+        Assert.NotEmpty(_server.Requests);
+    }
+
+    [Fact]
+    public void A_credential_plugin_that_fails_is_exit_2_in_one_line_without_a_stack_trace()
+    {
+        var path = EditedKubeconfig("token: not-a-real-token", "exec: {apiVersion: client.authentication.k8s.io/v1, command: /bin/false, interactiveMode: Never}");
+
+        var run = InfraTool.Run("verify", "dev", "--project", Stacks.ProjectDirectory, "--kubeconfig", path);
+
+        Assert.Equal(InfraCommand.BadInput, run.ExitCode);
+        Assert.Contains("context 'kind-infra-dev'", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("exec", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', run.Stderr.Trim());
+        Assert.Empty(_server.Requests);
+    }
+
+    [Fact]
     public void A_context_whose_cluster_is_not_defined_is_exit_2_naming_both()
     {
         var path = EditedKubeconfig("      cluster: kind-infra-dev", "      cluster: gone");

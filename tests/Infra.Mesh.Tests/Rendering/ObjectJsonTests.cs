@@ -4,14 +4,14 @@ using Infra.Mesh.Planning;
 using Infra.Mesh.Rendering;
 using Infra.Mesh.Settings;
 using Infra.Testing.Support;
-using k8s;
 
 namespace Infra.Mesh.Tests.Rendering;
 
 /// <summary>
-/// The render's fast path (each object serialized once to a read-only element, YAML written from elements) against
-/// the reference path (KubernetesClient's <see cref="KubernetesJson.Serialize(object, System.Text.Json.JsonSerializerOptions)"/>,
-/// parsed to nodes, YAML through YamlDotNet's emitter): the same JSON and the same YAML for every object of every stack.
+/// The render's fast path (each object serialized once to a read-only element from source-generated metadata, YAML
+/// written from elements) against the reference path (KubernetesClient's options with reflection,
+/// <see cref="ReflectionJson"/>, parsed to nodes, YAML through YamlDotNet's emitter): the same JSON and the same YAML
+/// for every object of every stack.
 /// </summary>
 public class ObjectJsonTests
 {
@@ -19,7 +19,7 @@ public class ObjectJsonTests
 
     [Theory]
     [MemberData(nameof(Everywhere))]
-    public void Every_object_serializes_exactly_as_KubernetesClient_serializes_it(string project, string stack)
+    public void Every_object_serializes_exactly_as_KubernetesClient_serializes_it_by_reflection(string project, string stack)
     {
         var plan = MeshPlanner.Plan(Stacks.Settings(project, stack));
         var manifests = plan.Stages.SelectMany(s => s.Items).OfType<ManifestItem>().ToList();
@@ -27,9 +27,11 @@ public class ObjectJsonTests
         Assert.NotEmpty(manifests);
         foreach (var manifest in manifests)
         {
-            var reference = KubernetesJson.Serialize(manifest.Object);
+            var reference = ReflectionJson.Serialize(manifest.Object);
             Assert.Equal(reference, ObjectJson.Element(manifest.Object).GetRawText());
             Assert.Equal(reference, ObjectJson.Of(manifest.Object).ToJsonString());
+            // Serialized once during planning (the verification fingerprint) and kept: no planner changed it later.
+            Assert.Equal(reference, manifest.Json.GetRawText());
         }
     }
 
@@ -42,7 +44,7 @@ public class ObjectJsonTests
         {
             var reference = stage.Items.Select(item => item switch
             {
-                ManifestItem m => JsonNode.Parse(KubernetesJson.Serialize(m.Object)),
+                ManifestItem m => JsonNode.Parse(ReflectionJson.Serialize(m.Object)),
                 SecretItem s => ObjectJson.Of(s, source => source.Placeholder),
                 _ => null,
             }).OfType<JsonNode>().ToList();
@@ -59,7 +61,7 @@ public class ObjectJsonTests
         var plan = MeshPlanner.Plan(StackSettingsLoader.Load(SyntheticCatalog.Create(60, mesh)));
         foreach (var stage in plan.Stages.Where(s => s.Items.OfType<ManifestItem>().Any()))
         {
-            var reference = stage.Items.OfType<ManifestItem>().Select(m => JsonNode.Parse(KubernetesJson.Serialize(m.Object))).ToList();
+            var reference = stage.Items.OfType<ManifestItem>().Select(m => JsonNode.Parse(ReflectionJson.Serialize(m.Object))).ToList();
             var elements = stage.Items.OfType<ManifestItem>().Select(m => ObjectJson.Element(m.Object)).ToList();
 
             Assert.Equal(YamlText.Emitted(reference), YamlText.WriteAll(elements));

@@ -17,6 +17,10 @@ namespace Infra.Mesh.Analysis.Rules;
 /// </summary>
 public sealed class CanaryBypassRule : ISettingsRule
 {
+    public IReadOnlyList<Rule> Reports { get; } = [RuleCatalog.CanaryBypassed];
+
+    public IReadOnlyList<string> Reads { get; } = ["istio"];
+
     public void Check(RuleContext context)
     {
         foreach (var (caller, _, callee) in context.CallsWithoutProxy())

@@ -9,6 +9,10 @@ namespace Infra.Mesh.Analysis.Rules;
 /// </summary>
 public sealed class CertificateRule : ISettingsRule
 {
+    public IReadOnlyList<Rule> Reports { get; } = [RuleCatalog.IssuerRenewal];
+
+    public IReadOnlyList<string> Reads { get; } = ["linkerd"];
+
     public const int RealisticDeployGapHours = 14 * 24;
 
     public void Check(RuleContext context)

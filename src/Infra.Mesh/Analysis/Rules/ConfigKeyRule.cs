@@ -8,6 +8,10 @@ namespace Infra.Mesh.Analysis.Rules;
 /// </summary>
 public sealed class ConfigKeyRule(IStackConfigSource source) : ISettingsRule
 {
+    public IReadOnlyList<Rule> Reports { get; } = [RuleCatalog.UnreadKey];
+
+    public bool ReadsWholeCatalog => true;
+
     public void Check(RuleContext context)
     {
         var read = context.Settings.SecretConfigKeys.ToHashSet(StringComparer.Ordinal);

@@ -10,6 +10,8 @@ namespace Infra.Mesh.Analysis.Rules;
 /// </summary>
 public sealed class DurationRule : ISettingsRule
 {
+    public IReadOnlyList<Rule> Reports { get; } = [RuleCatalog.ZeroDuration];
+
     public void Check(RuleContext context)
     {
         if (context.Settings.Mesh != MeshKind.Istio)

@@ -10,6 +10,8 @@ namespace Infra.Mesh.Analysis.Rules;
 /// </summary>
 public sealed class ExternalProtocolRule : ISettingsRule
 {
+    public IReadOnlyList<Rule> Reports { get; } = [RuleCatalog.StartTls];
+
     public static IReadOnlyDictionary<int, string> PlainTextFirst { get; } = new Dictionary<int, string>
     {
         [21] = "FTP", [25] = "SMTP", [110] = "POP3", [143] = "IMAP", [389] = "LDAP", [587] = "SMTP submission",

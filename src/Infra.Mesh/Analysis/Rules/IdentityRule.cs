@@ -14,6 +14,10 @@ namespace Infra.Mesh.Analysis.Rules;
 /// </summary>
 public sealed class IdentityRule : ISettingsRule
 {
+    public IReadOnlyList<Rule> Reports { get; } = [RuleCatalog.UninjectedCaller, RuleCatalog.UnauthenticatedCall];
+
+    public IReadOnlyList<string> Reads { get; } = ["istio"];
+
     public void Check(RuleContext context)
     {
         foreach (var (caller, call, callee) in context.CallsWithoutProxy().Where(c => c.Callee.Injected))

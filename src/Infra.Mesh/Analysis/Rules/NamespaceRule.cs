@@ -15,6 +15,10 @@ namespace Infra.Mesh.Analysis.Rules;
 /// </summary>
 public sealed class NamespaceRule : ISettingsRule
 {
+    public IReadOnlyList<Rule> Reports { get; } = [RuleCatalog.OwnedNamespace];
+
+    public IReadOnlyList<string> Reads { get; } = ["ingress", "linkerd"];
+
     /// <summary>The namespace cert-manager's documented installation (its Helm chart and static manifests) uses.</summary>
     public const string CertManagerNamespace = "cert-manager";
 

@@ -6,6 +6,8 @@ namespace Infra.Mesh.Analysis.Rules;
 /// <summary>INFRA120: application ports (and an enabled nREPL port) the mesh's proxy takes for itself.</summary>
 public sealed class PortRule : ISettingsRule
 {
+    public IReadOnlyList<Rule> Reports { get; } = [RuleCatalog.ReservedPort];
+
     /// <summary>
     /// Istio's sidecar ports, from "Ports used by Istio" (istio.io/v1.30/docs/ops/deployment/application-requirements):
     /// 15000 Envoy admin, 15001 outbound capture, 15004 debug, 15006 inbound capture, 15008 HBONE mTLS tunnel,

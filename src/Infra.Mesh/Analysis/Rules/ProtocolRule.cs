@@ -7,6 +7,8 @@ namespace Infra.Mesh.Analysis.Rules;
 /// </summary>
 public sealed class ProtocolRule : ISettingsRule
 {
+    public IReadOnlyList<Rule> Reports { get; } = [RuleCatalog.HttpFieldsOnTcpCallee, RuleCatalog.ProbePathsIgnored, RuleCatalog.UnauthorizedProbe];
+
     private static readonly string[] PathKeys = ["readinessPath", "livenessPath"];
 
     public void Check(RuleContext context)

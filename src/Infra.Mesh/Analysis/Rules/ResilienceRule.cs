@@ -6,6 +6,8 @@ namespace Infra.Mesh.Analysis.Rules;
 /// <summary>INFRA143 (both meshes) and INFRA144 (Istio): resilience settings that turn a partial failure into a worse one.</summary>
 public sealed class ResilienceRule : ISettingsRule
 {
+    public IReadOnlyList<Rule> Reports { get; } = [RuleCatalog.UnsafeRetries, RuleCatalog.EjectEverything];
+
     /// <summary>Methods RFC 9110 (section 9.2.2) does not define as idempotent.</summary>
     private static readonly string[] NonIdempotent = ["POST", "PATCH"];
 

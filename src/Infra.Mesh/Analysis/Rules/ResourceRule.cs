@@ -5,6 +5,8 @@ namespace Infra.Mesh.Analysis.Rules;
 /// <summary>INFRA150, INFRA151: memory Kubernetes accepts but a JVM cannot start with.</summary>
 public sealed class ResourceRule : ISettingsRule
 {
+    public IReadOnlyList<Rule> Reports { get; } = [RuleCatalog.MemoryUnit, RuleCatalog.HeapTooSmall];
+
     /// <summary>
     /// The least heap a Clojure service starts with: loading clojure.core and a web stack takes on the order of
     /// 100 MiB before the first request.

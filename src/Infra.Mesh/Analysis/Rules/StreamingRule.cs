@@ -12,6 +12,8 @@ namespace Infra.Mesh.Analysis.Rules;
 /// </summary>
 public sealed class StreamingRule : ISettingsRule
 {
+    public IReadOnlyList<Rule> Reports { get; } = [RuleCatalog.UndeclaredStreaming];
+
     public void Check(RuleContext context)
     {
         foreach (var service in context.Settings.Services)

@@ -7,6 +7,8 @@ namespace Infra.Mesh.Analysis.Rules;
 /// <summary>INFRA140, INFRA141, INFRA142: traffic settings that validate but route requests nowhere or cut them short.</summary>
 public sealed class TrafficRule : ISettingsRule
 {
+    public IReadOnlyList<Rule> Reports { get; } = [RuleCatalog.WeightWithoutPods, RuleCatalog.RetryBudget, RuleCatalog.CanaryIsStable];
+
     public void Check(RuleContext context)
     {
         foreach (var service in context.Settings.Services)

@@ -15,7 +15,7 @@ namespace Infra.Mesh.Delivery.Flagger;
 /// <see cref="CanarySpec.Analysis"/> (fluxcd/flagger v1.44.0 pkg/canary/deployment_controller.go, pkg/router).
 /// </summary>
 public sealed class Canary(V1ObjectMeta metadata, CanarySpec spec)
-    : CustomResource<CanarySpec>(FlaggerApi.ApiVersion, "Canary", metadata, spec);
+    : CustomResource<CanarySpec>(FlaggerApi.ApiVersion, "Canary", metadata, spec, FlaggerJson.Default);
 
 /// <param name="AutoscalerRef">The target's HorizontalPodAutoscaler; Flagger copies it to <c>&lt;name&gt;-primary</c>.</param>
 /// <param name="ProgressDeadlineSeconds">How long a canary or primary rollout may take before Flagger rolls back.</param>
@@ -87,7 +87,7 @@ public sealed record CanaryWebhook(string Name, string Type, string Url, string 
 
 /// <summary>A Prometheus query Flagger runs for a <see cref="CanaryMetric"/> (<c>{{ namespace }}</c>, <c>{{ target }}</c>, <c>{{ interval }}</c> filled in).</summary>
 public sealed class MetricTemplate(V1ObjectMeta metadata, MetricTemplateSpec spec)
-    : CustomResource<MetricTemplateSpec>(FlaggerApi.ApiVersion, "MetricTemplate", metadata, spec);
+    : CustomResource<MetricTemplateSpec>(FlaggerApi.ApiVersion, "MetricTemplate", metadata, spec, FlaggerJson.Default);
 
 public sealed record MetricTemplateSpec(MetricProvider Provider, string Query);
 

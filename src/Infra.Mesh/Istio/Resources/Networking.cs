@@ -6,7 +6,7 @@ namespace Infra.Mesh.Istio.Resources;
 // networking.istio.io/v1 (the storage version in Istio 1.30): only the fields Infra sets.
 
 public sealed class DestinationRule(V1ObjectMeta metadata, DestinationRuleSpec spec)
-    : CustomResource<DestinationRuleSpec>(Networking.ApiVersion, "DestinationRule", metadata, spec);
+    : CustomResource<DestinationRuleSpec>(Networking.ApiVersion, "DestinationRule", metadata, spec, IstioJson.Default);
 
 /// <param name="Subsets">Null: no subsets (nothing routes by version).</param>
 public sealed record DestinationRuleSpec(string Host, TrafficPolicy TrafficPolicy, IReadOnlyList<Subset>? Subsets);
@@ -30,7 +30,7 @@ public sealed record HttpPool(int Http1MaxPendingRequests, int? MaxRequestsPerCo
 public sealed record OutlierDetection(int Consecutive5xxErrors, string Interval, string BaseEjectionTime, int MaxEjectionPercent);
 
 public sealed class VirtualService(V1ObjectMeta metadata, VirtualServiceSpec spec)
-    : CustomResource<VirtualServiceSpec>(Networking.ApiVersion, "VirtualService", metadata, spec);
+    : CustomResource<VirtualServiceSpec>(Networking.ApiVersion, "VirtualService", metadata, spec, IstioJson.Default);
 
 /// <param name="Gateways">Null for mesh-internal routing (the implicit <c>mesh</c> gateway).</param>
 public sealed record VirtualServiceSpec(
@@ -76,7 +76,7 @@ public sealed record TcpRoute(IReadOnlyList<L4Match> Match, IReadOnlyList<RouteD
 public sealed record L4Match(int Port);
 
 public sealed class Gateway(V1ObjectMeta metadata, GatewaySpec spec)
-    : CustomResource<GatewaySpec>(Networking.ApiVersion, "Gateway", metadata, spec);
+    : CustomResource<GatewaySpec>(Networking.ApiVersion, "Gateway", metadata, spec, IstioJson.Default);
 
 public sealed record GatewaySpec(IReadOnlyDictionary<string, string> Selector, IReadOnlyList<Server> Servers);
 
@@ -88,7 +88,7 @@ public sealed record ServerPort(int Number, string Name, string Protocol);
 public sealed record ServerTls(string? Mode, string? CredentialName, bool? HttpsRedirect);
 
 public sealed class ServiceEntry(V1ObjectMeta metadata, ServiceEntrySpec spec)
-    : CustomResource<ServiceEntrySpec>(Networking.ApiVersion, "ServiceEntry", metadata, spec);
+    : CustomResource<ServiceEntrySpec>(Networking.ApiVersion, "ServiceEntry", metadata, spec, IstioJson.Default);
 
 public sealed record ServiceEntrySpec(
     IReadOnlyList<string> Hosts,
@@ -98,7 +98,7 @@ public sealed record ServiceEntrySpec(
     IReadOnlyList<ServerPort> Ports);
 
 public sealed class Sidecar(V1ObjectMeta metadata, SidecarSpec spec)
-    : CustomResource<SidecarSpec>(Networking.ApiVersion, "Sidecar", metadata, spec);
+    : CustomResource<SidecarSpec>(Networking.ApiVersion, "Sidecar", metadata, spec, IstioJson.Default);
 
 public sealed record SidecarSpec(WorkloadSelector WorkloadSelector, IReadOnlyList<EgressListener> Egress);
 

@@ -6,7 +6,7 @@ namespace Infra.Mesh.Istio.Resources;
 // security.istio.io/v1: only the fields Infra sets.
 
 public sealed class PeerAuthentication(V1ObjectMeta metadata, PeerAuthenticationSpec spec)
-    : CustomResource<PeerAuthenticationSpec>(SecurityApi.ApiVersion, "PeerAuthentication", metadata, spec);
+    : CustomResource<PeerAuthenticationSpec>(SecurityApi.ApiVersion, "PeerAuthentication", metadata, spec, IstioJson.Default);
 
 /// <param name="Mtls">Null: inherited from the namespace or mesh-wide policy.</param>
 /// <param name="Selector">Null: every workload of the namespace.</param>
@@ -17,7 +17,7 @@ public sealed record PeerAuthenticationSpec(MutualTls? Mtls, PolicySelector? Sel
 public sealed record MutualTls(string Mode);
 
 public sealed class AuthorizationPolicy(V1ObjectMeta metadata, AuthorizationPolicySpec spec)
-    : CustomResource<AuthorizationPolicySpec>(SecurityApi.ApiVersion, "AuthorizationPolicy", metadata, spec);
+    : CustomResource<AuthorizationPolicySpec>(SecurityApi.ApiVersion, "AuthorizationPolicy", metadata, spec, IstioJson.Default);
 
 /// <summary>An empty spec (no selector, no action, no rules) allows nothing: Istio's namespace-wide default deny.</summary>
 public sealed record AuthorizationPolicySpec(PolicySelector? Selector, string? Action, IReadOnlyList<Rule>? Rules)

@@ -5,7 +5,7 @@ namespace Infra.Mesh.Istio.Resources;
 
 /// <summary>telemetry.istio.io/v1: metrics, tracing and access logging; in the root namespace it applies mesh-wide.</summary>
 public sealed class Telemetry(V1ObjectMeta metadata, TelemetrySpec spec)
-    : CustomResource<TelemetrySpec>("telemetry.istio.io/v1", "Telemetry", metadata, spec);
+    : CustomResource<TelemetrySpec>("telemetry.istio.io/v1", "Telemetry", metadata, spec, IstioJson.Default);
 
 public sealed record TelemetrySpec(IReadOnlyList<MetricsConfig> Metrics, IReadOnlyList<TracingConfig> Tracing, IReadOnlyList<AccessLoggingConfig> AccessLogging);
 

@@ -9,7 +9,7 @@ namespace Infra.Mesh.Linkerd.Resources;
 /// authentications reach the target (a Server, or an HTTPRoute whose parent is a Server).
 /// </summary>
 public sealed class AuthorizationPolicy(V1ObjectMeta metadata, AuthorizationPolicySpec spec)
-    : CustomResource<AuthorizationPolicySpec>(LinkerdPolicy.Group + "/v1alpha1", "AuthorizationPolicy", metadata, spec);
+    : CustomResource<AuthorizationPolicySpec>(LinkerdPolicy.Group + "/v1alpha1", "AuthorizationPolicy", metadata, spec, LinkerdJson.Default);
 
 public sealed record AuthorizationPolicySpec(PolicyTargetReference TargetRef, ImmutableArray<AuthenticationReference> RequiredAuthenticationRefs);
 
@@ -28,7 +28,7 @@ public sealed record AuthenticationReference(string Group, string Kind, string N
 /// referenced service accounts.
 /// </summary>
 public sealed class MeshTlsAuthentication(V1ObjectMeta metadata, MeshTlsAuthenticationSpec spec)
-    : CustomResource<MeshTlsAuthenticationSpec>(LinkerdPolicy.Group + "/v1alpha1", "MeshTLSAuthentication", metadata, spec);
+    : CustomResource<MeshTlsAuthenticationSpec>(LinkerdPolicy.Group + "/v1alpha1", "MeshTLSAuthentication", metadata, spec, LinkerdJson.Default);
 
 public sealed record MeshTlsAuthenticationSpec(ImmutableArray<IdentityReference> IdentityRefs);
 
@@ -40,7 +40,7 @@ public sealed record IdentityReference(string Kind, string Name, string Namespac
 
 /// <summary>A Linkerd NetworkAuthentication (<c>policy.linkerd.io/v1alpha1</c>): clients from ANY of these networks, meshed or not.</summary>
 public sealed class NetworkAuthentication(V1ObjectMeta metadata, NetworkAuthenticationSpec spec)
-    : CustomResource<NetworkAuthenticationSpec>(LinkerdPolicy.Group + "/v1alpha1", "NetworkAuthentication", metadata, spec);
+    : CustomResource<NetworkAuthenticationSpec>(LinkerdPolicy.Group + "/v1alpha1", "NetworkAuthentication", metadata, spec, LinkerdJson.Default);
 
 public sealed record NetworkAuthenticationSpec(ImmutableArray<AuthorizedNetwork> Networks);
 

@@ -6,7 +6,7 @@ namespace Infra.Mesh.Linkerd.Resources;
 
 /// <summary>A cert-manager Issuer (<c>cert-manager.io/v1</c>) that signs with the CA key pair in a Secret.</summary>
 public sealed class Issuer(V1ObjectMeta metadata, IssuerSpec spec)
-    : CustomResource<IssuerSpec>(CertManagerGroup.ApiVersion, "Issuer", metadata, spec);
+    : CustomResource<IssuerSpec>(CertManagerGroup.ApiVersion, "Issuer", metadata, spec, LinkerdJson.Default);
 
 public sealed record IssuerSpec(CaIssuer Ca);
 
@@ -15,7 +15,7 @@ public sealed record CaIssuer(string SecretName);
 
 /// <summary>A cert-manager Certificate (<c>cert-manager.io/v1</c>): kept issued and renewed into <see cref="CertificateSpec.SecretName"/>.</summary>
 public sealed class Certificate(V1ObjectMeta metadata, CertificateSpec spec)
-    : CustomResource<CertificateSpec>(CertManagerGroup.ApiVersion, "Certificate", metadata, spec);
+    : CustomResource<CertificateSpec>(CertManagerGroup.ApiVersion, "Certificate", metadata, spec, LinkerdJson.Default);
 
 /// <param name="Duration">A Go duration, e.g. <c>2160h</c>.</param>
 /// <param name="RenewBefore">A Go duration before expiry at which cert-manager re-issues.</param>

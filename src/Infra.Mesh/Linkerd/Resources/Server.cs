@@ -8,7 +8,7 @@ namespace Infra.Mesh.Linkerd.Resources;
 /// only traffic an AuthorizationPolicy allows reaches it (<see cref="ServerSpec.AccessPolicy"/> is the fallback).
 /// </summary>
 public sealed class Server(V1ObjectMeta metadata, ServerSpec spec)
-    : CustomResource<ServerSpec>(LinkerdPolicy.Group + "/v1beta3", "Server", metadata, spec);
+    : CustomResource<ServerSpec>(LinkerdPolicy.Group + "/v1beta3", "Server", metadata, spec, LinkerdJson.Default);
 
 /// <param name="Port">A container port name (or number as text).</param>
 /// <param name="ProxyProtocol"><c>HTTP/1</c>, <c>HTTP/2</c>, <c>gRPC</c>, <c>opaque</c>, <c>TLS</c> or <c>unknown</c> (detect).</param>

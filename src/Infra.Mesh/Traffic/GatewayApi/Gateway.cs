@@ -10,7 +10,7 @@ namespace Infra.Mesh.Traffic.GatewayApi;
 /// Named after Istio's own <c>gvk.KubernetesGateway</c>, to tell it from Istio's <c>networking.istio.io</c> Gateway.
 /// </summary>
 public sealed class KubernetesGateway(V1ObjectMeta metadata, KubernetesGatewaySpec spec)
-    : CustomResource<KubernetesGatewaySpec>(GatewayApiGroup.ApiVersion, "Gateway", metadata, spec);
+    : CustomResource<KubernetesGatewaySpec>(GatewayApiGroup.ApiVersion, "Gateway", metadata, spec, GatewayApiJson.Default);
 
 public sealed record KubernetesGatewaySpec(string GatewayClassName, ImmutableArray<GatewayListener> Listeners);
 

@@ -6,7 +6,7 @@ namespace Infra.Mesh.Traffic.GatewayApi;
 
 /// <summary>A Gateway API GRPCRoute (<c>gateway.networking.k8s.io/v1</c>): the gRPC counterpart of <see cref="HttpRoute"/>.</summary>
 public sealed class GrpcRoute(V1ObjectMeta metadata, GrpcRouteSpec spec)
-    : CustomResource<GrpcRouteSpec>(GatewayApiGroup.ApiVersion, "GRPCRoute", metadata, spec);
+    : CustomResource<GrpcRouteSpec>(GatewayApiGroup.ApiVersion, "GRPCRoute", metadata, spec, GatewayApiJson.Default);
 
 public sealed record GrpcRouteSpec(ImmutableArray<ParentReference> ParentRefs, ImmutableArray<GrpcRouteRule> Rules);
 

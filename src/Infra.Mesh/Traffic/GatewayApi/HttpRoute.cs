@@ -9,7 +9,7 @@ namespace Infra.Mesh.Traffic.GatewayApi;
 /// (GAMMA: the route applies to traffic sent to that Service) or a mesh-specific kind such as Linkerd's Server.
 /// </summary>
 public sealed class HttpRoute(V1ObjectMeta metadata, HttpRouteSpec spec)
-    : CustomResource<HttpRouteSpec>(GatewayApiGroup.ApiVersion, "HTTPRoute", metadata, spec);
+    : CustomResource<HttpRouteSpec>(GatewayApiGroup.ApiVersion, "HTTPRoute", metadata, spec, GatewayApiJson.Default);
 
 public sealed record HttpRouteSpec(ImmutableArray<ParentReference> ParentRefs, ImmutableArray<HttpRouteRule> Rules);
 
