@@ -216,7 +216,7 @@ public sealed class PlanResources(MeshPlan plan, Provider provider, SecretSlots 
 
     private CreatedResource Objects(PlanStage stage, List<ManifestItem> manifests, List<Resource> dependsOn)
     {
-        object[] objs = [.. manifests.Select(m => PlainValues.Of(ObjectJson.Of(m.Object)))];
+        object[] objs = [.. manifests.Select(m => PlainValues.Of(JsonObject.Create(m.Json)!))];
         var options = new ComponentResourceOptions
         {
             Providers = { provider },

@@ -106,6 +106,11 @@ public partial class WorkflowTests
         Assert.Contains("--format markdown", script, StringComparison.Ordinal);
         Assert.Contains("GITHUB_STEP_SUMMARY", script, StringComparison.Ordinal);
 
+        var fast = (string)Steps(jobs["fast-build"]).Single(s => s["run"] is not null)["run"]!;
+        Assert.Contains("dotnet publish src/Infra.Cli -p:PublishProfile=fast", fast, StringComparison.Ordinal);
+        Assert.Contains("out/infra/infra render \"$stack\"", fast, StringComparison.Ordinal);
+        Assert.Contains("diff -r", fast, StringComparison.Ordinal);
+
         var comment = jobs["comment"];
         Assert.Equal("render-diff", (string?)comment["needs"]);
         var post = (string)Steps(comment).Single(s => s["with"]?["script"] is not null)["with"]!["script"]!;
