@@ -141,6 +141,19 @@ public sealed class AllErrorsAtOnceTests : IDisposable
         Assert.Contains(Skipped(run), s => s.Contains("INFRA120", StringComparison.Ordinal) && s.Contains("depends on infra:mesh", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void A_file_that_does_not_read_says_that_nothing_else_was_checked()
+    {
+        // A key set twice in one mapping (INFRA170): Pulumi refuses the file, so no setting can be read from it.
+        _files.Replace("Pulumi.dev.yaml", "    mtls: PERMISSIVE\n", "    mtls: PERMISSIVE\n    mtls: STRICT\n");
+
+        var run = InfraTool.Run("validate", "dev", "--project", _files.Directory, "--format", "json");
+
+        Assert.Equal(InfraCommand.BadInput, run.ExitCode);
+        Assert.Contains(Errors(run), e => (string?)e["file"] == "Pulumi.dev.yaml" && ((string)e["message"]!).StartsWith("INFRA170:", StringComparison.Ordinal) && e["line"] is not null);
+        Assert.Contains(Skipped(run), s => s.Contains("every rule", StringComparison.Ordinal));
+    }
+
     private void AddServices(string yaml)
     {
         // The catalog is the last key of Pulumi.yaml; its items sit six spaces deep.

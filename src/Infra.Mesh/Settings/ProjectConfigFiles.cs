@@ -75,7 +75,8 @@ public sealed class ProjectConfigFiles : IStackConfigSource
 
         if (errors.Count > 0)
         {
-            throw new SettingsException(errors);
+            // Keys are read from the files as a whole: nothing else can be checked until they read.
+            throw new SettingsException(errors) { Skipped = ["the settings and every rule: not checked, they need the files above to read"] };
         }
 
         return new ProjectConfigFiles(stackName, stackFileName, entries);
