@@ -44,6 +44,18 @@ public sealed class VerifyCommandTests : IAsyncLifetime
         return path;
     }
 
+    private static CliRun VerifyDev(string kubeconfig) =>
+        InfraTool.Run("verify", "dev", "--project", Stacks.ProjectDirectory, "--kubeconfig", kubeconfig);
+
+    /// <summary>Exit 2 with one line on stderr that names each of <paramref name="mentions"/>, and no stack trace.</summary>
+    private static void AssertRefusedInOneLine(CliRun run, params string[] mentions)
+    {
+        Assert.Equal(InfraCommand.BadInput, run.ExitCode);
+        Assert.All(mentions, m => Assert.Contains(m, run.Stderr, StringComparison.Ordinal));
+        Assert.DoesNotContain("   at ", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', run.Stderr.Trim());
+    }
+
     private static string ContextOf(string stack) => Stacks.Settings(stack).Kubernetes.Context!;
 
     private CliRun Verify(string stack, params string[] extra) =>
@@ -337,12 +349,7 @@ public sealed class VerifyCommandTests : IAsyncLifetime
     {
         var path = EditedKubeconfig("token: not-a-real-token", "client-certificate: /no/such.crt\n      client-key: /no/such.key");
 
-        var run = InfraTool.Run("verify", "dev", "--project", Stacks.ProjectDirectory, "--kubeconfig", path);
-
-        Assert.Equal(InfraCommand.BadInput, run.ExitCode);
-        Assert.Contains("context 'kind-infra-dev'", run.Stderr, StringComparison.Ordinal);
-        Assert.Contains("/no/such.", run.Stderr, StringComparison.Ordinal);
-        Assert.DoesNotContain("   at ", run.Stderr, StringComparison.Ordinal);
+        AssertRefusedInOneLine(VerifyDev(path), "context 'kind-infra-dev'", "/no/such.");
         Assert.Empty(_server.Requests);
     }
 
@@ -357,9 +364,7 @@ public sealed class VerifyCommandTests : IAsyncLifetime
         File.SetUnixFileMode(plugin, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var path = EditedKubeconfig("token: not-a-real-token", $"exec: {{apiVersion: client.authentication.k8s.io/v1, command: {plugin}, interactiveMode: Never}}");
 
-        var run = InfraTool.Run("verify", "dev", "--project", Stacks.ProjectDirectory, "--kubeconfig", path);
-
-        Assert.Equal(InfraCommand.Ok, run.ExitCode);
+        Assert.Equal(InfraCommand.Ok, VerifyDev(path).ExitCode);
         Assert.NotEmpty(_server.Requests);
     }
 
@@ -368,13 +373,7 @@ public sealed class VerifyCommandTests : IAsyncLifetime
     {
         var path = EditedKubeconfig("token: not-a-real-token", "exec: {apiVersion: client.authentication.k8s.io/v1, command: /bin/false, interactiveMode: Never}");
 
-        var run = InfraTool.Run("verify", "dev", "--project", Stacks.ProjectDirectory, "--kubeconfig", path);
-
-        Assert.Equal(InfraCommand.BadInput, run.ExitCode);
-        Assert.Contains("context 'kind-infra-dev'", run.Stderr, StringComparison.Ordinal);
-        Assert.Contains("exec", run.Stderr, StringComparison.Ordinal);
-        Assert.DoesNotContain("   at ", run.Stderr, StringComparison.Ordinal);
-        Assert.DoesNotContain('\n', run.Stderr.Trim());
+        AssertRefusedInOneLine(VerifyDev(path), "context 'kind-infra-dev'", "exec");
         Assert.Empty(_server.Requests);
     }
 
@@ -383,10 +382,7 @@ public sealed class VerifyCommandTests : IAsyncLifetime
     {
         var path = EditedKubeconfig("      cluster: kind-infra-dev", "      cluster: gone");
 
-        var run = InfraTool.Run("verify", "dev", "--project", Stacks.ProjectDirectory, "--kubeconfig", path);
-
-        Assert.Equal(InfraCommand.BadInput, run.ExitCode);
-        Assert.Contains("context 'kind-infra-dev' names the cluster 'gone', which the kubeconfig", run.Stderr, StringComparison.Ordinal);
+        AssertRefusedInOneLine(VerifyDev(path), "context 'kind-infra-dev' names the cluster 'gone', which the kubeconfig");
     }
 
     [Fact]
