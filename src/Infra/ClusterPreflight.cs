@@ -1,3 +1,4 @@
+using Infra.Kubeconfig;
 using k8s;
 using k8s.Exceptions;
 using Pulumi;
@@ -21,19 +22,18 @@ public static class ClusterPreflight
     /// <exception cref="RunException">The kubeconfig, the context or the API server is not usable; the message says which.</exception>
     public static async Task CheckAsync(string stack, string? context)
     {
-        var files = KubeconfigFiles();
         var where = $"context '{context ?? "(the kubeconfig's current context)"}'" +
             (context is null ? "" : " (infra:kubernetes.context)") +
-            $" in {string.Join(", ", files.Select(f => f.FullName))}" +
+            $" in {string.Join(", ", KubeconfigLoader.Candidates(null))}" +
             (Environment.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 } ? " (KUBECONFIG)" : "");
         string? reason;
         try
         {
-            reason = await Probe(files, context).ConfigureAwait(false);
+            reason = await Probe(context).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is KubeConfigException or FileNotFoundException or IOException or UnauthorizedAccessException)
+        catch (KubeconfigException e)
         {
-            reason = $"the kubeconfig cannot be used: {e.Message}";
+            reason = e.Message;
         }
 
         if (reason is not null)
@@ -47,28 +47,13 @@ public static class ClusterPreflight
         }
     }
 
-    private static async Task<string?> Probe(FileInfo[] files, string? context)
+    /// <summary>The reason the cluster cannot be used, or null when it answers.</summary>
+    /// <exception cref="KubeconfigException">The kubeconfig or its credentials cannot be used.</exception>
+    private static async Task<string?> Probe(string? context)
     {
-        if (files.FirstOrDefault(f => !f.Exists) is { } missing)
-        {
-            return $"{missing.FullName} does not exist";
-        }
-
-        // client-go merges the files; a context, its cluster and its user normally sit in one of them.
-        var kubeconfigs = files.Select(f => KubernetesClientConfiguration.LoadKubeConfig(f)).ToList();
-        var kubeconfig = kubeconfigs.FirstOrDefault(k => context is null
-            ? !string.IsNullOrEmpty(k.CurrentContext)
-            : k.Contexts?.Any(c => c.Name == context) == true);
-        if (kubeconfig is null)
-        {
-            var known = kubeconfigs.SelectMany(k => k.Contexts?.Select(c => c.Name) ?? []).ToList();
-            return context is null
-                ? "the kubeconfig sets no current context and infra:kubernetes.context is not set"
-                : $"the kubeconfig has no context '{context}' (it has: {(known.Count == 0 ? "none" : string.Join(", ", known))})";
-        }
-
-        var configuration = KubernetesClientConfiguration.BuildConfigFromConfigObject(kubeconfig, context);
-        using var client = new Kubernetes(configuration);
+        // The files merged and the context resolved as client-go (and so the provider) does, as `infra verify` does.
+        var (configuration, name) = KubeconfigLoader.Load(null, context);
+        using var client = KubeconfigLoader.Client(configuration, name);
         using var timeout = new CancellationTokenSource(Timeout);
         try
         {
@@ -88,11 +73,10 @@ public static class ClusterPreflight
         {
             return $"{configuration.Host} refused the request: HTTP {(int)e.Response.StatusCode} {e.Response.ReasonPhrase}";
         }
+        catch (Exception e) when (e is KubeConfigException or KubernetesClientException)
+        {
+            // Credentials are fetched per request (a credential plugin, a token file).
+            return $"{configuration.Host}: cannot authenticate: {KubeconfigLoader.FirstLine(e)}";
+        }
     }
-
-    /// <summary>The kubeconfig files client-go would merge: every path in <c>KUBECONFIG</c>, else <c>~/.kube/config</c>.</summary>
-    private static FileInfo[] KubeconfigFiles() =>
-        Environment.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 } paths
-            ? [.. paths.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).Select(p => new FileInfo(p))]
-            : [new FileInfo(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kube", "config"))];
 }

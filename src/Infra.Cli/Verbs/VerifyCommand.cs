@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Infra.Cli.Verify;
+using Infra.Kubeconfig;
 using Infra.Mesh.Planning;
 using k8s;
 

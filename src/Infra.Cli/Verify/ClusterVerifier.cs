@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Infra.Kubeconfig;
 using Infra.Mesh.Planner;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Verification;

@@ -3,14 +3,14 @@ using k8s;
 using k8s.Exceptions;
 using k8s.KubeConfigModels;
 
-namespace Infra.Cli.Verify;
+namespace Infra.Kubeconfig;
 
 /// <summary>A kubeconfig that cannot be used: bad input, reported in one line.</summary>
 public sealed class KubeconfigException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
-/// Finds and reads the kubeconfig the way kubectl (client-go) does, so <c>infra verify</c> reaches the cluster that
-/// <c>pulumi up</c> and kubectl reach: <c>--kubeconfig FILE</c>, else every file of <c>KUBECONFIG</c> that exists,
+/// Finds and reads the kubeconfig the way kubectl (client-go) does, so <c>infra verify</c> and the Pulumi program's
+/// preflight reach the cluster that <c>pulumi up</c> (pulumi-kubernetes uses client-go) and kubectl reach: <c>--kubeconfig FILE</c>, else every file of <c>KUBECONFIG</c> that exists,
 /// merged (the first occurrence of a name wins), else <c>~/.kube/config</c>
 /// (https://kubernetes.io/docs/concepts/configuration/organize-cluster-access-kubeconfig/#merging-kubeconfig-files).
 /// </summary>
@@ -97,23 +97,29 @@ public static class KubeconfigLoader
         };
     }
 
+    /// <summary>
+    /// The kubeconfig paths considered, for messages: <paramref name="file"/>, else every entry of <c>KUBECONFIG</c>,
+    /// else <c>~/.kube/config</c>.
+    /// </summary>
+    public static IReadOnlyList<string> Candidates(string? file) =>
+        file is not null ? [file]
+        : Environment.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 } list ? list.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+        : [KubernetesClientConfiguration.KubeConfigDefaultLocation];
+
     private static List<FileInfo> Files(string? file)
     {
-        if (file is not null)
+        var candidates = Candidates(file);
+        // client-go skips the KUBECONFIG entries that do not exist.
+        var existing = candidates.Where(File.Exists).Select(p => new FileInfo(p)).ToList();
+        if (existing.Count > 0)
         {
-            return File.Exists(file) ? [new FileInfo(file)] : throw new KubeconfigException($"no kubeconfig at {file}");
+            return existing;
         }
 
-        if (Environment.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 } list)
-        {
-            // client-go skips the entries that do not exist.
-            var paths = list.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
-            var existing = paths.Where(File.Exists).Select(p => new FileInfo(p)).ToList();
-            return existing.Count > 0 ? existing : throw new KubeconfigException($"no kubeconfig: none of the KUBECONFIG files exists ({string.Join(", ", paths)}); pass --kubeconfig FILE");
-        }
-
-        var home = KubernetesClientConfiguration.KubeConfigDefaultLocation;
-        return File.Exists(home) ? [new FileInfo(home)] : throw new KubeconfigException($"no kubeconfig at {home}; pass --kubeconfig FILE or set KUBECONFIG");
+        throw new KubeconfigException(
+            file is not null ? $"no kubeconfig at {file}"
+            : Environment.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 } ? $"no kubeconfig: none of the KUBECONFIG files exists ({string.Join(", ", candidates)})"
+            : $"no kubeconfig at {candidates[0]} and KUBECONFIG is not set");
     }
 
     private static string Names(IEnumerable<FileInfo> files) => string.Join(", ", files.Select(f => f.FullName));
