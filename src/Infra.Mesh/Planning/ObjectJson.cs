@@ -33,6 +33,13 @@ public static class ObjectJson
     public static JsonElement Element(IKubernetesObject<V1ObjectMeta> obj) =>
         JsonSerializer.SerializeToElement(obj, OptionsFor(obj).GetTypeInfo(obj.GetType()));
 
+    /// <summary>
+    /// The same JSON as <see cref="Element(IKubernetesObject{V1ObjectMeta})"/> as UTF-8 text, without an index: what a
+    /// render of thousands of objects keeps and streams (<see cref="ManifestItem.Utf8"/>).
+    /// </summary>
+    public static byte[] Utf8(IKubernetesObject<V1ObjectMeta> obj) =>
+        JsonSerializer.SerializeToUtf8Bytes(obj, OptionsFor(obj).GetTypeInfo(obj.GetType()));
+
     private static JsonSerializerOptions OptionsFor(IKubernetesObject<V1ObjectMeta> obj) =>
         obj is ISourceGeneratedJson custom
             ? WithRoom.GetOrAdd(custom.JsonMetadata, room => new JsonSerializerOptions(Options)

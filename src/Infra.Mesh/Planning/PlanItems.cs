@@ -76,36 +76,39 @@ public sealed record HelmReleaseItem(
 /// <summary>A Kubernetes object: a <c>k8s.Models</c> built-in or a typed mesh resource.</summary>
 public sealed record ManifestItem(IKubernetesObject<V1ObjectMeta> Object) : PlanItem
 {
-    private (IKubernetesObject<V1ObjectMeta> Of, JsonElement Json)? json;
+    private (IKubernetesObject<V1ObjectMeta> Of, byte[] Utf8)? utf8;
 
     public override string Id => ManifestIds.Of(Object);
 
     /// <summary>
-    /// The object's canonical JSON (<see cref="ObjectJson.Element(IKubernetesObject{V1ObjectMeta})"/>), serialized once
-    /// on first use: the verification fingerprint, the render and the Pulumi program read the same bytes, and a plan of
-    /// 10,000 services is not serialized twice. Planned objects are not changed after planning (ObjectJsonTests compare
-    /// this with a fresh serialization for every object of every stack); a copy with another <see cref="Object"/>
-    /// serializes its own.
+    /// The object's canonical JSON as UTF-8 (<see cref="ObjectJson.Utf8(IKubernetesObject{V1ObjectMeta})"/>),
+    /// serialized once on first use: the verification fingerprint, the render and the Pulumi program read the same
+    /// bytes, and a plan of 10,000 services is not serialized twice. Planned objects are not changed after planning
+    /// (ObjectJsonTests compare this with a fresh serialization for every object of every stack); a copy with another
+    /// <see cref="Object"/> serializes its own.
     /// </summary>
-    public JsonElement Json
+    public byte[] Utf8
     {
         get
         {
-            if (json is not { } cached || !ReferenceEquals(cached.Of, Object))
+            if (utf8 is not { } cached || !ReferenceEquals(cached.Of, Object))
             {
-                cached = (Object, ObjectJson.Element(Object));
-                json = cached;
+                cached = (Object, ObjectJson.Utf8(Object));
+                utf8 = cached;
             }
 
-            return cached.Json;
+            return cached.Utf8;
         }
     }
 
+    /// <summary><see cref="Utf8"/> parsed, for code that reads elements (a new element per call).</summary>
+    public JsonElement Json => JsonElement.Parse(Utf8);
+
     /// <summary>
-    /// Serializes each item's <see cref="Json"/> ahead of its readers, on every core: each object is independent, and
+    /// Serializes each item's <see cref="Utf8"/> ahead of its readers, on every core: each object is independent, and
     /// serializing is the largest single cost of planning and rendering thousands of services.
     /// </summary>
-    public static void SerializeAll(IEnumerable<ManifestItem> items) => Parallel.ForEach(items, item => _ = item.Json);
+    public static void SerializeAll(IEnumerable<ManifestItem> items) => Parallel.ForEach(items, item => _ = item.Utf8);
 
     /// <summary>
     /// Paths of fields (Pulumi property paths, e.g. <c>spec.replicas</c>) that a controller in the cluster changes after

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Infra.Mesh.Planning;
@@ -29,7 +30,7 @@ public static class PlanRenderer
                 files.Add(new RenderedFile($"{folder}/{ValuesFile(release)}", ValuesDocument(release)));
             }
 
-            var objects = Elements(stage).ToList();
+            var objects = Documents(stage).ToList();
             if (objects.Count > 0)
             {
                 files.Add(new RenderedFile($"{folder}/{ManifestsFile}", YamlText.WriteAll(objects)));
@@ -47,21 +48,24 @@ public static class PlanRenderer
     /// <summary>The objects of a stage in their canonical JSON form, secrets as placeholders.</summary>
     public static IEnumerable<JsonObject> Objects(PlanStage stage) => Elements(stage).Select(e => JsonObject.Create(e)!);
 
+    /// <summary><see cref="Objects"/> as read-only elements.</summary>
+    public static IEnumerable<JsonElement> Elements(PlanStage stage) => Documents(stage).Select(d => JsonElement.Parse(d.Span));
+
     /// <summary>
-    /// <see cref="Objects"/> as read-only elements, the form the YAML writer reads: a stage of thousands of objects
-    /// is serialized once each, without a node per value.
+    /// The objects of a stage as UTF-8 JSON texts, the form the YAML writer streams: a stage of thousands of objects is
+    /// serialized once each (<see cref="ManifestItem.Utf8"/>) and never held as a tree.
     /// </summary>
-    public static IEnumerable<JsonElement> Elements(PlanStage stage)
+    public static IEnumerable<ReadOnlyMemory<byte>> Documents(PlanStage stage)
     {
         foreach (var item in stage.Items)
         {
             switch (item)
             {
                 case ManifestItem m:
-                    yield return m.Json;
+                    yield return m.Utf8;
                     break;
                 case SecretItem s:
-                    yield return ObjectJson.Element(ObjectJson.Of(s, source => source.Placeholder));
+                    yield return Encoding.UTF8.GetBytes(ObjectJson.Of(s, source => source.Placeholder).ToJsonString());
                     break;
             }
         }

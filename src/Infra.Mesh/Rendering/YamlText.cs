@@ -26,20 +26,20 @@ public static partial class YamlText
     public static string Write(JsonNode? node) => WriteAll([node]);
 
     /// <summary>Each tree as one YAML document (<c>---</c>), in order.</summary>
-    public static string WriteAll(IEnumerable<JsonNode?> documents) => WriteAll(documents.Select(ObjectJson.Element));
+    public static string WriteAll(IEnumerable<JsonNode?> documents) => WriteAll([.. documents.Select(Utf8)]);
 
     /// <summary>Each element (an object or array; see <see cref="ObjectJson.Element(k8s.IKubernetesObject{k8s.Models.V1ObjectMeta})"/>) as one YAML document, in order.</summary>
-    public static string WriteAll(IEnumerable<JsonElement> documents)
-    {
-        var list = documents as IReadOnlyList<JsonElement> ?? [.. documents];
-        return DirectWriter.TryWrite(list) ?? Emitted(list.Select(Node));
-    }
+    public static string WriteAll(IEnumerable<JsonElement> documents) =>
+        WriteAll([.. documents.Select(e => (ReadOnlyMemory<byte>)JsonMarshal.GetRawUtf8Value(e).ToArray())]);
+
+    /// <summary>Each UTF-8 JSON text (an object or array; see <see cref="ManifestItem.Utf8"/>) as one YAML document, in order.</summary>
+    public static string WriteAll(IReadOnlyList<ReadOnlyMemory<byte>> documents) =>
+        DirectWriter.TryWrite(documents) ?? Emitted(documents.Select(d => JsonNode.Parse(d.Span)));
 
     /// <summary>The documents written directly, byte for byte as <see cref="Emitted"/>; null when one needs the emitter.</summary>
-    public static string? WriteDirect(IReadOnlyList<JsonNode?> documents) => DirectWriter.TryWrite([.. documents.Select(ObjectJson.Element)]);
+    public static string? WriteDirect(IReadOnlyList<JsonNode?> documents) => DirectWriter.TryWrite([.. documents.Select(Utf8)]);
 
-    /// <summary>The emitter reads nodes; only a stream the direct writer cannot write needs them.</summary>
-    private static JsonNode? Node(JsonElement element) => JsonNode.Parse(element.GetRawText());
+    private static ReadOnlyMemory<byte> Utf8(JsonNode? node) => Encoding.UTF8.GetBytes(node?.ToJsonString() ?? "null");
 
     /// <summary>The documents through YamlDotNet's emitter: the reference output, for any tree.</summary>
     public static string Emitted(IEnumerable<JsonNode?> documents)
@@ -136,16 +136,19 @@ public static partial class YamlText
         /// <summary>YamlDotNet writes longer keys as complex keys (<c>? key</c>); far beyond any key of a plan.</summary>
         private const int MaxSimpleKeyLength = 128;
 
-        private readonly StringBuilder _yaml = new();
-
         /// <summary>Documents per part written in parallel: large enough that a part's cost dwarfs scheduling it.</summary>
         private const int PartSize = 512;
+
+        private readonly StringBuilder _yaml = new();
+
+        /// <summary>Characters of the key, string or number being written (a render has millions; none becomes a string).</summary>
+        private char[] _scratch = new char[256];
 
         /// <summary>
         /// The YAML text, or null when a document holds something only the emitter writes. Each document's text depends
         /// on the document alone, so parts of a long stream are written on every core and joined in order.
         /// </summary>
-        public static string? TryWrite(IReadOnlyList<JsonElement> documents)
+        public static string? TryWrite(IReadOnlyList<ReadOnlyMemory<byte>> documents)
         {
             var parts = new string?[(documents.Count + PartSize - 1) / PartSize];
             Parallel.For(0, parts.Length, part =>
@@ -153,12 +156,14 @@ public static partial class YamlText
             return parts.Any(part => part is null) ? null : string.Concat(parts);
         }
 
-        private static string? TryWrite(IReadOnlyList<JsonElement> documents, int start, int end)
+        private static string? TryWrite(IReadOnlyList<ReadOnlyMemory<byte>> documents, int start, int end)
         {
             var writer = new DirectWriter();
             for (var i = start; i < end; i++)
             {
-                if (!writer.Document(documents[i]))
+                // Read as a stream of tokens: no document object per JSON text, no node per value.
+                var reader = new Utf8JsonReader(documents[i].Span);
+                if (!writer.Document(ref reader))
                 {
                     return null;
                 }
@@ -168,35 +173,33 @@ public static partial class YamlText
         }
 
         /// <summary>A document of a mapping or a sequence (scalar documents are left to the emitter).</summary>
-        private bool Document(JsonElement root)
+        private bool Document(ref Utf8JsonReader reader)
         {
-            switch (root.ValueKind)
+            if (!reader.Read())
             {
-                case JsonValueKind.Object when IsEmpty(root):
+                return false;
+            }
+
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.StartObject when IsEmpty(reader):
                     _yaml.Append("--- {}\n");
                     return true;
-                case JsonValueKind.Array when root.GetArrayLength() == 0:
+                case JsonTokenType.StartArray when IsEmpty(reader):
                     _yaml.Append("--- []\n");
                     return true;
-                case JsonValueKind.Object:
-                    return Append("---\n").Mapping(root, 0, inline: false);
-                case JsonValueKind.Array:
-                    return Append("---\n").Sequence(root, 0);
+                case JsonTokenType.StartObject:
+                    return Append("---\n").Mapping(ref reader, 0, inline: false);
+                case JsonTokenType.StartArray:
+                    return Append("---\n").Sequence(ref reader, 0);
                 default:
                     return false;
             }
         }
 
-        /// <summary>An object without properties (a JSON object has no count to ask).</summary>
-        private static bool IsEmpty(JsonElement mapping)
-        {
-            using var properties = mapping.EnumerateObject();
-            return !properties.MoveNext();
-        }
-
-        private static bool IsNonEmptyMapping(JsonElement value) => value.ValueKind == JsonValueKind.Object && !IsEmpty(value);
-
-        private static bool IsNonEmptySequence(JsonElement value) => value.ValueKind == JsonValueKind.Array && value.GetArrayLength() > 0;
+        /// <summary>Whether the object or array the reader has just started ends at once (looks ahead on a copy).</summary>
+        private static bool IsEmpty(Utf8JsonReader copy) =>
+            copy.Read() && copy.TokenType is JsonTokenType.EndObject or JsonTokenType.EndArray;
 
         private DirectWriter Append(string text)
         {
@@ -204,33 +207,31 @@ public static partial class YamlText
             return this;
         }
 
-        /// <summary>Characters of the key or string being written (a render has millions; they are not kept as strings).</summary>
-        private char[] _scratch = new char[256];
-
         /// <summary>
-        /// The text of a JSON string from its raw UTF-8 (without quotes): plain ASCII without escapes, the common case, is
-        /// copied to a scratch buffer valid until the next call; anything else is decoded by <paramref name="decode"/>.
+        /// The text of the current string or property name: plain ASCII without escapes, the common case, is copied to
+        /// the scratch buffer (valid until the next call); anything else is decoded.
         /// </summary>
-        private ReadOnlySpan<char> Text<T>(ReadOnlySpan<byte> raw, T source, Func<T, string> decode)
+        private ReadOnlySpan<char> Text(ref Utf8JsonReader reader) =>
+            reader.ValueIsEscaped || !Ascii.IsValid(reader.ValueSpan) ? reader.GetString() : Scratch(reader.ValueSpan);
+
+        private ReadOnlySpan<char> Scratch(ReadOnlySpan<byte> ascii)
         {
-            if (raw.Contains((byte)'\\') || !Ascii.IsValid(raw))
+            if (_scratch.Length < ascii.Length)
             {
-                return decode(source);
+                _scratch = new char[Math.Max(ascii.Length, _scratch.Length * 2)];
             }
 
-            if (_scratch.Length < raw.Length)
-            {
-                _scratch = new char[Math.Max(raw.Length, _scratch.Length * 2)];
-            }
-
-            Ascii.ToUtf16(raw, _scratch, out var written);
+            Ascii.ToUtf16(ascii, _scratch, out var written);
             return _scratch.AsSpan(0, written);
         }
 
-        /// <summary>Keys at <paramref name="indent"/>; with <paramref name="inline"/> the first key follows a sequence's "- ".</summary>
-        private bool Mapping(JsonElement mapping, int indent, bool inline)
+        /// <summary>
+        /// Keys at <paramref name="indent"/> until the object's end; with <paramref name="inline"/> the first key follows a
+        /// sequence's "- ".
+        /// </summary>
+        private bool Mapping(ref Utf8JsonReader reader, int indent, bool inline)
         {
-            foreach (var property in mapping.EnumerateObject())
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 if (!inline)
                 {
@@ -238,18 +239,21 @@ public static partial class YamlText
                 }
 
                 inline = false;
-                var key = Text(JsonMarshal.GetRawUtf8PropertyName(property), property, static p => p.Name);
+                var key = Text(ref reader);
                 if (key.Length > MaxSimpleKeyLength || !Inline(key))
                 {
                     return false;
                 }
 
                 _yaml.Append(':');
-                var value = property.Value;
-                var written = IsNonEmptyMapping(value) ? Append("\n").Mapping(value, indent + 2, inline: false)
+                reader.Read();
+                var written = reader.TokenType switch
+                {
+                    JsonTokenType.StartObject when !IsEmpty(reader) => Append("\n").Mapping(ref reader, indent + 2, inline: false),
                     // Sequences are not indented below their key (EmitterSettings.IndentSequences is off).
-                    : IsNonEmptySequence(value) ? Append("\n").Sequence(value, indent)
-                    : Append(" ").ValueAfterIndicator(value, indent);
+                    JsonTokenType.StartArray when !IsEmpty(reader) => Append("\n").Sequence(ref reader, indent),
+                    _ => Append(" ").ValueAfterIndicator(ref reader, indent),
+                };
                 if (!written)
                 {
                     return false;
@@ -259,13 +263,18 @@ public static partial class YamlText
             return true;
         }
 
-        private bool Sequence(JsonElement sequence, int indent)
+        /// <summary>Items at <paramref name="indent"/> until the array's end.</summary>
+        private bool Sequence(ref Utf8JsonReader reader, int indent)
         {
-            foreach (var item in sequence.EnumerateArray())
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
             {
                 _yaml.Append(' ', indent).Append("- ");
-                var written = IsNonEmptyMapping(item) ? Mapping(item, indent + 2, inline: true)
-                    : !IsNonEmptySequence(item) && ValueAfterIndicator(item, indent); // "- - item": left to the emitter
+                var written = reader.TokenType switch
+                {
+                    JsonTokenType.StartObject when !IsEmpty(reader) => Mapping(ref reader, indent + 2, inline: true),
+                    JsonTokenType.StartArray when !IsEmpty(reader) => false, // "- - item": left to the emitter
+                    _ => ValueAfterIndicator(ref reader, indent),
+                };
                 if (!written)
                 {
                     return false;
@@ -276,29 +285,41 @@ public static partial class YamlText
         }
 
         /// <summary>A scalar or empty collection after "key: " or "- "; block scalar lines go two deeper than <paramref name="indent"/>.</summary>
-        private bool ValueAfterIndicator(JsonElement value, int indent)
+        private bool ValueAfterIndicator(ref Utf8JsonReader reader, int indent)
         {
-            if (value.ValueKind == JsonValueKind.String)
+            switch (reader.TokenType)
             {
-                var text = Text(JsonMarshal.GetRawUtf8Value(value)[1..^1], value, static v => v.GetString()!);
-                if (!(text.Contains('\n') ? Literal(text.ToString(), indent + 2) : Inline(text)))
-                {
-                    return false;
-                }
+                case JsonTokenType.String:
+                    var text = Text(ref reader);
+                    if (!(text.Contains('\n') ? Literal(text.ToString(), indent + 2) : Inline(text)))
+                    {
+                        return false;
+                    }
 
-                _yaml.Append('\n');
-                return true;
+                    break;
+                case JsonTokenType.StartObject:
+                    reader.Read(); // the empty object's end
+                    _yaml.Append("{}");
+                    break;
+                case JsonTokenType.StartArray:
+                    reader.Read();
+                    _yaml.Append("[]");
+                    break;
+                case JsonTokenType.Null:
+                    _yaml.Append("null");
+                    break;
+                case JsonTokenType.True:
+                    _yaml.Append("true");
+                    break;
+                case JsonTokenType.False:
+                    _yaml.Append("false");
+                    break;
+                default:
+                    _yaml.Append(Scratch(reader.ValueSpan)); // numbers as JSON writes them
+                    break;
             }
 
-            _yaml.Append(value.ValueKind switch
-            {
-                JsonValueKind.Null => "null",
-                JsonValueKind.Object => "{}",
-                JsonValueKind.Array => "[]",
-                JsonValueKind.True => "true",
-                JsonValueKind.False => "false",
-                _ => value.GetRawText(), // numbers as JSON writes them
-            }).Append('\n');
+            _yaml.Append('\n');
             return true;
         }
 

@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using Infra.Mesh.Planning;
@@ -371,7 +370,7 @@ public sealed class VerificationPlanner(IInjection injection, IProxyProbe proxy)
 
     private static string Fingerprint(IEnumerable<PlanItem> items, VerificationSettings verification, string script)
     {
-        // Hashed as it is read, from each object's JSON as the render writes it (serialized once, ManifestItem.Json).
+        // Hashed as it is read, from each object's JSON as the render writes it (serialized once, ManifestItem.Utf8).
         ManifestItem.SerializeAll(items.OfType<ManifestItem>());
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         Append(hash, $"{verification}\n{script}\n");
@@ -380,7 +379,7 @@ public sealed class VerificationPlanner(IInjection injection, IProxyProbe proxy)
             Append(hash, item.Id + "\n");
             if (item is ManifestItem manifest)
             {
-                hash.AppendData(JsonMarshal.GetRawUtf8Value(manifest.Json));
+                hash.AppendData(manifest.Utf8);
                 Append(hash, "\n");
             }
             else if (item is HelmReleaseItem release)
