@@ -76,29 +76,46 @@ public sealed record HelmReleaseItem(
 /// <summary>A Kubernetes object: a <c>k8s.Models</c> built-in or a typed mesh resource.</summary>
 public sealed record ManifestItem(IKubernetesObject<V1ObjectMeta> Object) : PlanItem
 {
-    private (IKubernetesObject<V1ObjectMeta> Of, byte[] Utf8)? utf8;
+    private Derived? derived;
 
-    public override string Id => ManifestIds.Of(Object);
+    /// <summary>Formatted once per object (a plan of 10,000 services looks ids up millions of times).</summary>
+    public override string Id => For().Id;
 
     /// <summary>
     /// The object's canonical JSON as UTF-8 (<see cref="ObjectJson.Utf8(IKubernetesObject{V1ObjectMeta})"/>),
     /// serialized once on first use: the verification fingerprint, the render and the Pulumi program read the same
     /// bytes, and a plan of 10,000 services is not serialized twice. Planned objects are not changed after planning
     /// (ObjectJsonTests compare this with a fresh serialization for every object of every stack); a copy with another
-    /// <see cref="Object"/> serializes its own.
+    /// <see cref="Object"/> derives its own.
     /// </summary>
     public byte[] Utf8
     {
         get
         {
-            if (utf8 is not { } cached || !ReferenceEquals(cached.Of, Object))
-            {
-                cached = (Object, ObjectJson.Utf8(Object));
-                utf8 = cached;
-            }
-
-            return cached.Utf8;
+            var derived = For();
+            return derived.Utf8 ??= ObjectJson.Utf8(Object);
         }
+    }
+
+    private Derived For()
+    {
+        if (derived is not { } current || !ReferenceEquals(current.Of, Object))
+        {
+            current = new Derived(Object);
+            derived = current;
+        }
+
+        return current;
+    }
+
+    /// <summary>What is derived from <see cref="Object"/>, kept with the object it was derived from.</summary>
+    private sealed class Derived(IKubernetesObject<V1ObjectMeta> of)
+    {
+        public IKubernetesObject<V1ObjectMeta> Of { get; } = of;
+
+        public string Id { get; } = ManifestIds.Of(of);
+
+        public byte[]? Utf8 { get; set; }
     }
 
     /// <summary><see cref="Utf8"/> parsed, for code that reads elements (a new element per call).</summary>

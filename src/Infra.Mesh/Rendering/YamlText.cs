@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Frozen;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -108,9 +109,10 @@ public static partial class YamlText
 
     /// <summary>
     /// <see cref="NeedsQuotes"/> for the direct writer, which asks it for every key and value: the regexes run only
-    /// when a cheaper check cannot decide. <see cref="Ambiguous"/> cannot match a string that starts with a letter and
-    /// is longer than 5 characters (its words are at most 5; .NET's <c>$</c> also matches before a final line break);
-    /// <see cref="SafePlain"/> matches whenever the first character and the rest are in its two sets.
+    /// when a cheaper check cannot decide. A string that starts with a letter can match <see cref="Ambiguous"/> only as
+    /// one of its words (<see cref="AmbiguousWords"/>: numbers start with a digit, sign or dot), unless it ends with a
+    /// line break (.NET's <c>$</c> also matches before a final one); <see cref="SafePlain"/> is the two character sets,
+    /// checked with <see cref="SearchValues"/>, apart from the same final line break.
     /// </summary>
     private static bool NeedsQuotesQuick(ReadOnlySpan<char> value)
     {
@@ -119,10 +121,21 @@ public static partial class YamlText
             return true;
         }
 
-        var ambiguous = !(char.IsAsciiLetter(value[0]) && value.Length > 5 && value[^1] != '\n') && Ambiguous().IsMatch(value);
-        var safe = (SafePlainFirst.Contains(value[0]) && !value[1..].ContainsAnyExcept(SafePlainRest)) || SafePlain().IsMatch(value);
+        var finalBreak = value[^1] == '\n';
+        var ambiguous = char.IsAsciiLetter(value[0]) && !finalBreak
+            ? value.Length <= 5 && AmbiguousWord.Contains(value)
+            : Ambiguous().IsMatch(value);
+        var safe = (SafePlainFirst.Contains(value[0]) && !value[1..].ContainsAnyExcept(SafePlainRest)) || (finalBreak && SafePlain().IsMatch(value));
         return ambiguous || !safe || value.EndsWith(' ') || value.StartsWith(' ');
     }
+
+    /// <summary>The words among <see cref="Ambiguous"/>'s alternatives: YAML 1.1's null and booleans.</summary>
+    private static readonly FrozenSet<string> AmbiguousWords = FrozenSet.Create(
+        StringComparer.Ordinal,
+        "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE", "yes", "Yes", "YES", "no", "No", "NO",
+        "on", "On", "ON", "off", "Off", "OFF", "y", "Y", "n", "N");
+
+    private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> AmbiguousWord = AmbiguousWords.GetAlternateLookup<ReadOnlySpan<char>>();
 
     private static readonly SearchValues<char> SafePlainFirst =
         SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./(<$");

@@ -73,10 +73,13 @@ public class YamlTextTests
     [Fact]
     public void Scalars_near_the_quick_quoting_checks_edges_are_written_as_the_emitter_writes_them()
     {
-        // The direct writer skips the regexes for strings starting with a letter and longer than 5 characters, and
-        // when every character is in the plain-safe sets: words of YAML's null/boolean vocabulary, numbers, and
-        // characters just inside and outside those sets, around that length.
-        var word = Gen.OneOf("null", "true", "False", "NO", "off", "y", "n", "1e5", "0x1F", ".inf", "~", "abcde", "ab", "<a", "$x", "(x", "_x");
+        // The direct writer skips the regexes for strings starting with a letter (a set of words decides) and when every
+        // character is in the plain-safe sets: every word of YAML's null/boolean vocabulary and near misses, numbers,
+        // and characters just inside and outside those sets, around that length.
+        var word = Gen.OneOf(
+            "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE", "yes", "Yes", "YES", "no", "No", "NO",
+            "on", "On", "ON", "off", "Off", "OFF", "y", "Y", "n", "N", "nul", "tru", "Nulls", "yesno",
+            "1e5", "0x1F", ".inf", "~", "abcde", "ab", "<a", "$x", "(x", "_x");
         var tail = Gen.String[Gen.Char["aZ09_./:@=+,()<>$*%-# '\"!&|?`{}[]é"], 0, 4];
         Gen.Select(word, tail).Sample((w, t) =>
         {
