@@ -5,7 +5,6 @@ using Infra.Mesh.Istio.Resources;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Settings;
 using Infra.Mesh.Workloads;
-using k8s;
 using k8s.Models;
 
 namespace Infra.Mesh.Delivery;
@@ -51,7 +50,7 @@ public sealed class DeliveryPlanner(IDeliveryMesh mesh) : IPlanner
                 Labels = labels,
                 Annotations = meshMetadata.Annotations.IsEmpty ? null : meshMetadata.Annotations.ToDictionary(),
             },
-        }.Initialize());
+        }.WithApiVersionAndKind());
         plan.Add(StageKind.GatewaysAndAddons, Release(FlaggerRelease, "flagger", FlaggerChartVersion, FlaggerValues(settings)) with
         {
             DependsOn = [ns.Id, mesh.MetricsSourceId],

@@ -1,6 +1,5 @@
 using Infra.Mesh.Planning;
 using Infra.Mesh.Settings;
-using k8s;
 using k8s.Models;
 
 namespace Infra.Mesh.Linkerd;
@@ -55,6 +54,6 @@ public static class LinkerdNamespaces
         return new V1Namespace
         {
             Metadata = new V1ObjectMeta { Name = name, Labels = labels, Annotations = annotations },
-        }.Initialize();
+        }.WithApiVersionAndKind();
     }
 }

@@ -5,7 +5,6 @@ using Infra.Mesh.Settings;
 using Infra.Mesh.Workloads;
 using Infra.Mesh.Traffic;
 using Infra.Mesh.Traffic.GatewayApi;
-using k8s;
 using k8s.Models;
 
 namespace Infra.Mesh.Linkerd;
@@ -162,7 +161,7 @@ public sealed class LinkerdTrafficPlanner : ITrafficPlanner
                 Selector = Labels.Selector(service, version),
                 Ports = WorkloadPlanner.ServicePorts(service, injection),
             },
-        }.Initialize();
+        }.WithApiVersionAndKind();
     }
 
     private static V1ObjectMeta Meta(ServiceSettings service, string name, ImmutableSortedDictionary<string, string> annotations)

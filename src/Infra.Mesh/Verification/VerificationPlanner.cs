@@ -6,7 +6,6 @@ using Infra.Mesh.Planning;
 using Infra.Mesh.Security;
 using Infra.Mesh.Settings;
 using Infra.Mesh.Workloads;
-using k8s;
 using k8s.Models;
 
 namespace Infra.Mesh.Verification;
@@ -65,7 +64,7 @@ public sealed class VerificationPlanner(IInjection injection, IProxyProbe proxy)
             {
                 Metadata = Meta(VerifierAccount, ns),
                 AutomountServiceAccountToken = false,
-            }.Initialize());
+            }.WithApiVersionAndKind());
             plan.Add(StageKind.Verification, ConfigMap(Meta(ScriptConfigMap, ns), VerificationScript.ScriptFile, script));
         }
 
@@ -346,7 +345,7 @@ public sealed class VerificationPlanner(IInjection injection, IProxyProbe proxy)
                     },
                 },
             },
-        }.Initialize();
+        }.WithApiVersionAndKind();
     }
 
     /// <summary>A label value (at most 63): a long stem is cut and a hash of it appended, as in <see cref="JobName"/>.</summary>
@@ -356,7 +355,7 @@ public sealed class VerificationPlanner(IInjection injection, IProxyProbe proxy)
     {
         Metadata = metadata,
         Data = new Dictionary<string, string> { [key] = text },
-    }.Initialize();
+    }.WithApiVersionAndKind();
 
     private static V1ObjectMeta Meta(string name, string ns)
     {

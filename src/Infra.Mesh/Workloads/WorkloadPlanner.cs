@@ -4,7 +4,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Settings;
-using k8s;
 using k8s.Models;
 
 namespace Infra.Mesh.Workloads;
@@ -116,7 +115,7 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
                 Labels = labels,
                 Annotations = mesh.Annotations.IsEmpty ? null : mesh.Annotations.ToDictionary(),
             },
-        }.Initialize();
+        }.WithApiVersionAndKind();
     }
 
     private static V1ServiceAccount ServiceAccount(ServiceSettings service) => new V1ServiceAccount
@@ -124,7 +123,7 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
         Metadata = Labels.Meta(service, service.ServiceAccount),
         // The mesh identity comes from this account; the API token is only mounted for services that call the API.
         AutomountServiceAccountToken = service.AutomountServiceAccountToken,
-    }.Initialize();
+    }.WithApiVersionAndKind();
 
     /// <summary>
     /// Flagger tracks the ConfigMaps a target uses: a change starts a rollout, and the primary runs on a copy
@@ -144,7 +143,7 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
         {
             Metadata = metadata,
             Data = new Dictionary<string, string> { [ConfigFileName] = Edn.Write(service.Config.Edn) },
-        }.Initialize();
+        }.WithApiVersionAndKind();
     }
 
     private static V1ConfigMap? EnvConfigMap(ServiceSettings service) => service.Config.Environment.IsEmpty
@@ -153,7 +152,7 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
         {
             Metadata = Labels.Meta(service, EnvConfigMapName(service)),
             Data = service.Config.Environment.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal),
-        }.Initialize();
+        }.WithApiVersionAndKind();
 
     private V1Deployment Deployment(ServiceSettings service, WorkloadVersion version, V1ConfigMap config, V1ConfigMap? env, bool production, bool progressive)
     {
@@ -213,7 +212,7 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
                     Spec = PodSpec(service, version, env, production, progressive),
                 },
             },
-        }.Initialize();
+        }.WithApiVersionAndKind();
     }
 
     /// <summary>
@@ -372,7 +371,7 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
             Selector = Labels.Selector(service),
             Ports = ServicePorts(service, injection),
         },
-    }.Initialize();
+    }.WithApiVersionAndKind();
 
     private static V1ObjectMeta ServiceMeta(ServiceSettings service, MeshMetadata mesh)
     {
@@ -417,7 +416,7 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
             // Pods that never became ready must not block node drains.
             UnhealthyPodEvictionPolicy = "AlwaysAllow",
         },
-    }.Initialize();
+    }.WithApiVersionAndKind();
 
     private static V2HorizontalPodAutoscaler Autoscaler(ServiceSettings service, WorkloadVersion version, ReplicaRange scaling) => new V2HorizontalPodAutoscaler
     {
@@ -445,7 +444,7 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
                 ScaleDown = new V2HPAScalingRules { StabilizationWindowSeconds = 300 },
             },
         },
-    }.Initialize();
+    }.WithApiVersionAndKind();
 
     /// <summary>SHA-256 over the sorted entries: the same data always gives the same checksum.</summary>
     public static string Checksum(IDictionary<string, string> data)
