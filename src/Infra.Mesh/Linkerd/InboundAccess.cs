@@ -24,8 +24,12 @@ public sealed record RequestMatch(string Method, string Path, bool IsPrefix)
     /// <summary>Whether every request <paramref name="other"/> matches is also matched by this (prefixes compare whole path segments).</summary>
     public bool Covers(RequestMatch other) =>
         Method == other.Method && (IsPrefix
-            ? Path == "/" || other.Path == Path || other.Path.StartsWith(Path + "/", StringComparison.Ordinal)
+            ? Path == "/" || other.Path == Path || IsUnder(other.Path, Path)
             : !other.IsPrefix && other.Path == Path);
+
+    /// <summary>Whether <paramref name="path"/> is below the segment <paramref name="prefix"/> (asked for every pair of matches of a port; no string is built).</summary>
+    private static bool IsUnder(string path, string prefix) =>
+        path.Length > prefix.Length && path[prefix.Length] == '/' && path.StartsWith(prefix, StringComparison.Ordinal);
 
     public HttpRouteMatch ToRouteMatch() => new(IsPrefix ? HttpPathMatch.Prefix(Path) : HttpPathMatch.Exact(Path), Method);
 }
