@@ -51,9 +51,9 @@ public static class ControllerObjects
     /// <summary>Every object controllers derive from <paramref name="plan"/>'s objects; linear in the plan's size.</summary>
     public static IEnumerable<ControllerObject> Of(MeshPlan plan)
     {
-        var objects = plan.Items.OfType<ManifestItem>().Select(i => i.Object).ToList();
-        var byId = objects.ToDictionary(ManifestIds.Of, StringComparer.Ordinal);
-        return objects.SelectMany(o => o switch
+        var items = plan.Items.OfType<ManifestItem>().ToList();
+        var byId = items.ToDictionary(i => i.Id, i => i.Object, StringComparer.Ordinal); // ids formatted once, by the items
+        return items.Select(i => i.Object).SelectMany(o => o switch
         {
             KubernetesGateway gateway => OfGateway(gateway),
             Canary canary => OfCanary(canary, plan.Settings.Mesh, byId),

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -125,7 +126,21 @@ public sealed record ManifestItem(IKubernetesObject<V1ObjectMeta> Object) : Plan
     /// Serializes each item's <see cref="Utf8"/> ahead of its readers, on every core: each object is independent, and
     /// serializing is the largest single cost of planning and rendering thousands of services.
     /// </summary>
-    public static void SerializeAll(IEnumerable<ManifestItem> items) => Parallel.ForEach(items, item => _ = item.Utf8);
+    public static void SerializeAll(IEnumerable<ManifestItem> items)
+    {
+        // Those not serialized yet, in ranges: a render after the verification planner finds nothing left to do.
+        ManifestItem[] pending = [.. items.Where(i => i.For().Utf8 is null)];
+        if (pending.Length > 0)
+        {
+            Parallel.ForEach(Partitioner.Create(0, pending.Length, 256), range =>
+            {
+                for (var i = range.Item1; i < range.Item2; i++)
+                {
+                    _ = pending[i].Utf8;
+                }
+            });
+        }
+    }
 
     /// <summary>
     /// Paths of fields (Pulumi property paths, e.g. <c>spec.replicas</c>) that a controller in the cluster changes after
