@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
@@ -48,8 +49,8 @@ public static class ObjectJson
             })
             : Options;
 
-    /// <summary>A tree (or JSON null) as a read-only element, for code that reads elements.</summary>
-    public static JsonElement Element(JsonNode? node) => JsonElement.Parse(node?.ToJsonString() ?? "null");
+    /// <summary>A tree (or JSON null) as UTF-8 JSON text, the form the YAML writer reads.</summary>
+    public static byte[] Utf8(JsonNode? node) => Encoding.UTF8.GetBytes(node?.ToJsonString() ?? "null");
 
     private static JsonSerializerOptions KubernetesOptions()
     {

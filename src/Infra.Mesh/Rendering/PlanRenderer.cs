@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Infra.Mesh.Planning;
 
@@ -46,10 +44,7 @@ public static class PlanRenderer
     public static string ValuesFile(HelmReleaseItem release) => $"{release.ReleaseName}.values.yaml";
 
     /// <summary>The objects of a stage in their canonical JSON form, secrets as placeholders.</summary>
-    public static IEnumerable<JsonObject> Objects(PlanStage stage) => Elements(stage).Select(e => JsonObject.Create(e)!);
-
-    /// <summary><see cref="Objects"/> as read-only elements.</summary>
-    public static IEnumerable<JsonElement> Elements(PlanStage stage) => Documents(stage).Select(d => JsonElement.Parse(d.Span));
+    public static IEnumerable<JsonObject> Objects(PlanStage stage) => Documents(stage).Select(d => JsonNode.Parse(d.Span)!.AsObject());
 
     /// <summary>
     /// The objects of a stage as UTF-8 JSON texts, the form the YAML writer streams: a stage of thousands of objects is
@@ -65,7 +60,7 @@ public static class PlanRenderer
                     yield return m.Utf8;
                     break;
                 case SecretItem s:
-                    yield return Encoding.UTF8.GetBytes(ObjectJson.Of(s, source => source.Placeholder).ToJsonString());
+                    yield return ObjectJson.Utf8(ObjectJson.Of(s, source => source.Placeholder));
                     break;
             }
         }

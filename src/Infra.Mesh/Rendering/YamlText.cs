@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Collections.Frozen;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -29,10 +28,6 @@ public static partial class YamlText
     /// <summary>Each tree as one YAML document (<c>---</c>), in order.</summary>
     public static string WriteAll(IEnumerable<JsonNode?> documents) => WriteAll([.. documents.Select(Utf8)]);
 
-    /// <summary>Each element (an object or array; see <see cref="ObjectJson.Element(k8s.IKubernetesObject{k8s.Models.V1ObjectMeta})"/>) as one YAML document, in order.</summary>
-    public static string WriteAll(IEnumerable<JsonElement> documents) =>
-        WriteAll([.. documents.Select(e => (ReadOnlyMemory<byte>)JsonMarshal.GetRawUtf8Value(e).ToArray())]);
-
     /// <summary>Each UTF-8 JSON text (an object or array; see <see cref="ManifestItem.Utf8"/>) as one YAML document, in order.</summary>
     public static string WriteAll(IReadOnlyList<ReadOnlyMemory<byte>> documents) =>
         DirectWriter.TryWrite(documents) ?? Emitted(documents.Select(d => JsonNode.Parse(d.Span)));
@@ -40,7 +35,7 @@ public static partial class YamlText
     /// <summary>The documents written directly, byte for byte as <see cref="Emitted"/>; null when one needs the emitter.</summary>
     public static string? WriteDirect(IReadOnlyList<JsonNode?> documents) => DirectWriter.TryWrite([.. documents.Select(Utf8)]);
 
-    private static ReadOnlyMemory<byte> Utf8(JsonNode? node) => Encoding.UTF8.GetBytes(node?.ToJsonString() ?? "null");
+    private static ReadOnlyMemory<byte> Utf8(JsonNode? node) => ObjectJson.Utf8(node);
 
     /// <summary>The documents through YamlDotNet's emitter: the reference output, for any tree.</summary>
     public static string Emitted(IEnumerable<JsonNode?> documents)

@@ -49,7 +49,7 @@ public class ObjectJsonTests
                 _ => null,
             }).OfType<JsonNode>().ToList();
 
-            Assert.Equal(YamlText.Emitted(reference), YamlText.WriteAll(PlanRenderer.Elements(stage)));
+            Assert.Equal(YamlText.Emitted(reference), YamlText.WriteAll([.. PlanRenderer.Documents(stage)]));
         }
     }
 
@@ -62,18 +62,18 @@ public class ObjectJsonTests
         foreach (var stage in plan.Stages.Where(s => s.Items.OfType<ManifestItem>().Any()))
         {
             var reference = stage.Items.OfType<ManifestItem>().Select(m => JsonNode.Parse(ReflectionJson.Serialize(m.Object))).ToList();
-            var elements = stage.Items.OfType<ManifestItem>().Select(m => ObjectJson.Element(m.Object)).ToList();
+            ReadOnlyMemory<byte>[] documents = [.. stage.Items.OfType<ManifestItem>().Select(m => ObjectJson.Utf8(m.Object))];
 
-            Assert.Equal(YamlText.Emitted(reference), YamlText.WriteAll(elements));
+            Assert.Equal(YamlText.Emitted(reference), YamlText.WriteAll(documents));
         }
     }
 
     [Fact]
-    public void A_tree_and_JSON_null_become_elements_of_the_same_JSON()
+    public void A_tree_and_JSON_null_become_UTF8_of_the_same_JSON()
     {
         var tree = new JsonObject { ["a"] = new JsonArray(1, "é\n", null, true), ["b"] = new JsonObject() };
 
-        Assert.Equal(tree.ToJsonString(), ObjectJson.Element(tree).GetRawText());
-        Assert.Equal(System.Text.Json.JsonValueKind.Null, ObjectJson.Element((JsonNode?)null).ValueKind);
+        Assert.Equal(tree.ToJsonString(), System.Text.Encoding.UTF8.GetString(ObjectJson.Utf8(tree)));
+        Assert.Equal("null", System.Text.Encoding.UTF8.GetString(ObjectJson.Utf8((JsonNode?)null)));
     }
 }
