@@ -101,7 +101,7 @@ public static class Benchmark
         process.Refresh();
         return new StackBenchmark(name, meshPlan!.Settings.Services.Length, iterations,
             [Timing("settings", load), Timing("plan", plan), Timing("render", render)],
-            files.Count, files.Sum(f => (long)f.Content.Length),
+            files.Count, files.Sum(f => f.Content.Length),
             entries.Count(e => e.Entry.Kind != RenderedEntry.HelmReleaseKind),
             new LargestEntry(largest.Entry.Kind, largest.Entry.Namespace, largest.Entry.Name, largest.Size),
             (long)Median(allocated),

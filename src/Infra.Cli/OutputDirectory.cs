@@ -25,7 +25,8 @@ public static partial class OutputDirectory
             {
                 var path = Path.Combine(staging, file.Path);
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                File.WriteAllText(path, file.Content);
+                using var stream = File.Create(path);
+                file.Content.WriteTo(stream);
             }
 
             if (Directory.Exists(target))

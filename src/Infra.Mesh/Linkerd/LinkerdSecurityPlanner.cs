@@ -46,23 +46,23 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
             plan.Add(StageKind.Policies, Unauthenticated(ns));
         }
 
-        foreach (var service in settings.Services.Where(s => s.Injected))
+        plan.AddEach([.. settings.Services.Where(s => s.Injected)], (sink, service) =>
         {
             // The ports of a service mostly admit the same callers: one MeshTLSAuthentication per set, shared.
             var authentications = new Dictionary<string, ManifestItem>(StringComparer.Ordinal);
             foreach (var port in service.Ports)
             {
-                var server = plan.Add(StageKind.Policies, Server(service, port, settings));
+                var server = sink.Add(StageKind.Policies, Server(service, port, settings));
                 if (port.Protocol is PortProtocol.Http or PortProtocol.Http2)
                 {
-                    PlanRoutes(plan, service, port, server, graph, settings.Verification.Enabled ? settings.Verification.Path : null, authentications);
+                    PlanRoutes(sink, service, port, server, graph, settings.Verification.Enabled ? settings.Verification.Path : null, authentications);
                 }
                 else
                 {
-                    PlanServerAuthorization(plan, service, port, server, graph, authentications);
+                    PlanServerAuthorization(sink, service, port, server, graph, authentications);
                 }
             }
-        }
+        });
     }
 
     public static string ServerName(ServiceSettings service, ServicePort port) => $"{service.Name}-{port.Name}";
@@ -98,7 +98,7 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
     /// routes, Linkerd no longer authorizes kubelet probes by itself, so the health port also gets a probe route.
     /// </summary>
     private static void PlanRoutes(
-        PlanBuilder plan, ServiceSettings service, ServicePort port, ManifestItem server, CallGraph graph, string? verificationPath,
+        IPlanSink plan, ServiceSettings service, ServicePort port, ManifestItem server, CallGraph graph, string? verificationPath,
         Dictionary<string, ManifestItem> authentications)
     {
         foreach (var access in InboundAccess.Of(Calls(service, port, graph, plan.Settings, verificationPath)))
@@ -179,7 +179,7 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
     /// paths (those restrictions cannot be checked there). No route on the Server, so Linkerd still authorizes probes.
     /// </summary>
     private static void PlanServerAuthorization(
-        PlanBuilder plan, ServiceSettings service, ServicePort port, ManifestItem server, CallGraph graph, Dictionary<string, ManifestItem> authentications)
+        IPlanSink plan, ServiceSettings service, ServicePort port, ManifestItem server, CallGraph graph, Dictionary<string, ManifestItem> authentications)
     {
         var unrestricted = graph.Into(service).Where(e => e.Call.Methods.IsEmpty && e.Call.Paths.IsEmpty)
             .Select(e => Caller.Of(e.Caller) with { Unauthenticated = e.Call.Unauthenticated }).ToImmutableArray();
@@ -200,7 +200,7 @@ public sealed class LinkerdSecurityPlanner : ISecurityPlanner
     /// authentications, policies on one target are alternatives).
     /// </summary>
     private static void Authorize(
-        PlanBuilder plan, ServiceSettings service, string name, PolicyTargetReference target, string targetId, ImmutableArray<Caller> callers,
+        IPlanSink plan, ServiceSettings service, string name, PolicyTargetReference target, string targetId, ImmutableArray<Caller> callers,
         Dictionary<string, ManifestItem> authentications)
     {
         var identified = callers.Where(c => !c.Unauthenticated).ToImmutableArray();

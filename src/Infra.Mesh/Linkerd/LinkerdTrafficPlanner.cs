@@ -27,34 +27,34 @@ public sealed class LinkerdTrafficPlanner : ITrafficPlanner
     public void Plan(PlanBuilder plan)
     {
         var injection = new LinkerdInjection(plan.Settings);
-        foreach (var service in plan.Settings.Services)
+        plan.AddEach(plan.Settings.Services, (sink, service) =>
         {
             var backends = Backends(service);
             if (service.Canary is not null)
             {
                 // Backends exist before the routes that send traffic to them.
-                plan.Add(StageKind.Policies, VersionService(service, Labels.Stable, injection));
-                plan.Add(StageKind.Policies, VersionService(service, Labels.Canary, injection));
+                sink.Add(StageKind.Policies, VersionService(service, Labels.Stable, injection));
+                sink.Add(StageKind.Policies, VersionService(service, Labels.Canary, injection));
             }
 
             // Under progressive delivery Flagger generates the HTTPRoute <service> on the routed port, weighted between its
             // -primary and -canary Services (fluxcd/flagger v1.44.0 pkg/router/gateway_api.go); a second route of ours on the
             // same parent port would compete with it. Other ports keep their routes to the Service, which Flagger points at
             // the primary pods.
-            var flaggerRouted = plan.Settings.IsProgressive(service) ? service.HttpPort : null;
+            var flaggerRouted = sink.Settings.IsProgressive(service) ? service.HttpPort : null;
             foreach (var port in service.Ports.Where(p => p != flaggerRouted))
             {
                 switch (port.Protocol)
                 {
                     case PortProtocol.Http or PortProtocol.Http2:
-                        plan.Add(StageKind.Policies, HttpRoute(service, port, backends));
+                        sink.Add(StageKind.Policies, HttpRoute(service, port, backends));
                         break;
                     case PortProtocol.Grpc:
-                        plan.Add(StageKind.Policies, GrpcRoute(service, port, backends));
+                        sink.Add(StageKind.Policies, GrpcRoute(service, port, backends));
                         break;
                 }
             }
-        }
+        });
     }
 
     /// <summary>The Service a version's pods are reached through: <c>&lt;service&gt;-stable</c> or <c>&lt;service&gt;-canary</c>.</summary>

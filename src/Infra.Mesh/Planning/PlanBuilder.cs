@@ -1,11 +1,24 @@
+using System.Runtime.ExceptionServices;
 using Infra.Mesh.Settings;
 using k8s;
 using k8s.Models;
 
 namespace Infra.Mesh.Planning;
 
+/// <summary>Where a planner adds items: the whole plan (<see cref="PlanBuilder"/>) or one unit of <see cref="PlanBuilder.AddEach"/>.</summary>
+public interface IPlanSink
+{
+    StackSettings Settings { get; }
+
+    /// <summary>Adds an item and returns it (to name it in other items' <see cref="PlanItem.DependsOn"/>).</summary>
+    T Add<T>(StageKind stage, T item)
+        where T : PlanItem;
+
+    ManifestItem Add(StageKind stage, IKubernetesObject<V1ObjectMeta> obj) => Add(stage, new ManifestItem(obj));
+}
+
 /// <summary>Collects what each planner contributes, then freezes it into a <see cref="MeshPlan"/>.</summary>
-public sealed class PlanBuilder(StackSettings settings)
+public sealed class PlanBuilder(StackSettings settings) : IPlanSink
 {
     private readonly Dictionary<StageKind, List<PlanItem>> _stages = Enum.GetValues<StageKind>().ToDictionary(k => k, _ => new List<PlanItem>());
     private readonly List<SecretSlot> _slots = [];
@@ -38,6 +51,53 @@ public sealed class PlanBuilder(StackSettings settings)
     }
 
     public ManifestItem Add(StageKind stage, IKubernetesObject<V1ObjectMeta> obj) => Add(stage, new ManifestItem(obj));
+
+    /// <summary>
+    /// Plans each of <paramref name="units"/> (a service, mostly) on its own, on every core, then adds what each planned
+    /// in the units' order: the plan is the one a loop over the units would build, conflicts included. A unit's planning
+    /// may read the settings and anything built before the call, never what another unit adds.
+    /// </summary>
+    /// <exception cref="Exception">What planning a unit threw, as it was thrown (one of them, when several throw).</exception>
+    public void AddEach<TUnit>(IReadOnlyList<TUnit> units, Action<IPlanSink, TUnit> plan)
+    {
+        var batches = new Batch[units.Count];
+        try
+        {
+            Parallel.For(0, units.Count, i =>
+            {
+                var batch = new Batch(Settings);
+                plan(batch, units[i]);
+                batches[i] = batch;
+            });
+        }
+        catch (AggregateException e)
+        {
+            ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+        }
+
+        foreach (var batch in batches)
+        {
+            foreach (var (stage, item) in batch.Items)
+            {
+                Add(stage, item);
+            }
+        }
+    }
+
+    /// <summary>What one unit of <see cref="AddEach"/> planned, in order.</summary>
+    private sealed class Batch(StackSettings settings) : IPlanSink
+    {
+        public List<(StageKind Stage, PlanItem Item)> Items { get; } = [];
+
+        public StackSettings Settings { get; } = settings;
+
+        public T Add<T>(StageKind stage, T item)
+            where T : PlanItem
+        {
+            Items.Add((stage, item));
+            return item;
+        }
+    }
 
     public T AddSlot<T>(T slot)
         where T : SecretSlot

@@ -4,8 +4,8 @@ using Infra.Mesh.Planning;
 
 namespace Infra.Mesh.Rendering;
 
-/// <summary>A file of an offline render, path relative to the output directory.</summary>
-public sealed record RenderedFile(string Path, string Content);
+/// <summary>A file of an offline render, path relative to the output directory, and its UTF-8 bytes.</summary>
+public sealed record RenderedFile(string Path, Utf8Text Content);
 
 /// <summary>
 /// Renders a plan to reviewable files: per stage a numbered folder with the stage's manifests and one values
@@ -19,13 +19,13 @@ public static class PlanRenderer
     public static IReadOnlyList<RenderedFile> Render(MeshPlan plan)
     {
         ManifestItem.SerializeAll(plan.Stages.SelectMany(s => s.Items).OfType<ManifestItem>());
-        var files = new List<RenderedFile> { new(PlanDocument, PlanMarkdown.Write(plan)) };
+        var files = new List<RenderedFile> { new(PlanDocument, Utf8Text.Of(PlanMarkdown.Write(plan))) };
         foreach (var stage in plan.Stages.Where(s => !s.Items.IsEmpty))
         {
             var folder = StageFolder(stage);
             foreach (var release in stage.Items.OfType<HelmReleaseItem>())
             {
-                files.Add(new RenderedFile($"{folder}/{ValuesFile(release)}", ValuesDocument(release)));
+                files.Add(new RenderedFile($"{folder}/{ValuesFile(release)}", Utf8Text.Of(ValuesDocument(release))));
             }
 
             var objects = Documents(stage).ToList();

@@ -23,17 +23,18 @@ namespace Infra.Mesh.Rendering;
 /// </remarks>
 public static partial class YamlText
 {
-    public static string Write(JsonNode? node) => WriteAll([node]);
+    public static string Write(JsonNode? node) => WriteAll([node]).ToString();
 
     /// <summary>Each tree as one YAML document (<c>---</c>), in order.</summary>
-    public static string WriteAll(IEnumerable<JsonNode?> documents) => WriteAll([.. documents.Select(Utf8)]);
+    public static Utf8Text WriteAll(IEnumerable<JsonNode?> documents) => WriteAll([.. documents.Select(Utf8)]);
 
-    /// <summary>Each UTF-8 JSON text (an object or array; see <see cref="ManifestItem.Utf8"/>) as one YAML document, in order.</summary>
-    public static string WriteAll(IReadOnlyList<ReadOnlyMemory<byte>> documents) =>
-        DirectWriter.TryWrite(documents) ?? Emitted(documents.Select(d => JsonNode.Parse(d.Span)));
+    /// <summary>Each UTF-8 JSON text (an object or array; see <see cref="ManifestItem.Utf8"/>) as one YAML document, in order, as UTF-8.</summary>
+    public static Utf8Text WriteAll(IReadOnlyList<ReadOnlyMemory<byte>> documents) =>
+        DirectWriter.TryWrite(documents) is { } parts ? new Utf8Text(parts) : Utf8Text.Of(Emitted(documents.Select(d => JsonNode.Parse(d.Span))));
 
     /// <summary>The documents written directly, byte for byte as <see cref="Emitted"/>; null when one needs the emitter.</summary>
-    public static string? WriteDirect(IReadOnlyList<JsonNode?> documents) => DirectWriter.TryWrite([.. documents.Select(Utf8)]);
+    public static string? WriteDirect(IReadOnlyList<JsonNode?> documents) =>
+        DirectWriter.TryWrite([.. documents.Select(Utf8)]) is { } parts ? new Utf8Text(parts).ToString() : null;
 
     private static ReadOnlyMemory<byte> Utf8(JsonNode? node) => ObjectJson.Utf8(node);
 
@@ -147,24 +148,25 @@ public static partial class YamlText
         /// <summary>Documents per part written in parallel: large enough that a part's cost dwarfs scheduling it.</summary>
         private const int PartSize = 512;
 
-        private readonly StringBuilder _yaml = new();
+        private readonly AsciiBuffer _yaml = new();
 
         /// <summary>Characters of the key, string or number being written (a render has millions; none becomes a string).</summary>
         private char[] _scratch = new char[256];
 
         /// <summary>
-        /// The YAML text, or null when a document holds something only the emitter writes. Each document's text depends
-        /// on the document alone, so parts of a long stream are written on every core and joined in order.
+        /// The YAML as UTF-8 in parts, or null when a document holds something only the emitter writes. Each document's
+        /// text depends on the document alone, so parts of a long stream are written on every core, to be written out
+        /// in order.
         /// </summary>
-        public static string? TryWrite(IReadOnlyList<ReadOnlyMemory<byte>> documents)
+        public static ReadOnlyMemory<byte>[]? TryWrite(IReadOnlyList<ReadOnlyMemory<byte>> documents)
         {
-            var parts = new string?[(documents.Count + PartSize - 1) / PartSize];
+            var parts = new ReadOnlyMemory<byte>?[(documents.Count + PartSize - 1) / PartSize];
             Parallel.For(0, parts.Length, part =>
                 parts[part] = TryWrite(documents, part * PartSize, Math.Min(documents.Count, (part + 1) * PartSize)));
-            return parts.Any(part => part is null) ? null : string.Concat(parts);
+            return parts.Any(part => part is null) ? null : [.. parts.Select(part => part!.Value)];
         }
 
-        private static string? TryWrite(IReadOnlyList<ReadOnlyMemory<byte>> documents, int start, int end)
+        private static ReadOnlyMemory<byte>? TryWrite(IReadOnlyList<ReadOnlyMemory<byte>> documents, int start, int end)
         {
             var writer = new DirectWriter();
             for (var i = start; i < end; i++)
@@ -177,7 +179,7 @@ public static partial class YamlText
                 }
             }
 
-            return writer._yaml.ToString();
+            return writer._yaml.Written;
         }
 
         /// <summary>A document of a mapping or a sequence (scalar documents are left to the emitter).</summary>
@@ -191,15 +193,15 @@ public static partial class YamlText
             switch (reader.TokenType)
             {
                 case JsonTokenType.StartObject when IsEmpty(reader):
-                    _yaml.Append("--- {}\n");
+                    _yaml.Append("--- {}\n"u8);
                     return true;
                 case JsonTokenType.StartArray when IsEmpty(reader):
-                    _yaml.Append("--- []\n");
+                    _yaml.Append("--- []\n"u8);
                     return true;
                 case JsonTokenType.StartObject:
-                    return Append("---\n").Mapping(ref reader, 0, inline: false);
+                    return Append("---\n"u8).Mapping(ref reader, 0, inline: false);
                 case JsonTokenType.StartArray:
-                    return Append("---\n").Sequence(ref reader, 0);
+                    return Append("---\n"u8).Sequence(ref reader, 0);
                 default:
                     return false;
             }
@@ -209,7 +211,7 @@ public static partial class YamlText
         private static bool IsEmpty(Utf8JsonReader copy) =>
             copy.Read() && copy.TokenType is JsonTokenType.EndObject or JsonTokenType.EndArray;
 
-        private DirectWriter Append(string text)
+        private DirectWriter Append(ReadOnlySpan<byte> text)
         {
             _yaml.Append(text);
             return this;
@@ -257,10 +259,10 @@ public static partial class YamlText
                 reader.Read();
                 var written = reader.TokenType switch
                 {
-                    JsonTokenType.StartObject when !IsEmpty(reader) => Append("\n").Mapping(ref reader, indent + 2, inline: false),
+                    JsonTokenType.StartObject when !IsEmpty(reader) => Append("\n"u8).Mapping(ref reader, indent + 2, inline: false),
                     // Sequences are not indented below their key (EmitterSettings.IndentSequences is off).
-                    JsonTokenType.StartArray when !IsEmpty(reader) => Append("\n").Sequence(ref reader, indent),
-                    _ => Append(" ").ValueAfterIndicator(ref reader, indent),
+                    JsonTokenType.StartArray when !IsEmpty(reader) => Append("\n"u8).Sequence(ref reader, indent),
+                    _ => Append(" "u8).ValueAfterIndicator(ref reader, indent),
                 };
                 if (!written)
                 {
@@ -276,7 +278,7 @@ public static partial class YamlText
         {
             while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
             {
-                _yaml.Append(' ', indent).Append("- ");
+                _yaml.Append(' ', indent).Append("- "u8);
                 var written = reader.TokenType switch
                 {
                     JsonTokenType.StartObject when !IsEmpty(reader) => Mapping(ref reader, indent + 2, inline: true),
@@ -307,23 +309,23 @@ public static partial class YamlText
                     break;
                 case JsonTokenType.StartObject:
                     reader.Read(); // the empty object's end
-                    _yaml.Append("{}");
+                    _yaml.Append("{}"u8);
                     break;
                 case JsonTokenType.StartArray:
                     reader.Read();
-                    _yaml.Append("[]");
+                    _yaml.Append("[]"u8);
                     break;
                 case JsonTokenType.Null:
-                    _yaml.Append("null");
+                    _yaml.Append("null"u8);
                     break;
                 case JsonTokenType.True:
-                    _yaml.Append("true");
+                    _yaml.Append("true"u8);
                     break;
                 case JsonTokenType.False:
-                    _yaml.Append("false");
+                    _yaml.Append("false"u8);
                     break;
                 default:
-                    _yaml.Append(Scratch(reader.ValueSpan)); // numbers as JSON writes them
+                    _yaml.Append(reader.ValueSpan); // numbers as JSON writes them
                     break;
             }
 
@@ -421,7 +423,7 @@ public static partial class YamlText
             // The caller ends the value with a line break, which a text ending in one has written already.
             if (text.EndsWith('\n'))
             {
-                _yaml.Length--;
+                _yaml.RemoveLast();
             }
 
             return true;
@@ -459,6 +461,57 @@ public static partial class YamlText
             }
 
             return false;
+        }
+    }
+
+    /// <summary>
+    /// The direct writer's output: what it writes is ASCII by construction (it leaves anything else to the emitter), so
+    /// characters become bytes one for one and the YAML is never held as a string.
+    /// </summary>
+    private sealed class AsciiBuffer
+    {
+        private byte[] _bytes = new byte[64 * 1024];
+        private int _length;
+
+        public ReadOnlyMemory<byte> Written => _bytes.AsMemory(0, _length);
+
+        public AsciiBuffer Append(ReadOnlySpan<byte> ascii)
+        {
+            ascii.CopyTo(Room(ascii.Length));
+            _length += ascii.Length;
+            return this;
+        }
+
+        public AsciiBuffer Append(ReadOnlySpan<char> ascii)
+        {
+            if (Ascii.FromUtf16(ascii, Room(ascii.Length), out var written) != OperationStatus.Done)
+            {
+                throw new InvalidOperationException("The direct YAML writer was given text that is not ASCII.");
+            }
+
+            _length += written;
+            return this;
+        }
+
+        public AsciiBuffer Append(char ascii) => Append(ascii, 1);
+
+        public AsciiBuffer Append(char ascii, int count)
+        {
+            Room(count)[..count].Fill(checked((byte)ascii));
+            _length += count;
+            return this;
+        }
+
+        public void RemoveLast() => _length--;
+
+        private Span<byte> Room(int count)
+        {
+            if (_bytes.Length - _length < count)
+            {
+                Array.Resize(ref _bytes, Math.Max(_bytes.Length * 2, _length + count));
+            }
+
+            return _bytes.AsSpan(_length);
         }
     }
 

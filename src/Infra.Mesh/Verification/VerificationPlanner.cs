@@ -68,23 +68,23 @@ public sealed class VerificationPlanner(IInjection injection, IProxyProbe proxy)
             plan.Add(StageKind.Verification, ConfigMap(Meta(ScriptConfigMap, ns), VerificationScript.ScriptFile, script));
         }
 
-        foreach (var job in Jobs(settings, injection, proxy))
+        plan.AddEach(Jobs(settings, injection, proxy), (sink, job) =>
         {
             var chunks = Chunks(job.Checks);
             for (var i = 0; i < chunks.Count; i++)
             {
                 var name = JobName(job.Stem, chunks.Count == 1 ? null : i + 1, revision);
-                var checks = plan.Add(StageKind.Verification, new ManifestItem(ConfigMap(Meta(name, job.Namespace), VerificationScript.ChecksFile, chunks[i].Text))
+                var checks = sink.Add(StageKind.Verification, new ManifestItem(ConfigMap(Meta(name, job.Namespace), VerificationScript.ChecksFile, chunks[i].Text))
                 {
                     FingerprintSuffix = revision,
                 });
-                plan.Add(StageKind.Verification, new ManifestItem(Job(job, name, chunks[i], settings.Verification.Image))
+                sink.Add(StageKind.Verification, new ManifestItem(Job(job, name, chunks[i], settings.Verification.Image))
                 {
                     DependsOn = [checks.Id],
                     FingerprintSuffix = revision,
                 });
             }
-        }
+        });
     }
 
     /// <summary>The Jobs of a stack before they are split by size, in catalog order.</summary>

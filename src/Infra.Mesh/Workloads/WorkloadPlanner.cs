@@ -34,20 +34,20 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
             plan.Add(StageKind.Namespaces, Namespace(ns, settings.IsProduction));
         }
 
-        foreach (var service in settings.Services)
+        plan.AddEach(settings.Services, (sink, service) =>
         {
-            plan.Add(StageKind.Workloads, ServiceAccount(service));
+            sink.Add(StageKind.Workloads, ServiceAccount(service));
             var config = ConfigMap(service, settings.IsProgressive(service));
-            plan.Add(StageKind.Workloads, config);
+            sink.Add(StageKind.Workloads, config);
             var env = EnvConfigMap(service);
             if (env is not null)
             {
-                plan.Add(StageKind.Workloads, env);
+                sink.Add(StageKind.Workloads, env);
             }
 
             if (!service.Secrets.IsEmpty)
             {
-                plan.Add(StageKind.Workloads, new SecretItem(service.Namespace, SecretName(service), "Opaque",
+                sink.Add(StageKind.Workloads, new SecretItem(service.Namespace, SecretName(service), "Opaque",
                     [.. service.Secrets.Select(s => new SecretEntry(s.Name, new ConfigSecret(s.ConfigKey)))])
                 {
                     Labels = Labels.For(service).ToImmutableSortedDictionary(StringComparer.Ordinal),
@@ -60,10 +60,10 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
                 var deployment = new ManifestItem(Deployment(service, version, config, env, settings.IsProduction, progressive));
                 // Flagger scales its target to zero between rollouts and back up for each analysis
                 // (fluxcd/flagger v1.44.0 pkg/canary/deployment_controller.go ScaleToZero, ScaleFromZero); a deploy must not undo that.
-                plan.Add(StageKind.Workloads, progressive ? deployment with { IgnoreChanges = ["spec.replicas"] } : deployment);
+                sink.Add(StageKind.Workloads, progressive ? deployment with { IgnoreChanges = ["spec.replicas"] } : deployment);
                 if (version.Scaling is { } scaling)
                 {
-                    plan.Add(StageKind.Workloads, Autoscaler(service, version, scaling));
+                    sink.Add(StageKind.Workloads, Autoscaler(service, version, scaling));
                 }
             }
 
@@ -71,14 +71,14 @@ public sealed class WorkloadPlanner(IInjection injection) : IPlanner
             // keeps it so (fluxcd/flagger v1.44.0 pkg/router/kubernetes_default.go Reconcile), so planning it too would fight.
             if (!progressive)
             {
-                plan.Add(StageKind.Workloads, Service(service, injection));
+                sink.Add(StageKind.Workloads, Service(service, injection));
             }
 
             if (settings.IsProduction)
             {
-                plan.Add(StageKind.Workloads, DisruptionBudget(service, settings));
+                sink.Add(StageKind.Workloads, DisruptionBudget(service, settings));
             }
-        }
+        });
     }
 
     public static string ConfigMapName(ServiceSettings service) => $"{service.Name}-config";

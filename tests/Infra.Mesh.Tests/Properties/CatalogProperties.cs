@@ -52,7 +52,7 @@ public partial class CatalogProperties
             var (_, files) = Load(catalog);
             foreach (var service in catalog.Services)
             {
-                Assert.DoesNotContain(files, f => f.Content.Contains(service.SecretMarker, StringComparison.Ordinal));
+                Assert.DoesNotContain(files, f => f.Content.ToString().Contains(service.SecretMarker, StringComparison.Ordinal));
             }
         }), seed: Seed, iter: 1, threads: 1);
 

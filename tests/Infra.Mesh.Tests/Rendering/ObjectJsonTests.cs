@@ -49,7 +49,7 @@ public class ObjectJsonTests
                 _ => null,
             }).OfType<JsonNode>().ToList();
 
-            Assert.Equal(YamlText.Emitted(reference), YamlText.WriteAll([.. PlanRenderer.Documents(stage)]));
+            Assert.Equal(YamlText.Emitted(reference), YamlText.WriteAll([.. PlanRenderer.Documents(stage)]).ToString());
         }
     }
 
@@ -64,7 +64,7 @@ public class ObjectJsonTests
             var reference = stage.Items.OfType<ManifestItem>().Select(m => JsonNode.Parse(ReflectionJson.Serialize(m.Object))).ToList();
             ReadOnlyMemory<byte>[] documents = [.. stage.Items.OfType<ManifestItem>().Select(m => ObjectJson.Utf8(m.Object))];
 
-            Assert.Equal(YamlText.Emitted(reference), YamlText.WriteAll(documents));
+            Assert.Equal(YamlText.Emitted(reference), YamlText.WriteAll(documents).ToString());
         }
     }
 
