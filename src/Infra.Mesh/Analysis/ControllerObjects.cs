@@ -3,7 +3,6 @@ using Infra.Mesh.Istio.Ambient;
 using Infra.Mesh.Planning;
 using Infra.Mesh.Settings;
 using Infra.Mesh.Traffic.GatewayApi;
-using k8s;
 using k8s.Models;
 
 namespace Infra.Mesh.Analysis;
@@ -51,12 +50,10 @@ public static class ControllerObjects
     /// <summary>Every object controllers derive from <paramref name="plan"/>'s objects; linear in the plan's size.</summary>
     public static IEnumerable<ControllerObject> Of(MeshPlan plan)
     {
-        var items = plan.Items.OfType<ManifestItem>().ToList();
-        var byId = items.ToDictionary(i => i.Id, i => i.Object, StringComparer.Ordinal); // ids formatted once, by the items
-        return items.Select(i => i.Object).SelectMany(o => o switch
+        return plan.Items.OfType<ManifestItem>().Select(i => i.Object).SelectMany(o => o switch
         {
             KubernetesGateway gateway => OfGateway(gateway),
-            Canary canary => OfCanary(canary, plan.Settings.Mesh, byId),
+            Canary canary => OfCanary(canary, plan),
             _ => [],
         });
     }
@@ -78,7 +75,7 @@ public static class ControllerObjects
     private static IEnumerable<ControllerObject> OfGateway(KubernetesGateway gateway) =>
         OfGateway(gateway.Metadata.NamespaceProperty, gateway.Metadata.Name, gateway.Spec.GatewayClassName);
 
-    private static IEnumerable<ControllerObject> OfCanary(Canary canary, MeshKind mesh, Dictionary<string, IKubernetesObject<V1ObjectMeta>> byId)
+    private static IEnumerable<ControllerObject> OfCanary(Canary canary, MeshPlan plan)
     {
         var ns = canary.Metadata.NamespaceProperty;
         var source = $"Canary {ns}/{canary.Metadata.Name}";
@@ -97,13 +94,13 @@ public static class ControllerObjects
             ids.Add($"{V2HorizontalPodAutoscaler.KubeKind}/{ns}/{autoscaler.Name}-primary");
         }
 
-        ids.AddRange(mesh == MeshKind.Istio
+        ids.AddRange(plan.Settings.Mesh == MeshKind.Istio
             ? [$"VirtualService/{ns}/{apex}", $"DestinationRule/{ns}/{apex}-primary", $"DestinationRule/{ns}/{apex}-canary"]
             : [$"HTTPRoute/{ns}/{apex}"]);
-        if (byId.GetValueOrDefault($"{V1Deployment.KubeKind}/{ns}/{target}") is V1Deployment deployment)
+        if (plan.Find($"{V1Deployment.KubeKind}/{ns}/{target}") is ManifestItem { Object: V1Deployment deployment })
         {
             ids.AddRange(TrackedConfigs(deployment.Spec.Template.Spec)
-                .Where(c => !(byId.GetValueOrDefault($"{c.Kind}/{ns}/{c.Name}")?.Metadata.Annotations?.TryGetValue(Workloads.WorkloadPlanner.ConfigTrackingAnnotation, out var tracking) == true
+                .Where(c => !((plan.Find($"{c.Kind}/{ns}/{c.Name}") as ManifestItem)?.Object.Metadata.Annotations?.TryGetValue(Workloads.WorkloadPlanner.ConfigTrackingAnnotation, out var tracking) == true
                     && tracking == "disabled"))
                 .Distinct()
                 .Select(c => $"{c.Kind}/{ns}/{c.Name}-primary"));

@@ -21,7 +21,22 @@ public enum StageKind
 /// <summary>Everything a stack installs, in order, as typed data. Rendered offline or applied by the Pulumi program.</summary>
 public sealed record MeshPlan(StackSettings Settings, ImmutableArray<PlanStage> Stages, ImmutableArray<SecretSlot> Secrets)
 {
+    /// <summary>Built on first use, for <see cref="Find"/> (and again for a copy with other <see cref="Stages"/>).</summary>
+    private (ImmutableArray<PlanStage> Of, Dictionary<string, PlanItem> ById)? _index;
+
     public IEnumerable<PlanItem> Items => Stages.SelectMany(s => s.Items);
+
+    /// <summary>The item with this <see cref="PlanItem.Id"/>, or null; a dictionary lookup (ids are unique in a plan).</summary>
+    public PlanItem? Find(string id)
+    {
+        if (_index is not { } index || index.Of != Stages)
+        {
+            index = (Stages, Items.ToDictionary(i => i.Id, StringComparer.Ordinal));
+            _index = index;
+        }
+
+        return index.ById.GetValueOrDefault(id);
+    }
 
     public IEnumerable<HelmReleaseItem> Releases => Items.OfType<HelmReleaseItem>();
 

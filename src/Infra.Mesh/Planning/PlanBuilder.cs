@@ -128,10 +128,13 @@ public sealed class PlanBuilder(StackSettings settings) : IPlanSink
         var slots = plan.Secrets.Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
         foreach (var item in plan.Items)
         {
-            var missing = item.DependsOn.Where(d => !_byId.ContainsKey(d)).ToList();
-            if (missing.Count > 0)
+            foreach (var dependency in item.DependsOn)
             {
-                throw new InvalidOperationException($"Plan item '{item.Id}' depends on unknown items: {string.Join(", ", missing)}");
+                if (!_byId.ContainsKey(dependency))
+                {
+                    throw new InvalidOperationException(
+                        $"Plan item '{item.Id}' depends on unknown items: {string.Join(", ", item.DependsOn.Where(d => !_byId.ContainsKey(d)))}");
+                }
             }
         }
 

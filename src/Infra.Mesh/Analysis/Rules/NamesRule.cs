@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text.RegularExpressions;
 using Infra.Mesh.Istio.Ambient;
 using Infra.Mesh.Planning;
@@ -29,9 +30,16 @@ public sealed partial class NamesRule : IPlanRule
 
     public void Check(RuleContext context, MeshPlan plan)
     {
-        foreach (var item in plan.Items.OfType<ManifestItem>())
+        // Each object is checked on its own, on every core (a plan of 10,000 services has 385,000); reported in plan order.
+        var objects = plan.Items.OfType<ManifestItem>().Select(i => i.Object).ToList();
+        var problems = new List<string>?[objects.Count];
+        Parallel.For(0, objects.Count, i => problems[i] = Problems(objects[i]));
+        for (var i = 0; i < objects.Count; i++)
         {
-            CheckObject(context, item.Object);
+            foreach (var problem in problems[i] ?? [])
+            {
+                Report(context, objects[i], problem);
+            }
         }
 
         CheckControllerObjects(context, plan);
@@ -47,7 +55,6 @@ public sealed partial class NamesRule : IPlanRule
     /// </summary>
     private static void CheckControllerObjects(RuleContext context, MeshPlan plan)
     {
-        var planned = plan.Items.OfType<ManifestItem>().ToDictionary(i => i.Id, i => i.Object, StringComparer.Ordinal);
         var derived = ControllerObjects.Of(plan);
         if (context.Settings is { Mesh: MeshKind.Istio, Istio.Ambient: true })
         {
@@ -63,7 +70,7 @@ public sealed partial class NamesRule : IPlanRule
         var collisions = new List<(ServiceSettings Culprit, string Id, ControllerObject By)>();
         foreach (var made in derived)
         {
-            var culprit = planned.TryGetValue(made.Id, out var obj) ? Owner(context, obj)
+            var culprit = plan.Find(made.Id) is ManifestItem { Object: var obj } ? Owner(context, obj)
                 : !seen.TryAdd(made.Id, made) ? OwnerOfName(context, made.Id)
                 : null;
             if (culprit is not null)
@@ -128,16 +135,18 @@ public sealed partial class NamesRule : IPlanRule
         }
     }
 
-    private static void CheckObject(RuleContext context, IKubernetesObject<V1ObjectMeta> obj)
+    /// <summary>What is wrong with the names of one object (null when nothing is); reads the object only.</summary>
+    private static List<string>? Problems(IKubernetesObject<V1ObjectMeta> obj)
     {
+        List<string>? problems = null;
         var meta = obj.Metadata;
         var limit = LabelNamedKinds.Contains(obj.Kind) ? LabelLimit : SubdomainLimit;
         if (meta.Name.Length > limit)
         {
-            Report(context, obj, $"{obj.Kind} name '{meta.Name}' has {meta.Name.Length} characters; Kubernetes allows at most {limit}");
+            (problems ??= []).Add($"{obj.Kind} name '{meta.Name}' has {meta.Name.Length} characters; Kubernetes allows at most {limit}");
         }
 
-        CheckLabels(context, obj, meta.Labels);
+        CheckLabels(meta.Labels, ref problems);
         var template = obj switch
         {
             V1Deployment d => d.Spec.Template,
@@ -146,26 +155,28 @@ public sealed partial class NamesRule : IPlanRule
         };
         if (template is not null)
         {
-            CheckLabels(context, obj, template.Metadata?.Labels);
+            CheckLabels(template.Metadata?.Labels, ref problems);
             foreach (var port in template.Spec.Containers.SelectMany(c => c.Ports ?? []).Where(p => p.Name is { Length: > ContainerPortNameLimit }))
             {
-                Report(context, obj, $"container port name '{port.Name}' has {port.Name.Length} characters; Kubernetes allows at most {ContainerPortNameLimit}");
+                (problems ??= []).Add($"container port name '{port.Name}' has {port.Name.Length} characters; Kubernetes allows at most {ContainerPortNameLimit}");
             }
 
             foreach (var container in template.Spec.Containers.Where(c => c.Name.Length > LabelLimit))
             {
-                Report(context, obj, $"container name '{container.Name}' has {container.Name.Length} characters; Kubernetes allows at most {LabelLimit}");
+                (problems ??= []).Add($"container name '{container.Name}' has {container.Name.Length} characters; Kubernetes allows at most {LabelLimit}");
             }
         }
+
+        return problems;
     }
 
-    private static void CheckLabels(RuleContext context, IKubernetesObject<V1ObjectMeta> obj, IDictionary<string, string>? labels)
+    private static void CheckLabels(IDictionary<string, string>? labels, ref List<string>? problems)
     {
-        foreach (var (key, value) in labels ?? new Dictionary<string, string>())
+        foreach (var (key, value) in labels ?? ImmutableDictionary<string, string>.Empty)
         {
             if (value.Length > LabelLimit || !LabelValue().IsMatch(value))
             {
-                Report(context, obj, $"label {key}='{value}' is not a label value (at most {LabelLimit} alphanumerics, '-', '_', '.', alphanumeric at both ends)");
+                (problems ??= []).Add($"label {key}='{value}' is not a label value (at most {LabelLimit} alphanumerics, '-', '_', '.', alphanumeric at both ends)");
             }
         }
     }
