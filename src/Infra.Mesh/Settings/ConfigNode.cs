@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using YamlDotNet.RepresentationModel;
@@ -53,17 +54,55 @@ public sealed partial class ConfigNode
 
     public static ConfigNode Root(ConfigEntry? entry, string path, string fileWhenMissing, SettingsErrors errors) =>
         entry is null
-            ? new ConfigNode([], errors, new Location(path, fileWhenMissing, null))
-            : new ConfigNode([new Layer(entry.Value, path, entry.File)], errors, new Location(path, entry.File, null));
+            ? new ConfigNode([], errors, new Location(KeyPath.Root(path), fileWhenMissing, null))
+            : new ConfigNode([new Layer(entry.Value, KeyPath.Root(path), entry.File)], errors, new Location(KeyPath.Root(path), entry.File, null));
 
-    private readonly record struct Layer(YamlNode Node, string Path, string File);
+    private readonly record struct Layer(YamlNode Node, KeyPath Path, string File);
 
     /// <summary>Where an error about this node points when no layer sets it.</summary>
-    private readonly record struct Location(string Path, string File, int? Line);
+    private readonly record struct Location(KeyPath Path, string File, int? Line);
+
+    /// <summary>
+    /// A key path (<c>infra:services[orders].ports[web].port</c>), joined into text only when read (an error, a caller):
+    /// reading a catalog of 10,000 services walks millions of keys and reports a handful.
+    /// </summary>
+    private sealed class KeyPath
+    {
+        private readonly KeyPath? _parent;
+        private readonly string _segment;
+        private readonly bool _item;
+        private string? _text;
+
+        private KeyPath(KeyPath? parent, string segment, bool item)
+        {
+            _parent = parent;
+            _segment = segment;
+            _item = item;
+        }
+
+        public static KeyPath Root(string path) => new(null, path, item: false) { _text = path };
+
+        /// <summary><c>path.key</c>.</summary>
+        public KeyPath Key(string key) => new(this, key, item: false);
+
+        /// <summary><c>path[label]</c>.</summary>
+        public KeyPath Item(string label) => new(this, label, item: true);
+
+        public override string ToString() => _text ??= _item ? $"{_parent}[{_segment}]" : $"{_parent}.{_segment}";
+    }
+
+    /// <summary>
+    /// The key to look <paramref name="key"/> up with in YamlDotNet's mappings (keyed by node, compared by value): one
+    /// node per distinct key, not one per lookup (the settings' own names, and names the catalog chooses such as
+    /// service names in a stack's overrides: never more than the files hold).
+    /// </summary>
+    private static YamlScalarNode LookupKey(string key) => LookupKeys.GetOrAdd(key, static k => new YamlScalarNode(k));
+
+    private static readonly ConcurrentDictionary<string, YamlScalarNode> LookupKeys = new(StringComparer.Ordinal);
 
     public bool Exists => _layers.Length > 0 && !IsNull(_layers[0].Node);
 
-    public string Path => _layers.Length > 0 ? _layers[0].Path : _missing.Path;
+    public string Path => (_layers.Length > 0 ? _layers[0].Path : _missing.Path).ToString();
 
     public string File => _layers.Length > 0 ? _layers[0].File : _missing.File;
 
@@ -85,9 +124,9 @@ public sealed partial class ConfigNode
             var layers = new List<Layer>();
             foreach (var layer in _layers)
             {
-                if (layer.Node is YamlMappingNode mapping && mapping.Children.TryGetValue(new YamlScalarNode(key), out var child))
+                if (layer.Node is YamlMappingNode mapping && mapping.Children.TryGetValue(LookupKey(key), out var child))
                 {
-                    layers.Add(new Layer(child, $"{layer.Path}.{key}", layer.File));
+                    layers.Add(new Layer(child, layer.Path.Key(key), layer.File));
                     if (child is not YamlMappingNode)
                     {
                         break; // scalars and sequences replace whatever lies below
@@ -99,7 +138,7 @@ public sealed partial class ConfigNode
             var parent = _layers.Length > 0
                 ? new Location(_layers[^1].Path, _layers[^1].File, (int)_layers[^1].Node.Start.Line)
                 : _missing;
-            return new ConfigNode([.. layers], _errors, parent with { Path = $"{parent.Path}.{key}" });
+            return new ConfigNode([.. layers], _errors, parent with { Path = parent.Path.Key(key) });
         }
     }
 
@@ -156,7 +195,7 @@ public sealed partial class ConfigNode
         {
             if (layer.Node is not YamlMappingNode mapping)
             {
-                _errors.Add(new SettingsError(layer.File, layer.Path, $"expected a mapping, got {Describe(layer.Node)}", (int)layer.Node.Start.Line));
+                _errors.Add(new SettingsError(layer.File, layer.Path.ToString(), $"expected a mapping, got {Describe(layer.Node)}", (int)layer.Node.Start.Line));
                 ok = false;
                 continue;
             }
@@ -210,7 +249,7 @@ public sealed partial class ConfigNode
         return sequence.Children
             .Select((item, i) =>
             {
-                var path = $"{top.Path}[{ItemLabel(item, i)}]";
+                var path = top.Path.Item(ItemLabel(item, i));
                 return new ConfigNode([new Layer(item, path, top.File)], _errors, new Location(path, top.File, (int)item.Start.Line));
             })
             .ToList();

@@ -79,8 +79,8 @@ public class YamlTextTests
         var word = Gen.OneOf(
             "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE", "yes", "Yes", "YES", "no", "No", "NO",
             "on", "On", "ON", "off", "Off", "OFF", "y", "Y", "n", "N", "nul", "tru", "Nulls", "yesno",
-            "1e5", "0x1F", ".inf", "~", "abcde", "ab", "<a", "$x", "(x", "_x");
-        var tail = Gen.String[Gen.Char["aZ09_./:@=+,()<>$*%-# '\"!&|?`{}[]é"], 0, 4];
+            "1e5", "0x1F", ".inf", "~", "abcde", "ab", "<a", "$x", "(x", "_x", "/x", "-1", "+.5", "-.inf", "~x", "0o7", "null\n", "@x", ":x");
+        var tail = Gen.String[Gen.Char["aZ09_./:@=+,()<>$*%-# '\"!&|?`{}[]é\n"], 0, 4];
         Gen.Select(word, tail).Sample((w, t) =>
         {
             var text = w + t;
