@@ -94,6 +94,7 @@ public sealed class PlanBuilder(StackSettings settings) : IPlanSink
         public T Add<T>(StageKind stage, T item)
             where T : PlanItem
         {
+            _ = item.Id; // formatted here, on the unit's core, not in the ordered adding after
             Items.Add((stage, item));
             return item;
         }

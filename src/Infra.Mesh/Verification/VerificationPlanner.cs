@@ -56,6 +56,9 @@ public sealed class VerificationPlanner(IInjection injection, IProxyProbe proxy)
 
         var script = VerificationScript.For(proxy);
 
+        // What to check reads the settings only: worked out while the plan is hashed (one core hashes, in order).
+        var jobs = Task.Run(() => Jobs(settings, injection, proxy));
+
         // Named after everything else the plan installs: any change re-runs the checks on the next `pulumi up`.
         var revision = Fingerprint(plan.Items, settings.Verification, script);
         foreach (var ns in settings.Namespaces)
@@ -68,7 +71,7 @@ public sealed class VerificationPlanner(IInjection injection, IProxyProbe proxy)
             plan.Add(StageKind.Verification, ConfigMap(Meta(ScriptConfigMap, ns), VerificationScript.ScriptFile, script));
         }
 
-        plan.AddEach(Jobs(settings, injection, proxy), (sink, job) =>
+        plan.AddEach(jobs.GetAwaiter().GetResult(), (sink, job) =>
         {
             var chunks = Chunks(job.Checks);
             for (var i = 0; i < chunks.Count; i++)
