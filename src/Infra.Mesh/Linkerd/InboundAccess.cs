@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text;
 using Infra.Mesh.Settings;
 using Infra.Mesh.Traffic.GatewayApi;
 
@@ -51,16 +52,61 @@ public sealed record InboundAccess(ImmutableArray<Caller> Callers, ImmutableArra
     /// and matches with the same callers share a route.
     /// </summary>
     /// <param name="calls">Each caller into one service with the requests it may send (see <see cref="RequestMatch.Of"/>).</param>
+    /// <returns>Routes in the order their first match was declared; each route's matches in declaration order.</returns>
     public static ImmutableArray<InboundAccess> Of(IEnumerable<(Caller Caller, IEnumerable<RequestMatch> Matches)> calls)
     {
+        // Loops, not LINQ: this runs for every HTTP port of every service (a Linkerd plan's largest single cost).
         var allowed = calls.Select(c => (c.Caller, Matches: c.Matches.ToList())).ToList();
-        var matches = allowed.SelectMany(a => a.Matches).Distinct();
-        return
-        [
-            .. matches
-                .Select(match => (Match: match, Callers: allowed.Where(a => a.Matches.Any(m => m.Covers(match))).Select(a => a.Caller).ToImmutableArray()))
-                .GroupBy(m => string.Join(' ', m.Callers.Select(c => c.Name)))
-                .Select(g => new InboundAccess(g.First().Callers, [.. g.Select(m => m.Match)])),
-        ];
+        var seen = new HashSet<RequestMatch>();
+        var routes = new List<(ImmutableArray<Caller> Callers, ImmutableArray<RequestMatch>.Builder Matches)>();
+        var byCallers = new Dictionary<string, int>(StringComparer.Ordinal); // the callers' names, in order -> route
+        var callers = ImmutableArray.CreateBuilder<Caller>();
+        var names = new StringBuilder();
+        foreach (var (_, declared) in allowed)
+        {
+            foreach (var match in declared)
+            {
+                if (!seen.Add(match))
+                {
+                    continue;
+                }
+
+                callers.Clear();
+                names.Clear();
+                foreach (var (caller, matches) in allowed)
+                {
+                    if (AnyCovers(matches, match))
+                    {
+                        names.Append(callers.Count == 0 ? "" : " ").Append(caller.Name);
+                        callers.Add(caller);
+                    }
+                }
+
+                var key = names.ToString();
+                if (!byCallers.TryGetValue(key, out var route))
+                {
+                    route = routes.Count;
+                    byCallers.Add(key, route);
+                    routes.Add((callers.ToImmutable(), ImmutableArray.CreateBuilder<RequestMatch>()));
+                }
+
+                routes[route].Matches.Add(match);
+            }
+        }
+
+        return [.. routes.Select(r => new InboundAccess(r.Callers, r.Matches.ToImmutable()))];
+    }
+
+    private static bool AnyCovers(List<RequestMatch> matches, RequestMatch match)
+    {
+        foreach (var m in matches)
+        {
+            if (m.Covers(match))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -378,11 +379,12 @@ public sealed class VerificationPlanner(IInjection injection, IProxyProbe proxy)
         Append(hash, $"{verification}\n{script}\n");
         foreach (var item in items)
         {
-            Append(hash, item.Id + "\n");
+            Append(hash, item.Id);
+            hash.AppendData("\n"u8);
             if (item is ManifestItem manifest)
             {
                 hash.AppendData(manifest.Utf8);
-                Append(hash, "\n");
+                hash.AppendData("\n"u8);
             }
             else if (item is HelmReleaseItem release)
             {
@@ -393,7 +395,19 @@ public sealed class VerificationPlanner(IInjection injection, IProxyProbe proxy)
         return Convert.ToHexStringLower(hash.GetHashAndReset())[..8];
     }
 
-    private static void Append(IncrementalHash hash, string text) => hash.AppendData(Encoding.UTF8.GetBytes(text));
+    /// <summary>Hashes the text's UTF-8 bytes (through a pooled buffer: this runs for every item of the plan).</summary>
+    private static void Append(IncrementalHash hash, string text)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
+        try
+        {
+            hash.AppendData(buffer, 0, Encoding.UTF8.GetBytes(text, buffer));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 
     private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }
