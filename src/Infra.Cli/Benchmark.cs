@@ -70,7 +70,7 @@ public static class Benchmark
         IReadOnlyList<RenderedFile> files = [];
         for (var i = 0; i <= iterations; i++)
         {
-            var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+            var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true); // planning and rendering run on every core
             process.Refresh();
             var cpuBefore = process.TotalProcessorTime;
             var clock = Stopwatch.StartNew();
@@ -80,7 +80,7 @@ public static class Benchmark
             var planned = clock.Elapsed.TotalMilliseconds;
             files = PlanRenderer.Render(meshPlan);
             var rendered = clock.Elapsed.TotalMilliseconds;
-            var allocatedAfter = GC.GetAllocatedBytesForCurrentThread();
+            var allocatedAfter = GC.GetTotalAllocatedBytes(precise: true);
             process.Refresh();
             var cpuUsed = (process.TotalProcessorTime - cpuBefore).TotalMilliseconds;
             if (i == 0)
