@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Infra.Mesh.Settings;
 
 namespace Infra.Mesh.Planning;
@@ -21,22 +23,19 @@ public enum StageKind
 /// <summary>Everything a stack installs, in order, as typed data. Rendered offline or applied by the Pulumi program.</summary>
 public sealed record MeshPlan(StackSettings Settings, ImmutableArray<PlanStage> Stages, ImmutableArray<SecretSlot> Secrets)
 {
-    /// <summary>Built on first use, for <see cref="Find"/> (and again for a copy with other <see cref="Stages"/>).</summary>
-    private (ImmutableArray<PlanStage> Of, Dictionary<string, PlanItem> ById)? _index;
+    /// <summary>
+    /// The items by id, built on first use per array of stages and kept as long as it lives: beside the record, keyed by
+    /// the array, rather than in a field, which would take part in record equality and be copied by <c>with</c>
+    /// expressions that replace <see cref="Stages"/> (as <c>StackSettings</c> keeps its service index). Thread-safe.
+    /// </summary>
+    private static readonly ConditionalWeakTable<PlanStage[], Dictionary<string, PlanItem>> Indexes = [];
 
     public IEnumerable<PlanItem> Items => Stages.SelectMany(s => s.Items);
 
     /// <summary>The item with this <see cref="PlanItem.Id"/>, or null; a dictionary lookup (ids are unique in a plan).</summary>
-    public PlanItem? Find(string id)
-    {
-        if (_index is not { } index || index.Of != Stages)
-        {
-            index = (Stages, Items.ToDictionary(i => i.Id, StringComparer.Ordinal));
-            _index = index;
-        }
-
-        return index.ById.GetValueOrDefault(id);
-    }
+    public PlanItem? Find(string id) =>
+        Indexes.GetValue(ImmutableCollectionsMarshal.AsArray(Stages) ?? [], static stages =>
+            stages.SelectMany(s => s.Items).ToDictionary(i => i.Id, StringComparer.Ordinal)).GetValueOrDefault(id);
 
     public IEnumerable<HelmReleaseItem> Releases => Items.OfType<HelmReleaseItem>();
 

@@ -1,4 +1,3 @@
-using System.Runtime.ExceptionServices;
 using Infra.Mesh.Settings;
 using k8s;
 using k8s.Models;
@@ -57,23 +56,16 @@ public sealed class PlanBuilder(StackSettings settings) : IPlanSink
     /// in the units' order: the plan is the one a loop over the units would build, conflicts included. A unit's planning
     /// may read the settings and anything built before the call, never what another unit adds.
     /// </summary>
-    /// <exception cref="Exception">What planning a unit threw, as it was thrown (one of them, when several throw).</exception>
+    /// <exception cref="Exception">What planning the first failing unit threw, as it was thrown (<see cref="InOrder.For"/>).</exception>
     public void AddEach<TUnit>(IReadOnlyList<TUnit> units, Action<IPlanSink, TUnit> plan)
     {
         var batches = new Batch[units.Count];
-        try
+        InOrder.For(units.Count, i =>
         {
-            Parallel.For(0, units.Count, i =>
-            {
-                var batch = new Batch(Settings);
-                plan(batch, units[i]);
-                batches[i] = batch;
-            });
-        }
-        catch (AggregateException e)
-        {
-            ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
-        }
+            var batch = new Batch(Settings);
+            plan(batch, units[i]);
+            batches[i] = batch;
+        });
 
         foreach (var batch in batches)
         {

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -129,17 +128,15 @@ public sealed record ManifestItem(IKubernetesObject<V1ObjectMeta> Object) : Plan
     public static void SerializeAll(IEnumerable<ManifestItem> items)
     {
         // Those not serialized yet, in ranges: a render after the verification planner finds nothing left to do.
+        const int RangeSize = 256;
         ManifestItem[] pending = [.. items.Where(i => i.For().Utf8 is null)];
-        if (pending.Length > 0)
+        InOrder.For((pending.Length + RangeSize - 1) / RangeSize, range =>
         {
-            Parallel.ForEach(Partitioner.Create(0, pending.Length, 256), range =>
+            for (var i = range * RangeSize; i < Math.Min(pending.Length, (range + 1) * RangeSize); i++)
             {
-                for (var i = range.Item1; i < range.Item2; i++)
-                {
-                    _ = pending[i].Utf8;
-                }
-            });
-        }
+                _ = pending[i].Utf8;
+            }
+        });
     }
 
     /// <summary>

@@ -170,7 +170,7 @@ public static partial class YamlText
         public static ReadOnlyMemory<byte>[]? TryWrite(IReadOnlyList<ReadOnlyMemory<byte>> documents)
         {
             var parts = new ReadOnlyMemory<byte>?[(documents.Count + PartSize - 1) / PartSize];
-            Parallel.For(0, parts.Length, part =>
+            InOrder.For(parts.Length, part =>
                 parts[part] = TryWrite(documents, part * PartSize, Math.Min(documents.Count, (part + 1) * PartSize)));
             return parts.Any(part => part is null) ? null : [.. parts.Select(part => part!.Value)];
         }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using YamlDotNet.RepresentationModel;
@@ -91,15 +90,6 @@ public sealed partial class ConfigNode
         public override string ToString() => _text ??= _item ? $"{_parent}[{_segment}]" : $"{_parent}.{_segment}";
     }
 
-    /// <summary>
-    /// The key to look <paramref name="key"/> up with in YamlDotNet's mappings (keyed by node, compared by value): one
-    /// node per distinct key, not one per lookup (the settings' own names, and names the catalog chooses such as
-    /// service names in a stack's overrides: never more than the files hold).
-    /// </summary>
-    private static YamlScalarNode LookupKey(string key) => LookupKeys.GetOrAdd(key, static k => new YamlScalarNode(k));
-
-    private static readonly ConcurrentDictionary<string, YamlScalarNode> LookupKeys = new(StringComparer.Ordinal);
-
     public bool Exists => _layers.Length > 0 && !IsNull(_layers[0].Node);
 
     public string Path => (_layers.Length > 0 ? _layers[0].Path : _missing.Path).ToString();
@@ -124,7 +114,7 @@ public sealed partial class ConfigNode
             var layers = new List<Layer>();
             foreach (var layer in _layers)
             {
-                if (layer.Node is YamlMappingNode mapping && mapping.Children.TryGetValue(LookupKey(key), out var child))
+                if (layer.Node is YamlMappingNode mapping && mapping.Children.TryGetValue(new YamlScalarNode(key), out var child))
                 {
                     layers.Add(new Layer(child, layer.Path.Key(key), layer.File));
                     if (child is not YamlMappingNode)

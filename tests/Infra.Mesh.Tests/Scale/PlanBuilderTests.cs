@@ -97,4 +97,52 @@ public class PlanBuilderTests
         Assert.Equal("unit 57", thrown.Message);
         Assert.Empty(builder.Items);
     }
+
+    [Fact]
+    public void When_several_units_throw_the_first_in_order_is_thrown_as_a_loop_throws_it()
+    {
+        using var laterThrew = new ManualResetEventSlim();
+        var builder = new PlanBuilder(Settings);
+
+        var thrown = Assert.Throws<InvalidOperationException>(() =>
+            builder.AddEach(Enumerable.Range(0, 1000).ToList(), (sink, unit) =>
+            {
+                // The later unit fails first in time; the earlier one fails once it has (or after 2 s if it never ran).
+                if (unit == 600)
+                {
+                    laterThrew.Set();
+                    throw new InvalidOperationException("unit 600");
+                }
+
+                if (unit == 400)
+                {
+                    laterThrew.Wait(TimeSpan.FromSeconds(2));
+                    throw new InvalidOperationException("unit 400");
+                }
+
+                sink.Add(StageKind.Policies, ConfigMap($"map-{unit}"));
+            }));
+
+        Assert.Equal("unit 400", thrown.Message);
+    }
+
+    [Fact]
+    public void Finding_items_by_id_leaves_the_plan_equal_to_its_copies_and_a_copy_with_other_stages_finds_its_own()
+    {
+        var builder = new PlanBuilder(Settings);
+        builder.AddEach(["a", "b"], (sink, unit) => sink.Add(StageKind.Policies, ConfigMap(unit)));
+        var plan = builder.Build();
+        var copy = plan with { };
+
+        Assert.Same(plan.Items.First(), plan.Find("ConfigMap/team/a"));
+        Assert.Null(plan.Find("ConfigMap/team/c"));
+        Assert.Equal(copy, plan);
+        Assert.Equal(copy.GetHashCode(), plan.GetHashCode());
+
+        var other = new PlanBuilder(Settings);
+        other.Add(StageKind.Policies, ConfigMap("c"));
+        var replaced = plan with { Stages = other.Build().Stages };
+        Assert.NotNull(replaced.Find("ConfigMap/team/c"));
+        Assert.Null(replaced.Find("ConfigMap/team/a"));
+    }
 }

@@ -33,7 +33,7 @@ public sealed class NamesRule : IPlanRule
         // Each object is checked on its own, on every core (a plan of 10,000 services has 385,000); reported in plan order.
         var objects = plan.Items.OfType<ManifestItem>().Select(i => i.Object).ToList();
         var problems = new List<string>?[objects.Count];
-        Parallel.For(0, objects.Count, i => problems[i] = Problems(objects[i]));
+        InOrder.For(objects.Count, i => problems[i] = Problems(objects[i]));
         for (var i = 0; i < objects.Count; i++)
         {
             foreach (var problem in problems[i] ?? [])
