@@ -502,7 +502,7 @@ public static partial class YamlText
         {
             if (Ascii.FromUtf16(ascii, Room(ascii.Length), out var written) != OperationStatus.Done)
             {
-                throw new InvalidOperationException("The direct YAML writer was given text that is not ASCII.");
+                throw NotAscii();
             }
 
             _length += written;
@@ -513,10 +513,18 @@ public static partial class YamlText
 
         public AsciiBuffer Append(char ascii, int count)
         {
-            Room(count)[..count].Fill(checked((byte)ascii));
+            // Not a checked cast: 'é' fits in a byte but is not the UTF-8 of 'é'.
+            if (!char.IsAscii(ascii))
+            {
+                throw NotAscii();
+            }
+
+            Room(count)[..count].Fill((byte)ascii);
             _length += count;
             return this;
         }
+
+        private static InvalidOperationException NotAscii() => new("The direct YAML writer was given text that is not ASCII.");
 
         public void RemoveLast() => _length--;
 
